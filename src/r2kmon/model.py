@@ -1,0 +1,228 @@
+"""Frozen value types shared by every layer, and symbol canonicalisation.
+
+Producers (``feeds/``, ``sources/``, ``sim/``) create these; the hub stores them; the
+analytics, the report and the UI read them. Nothing here does I/O or imports anything of
+ours, so every layer can depend on it.
+
+Time is always UTC epoch seconds as ``float`` (cheap to compare and to subtract on the hot
+path); prices keep the exchange's exact decimal text as :class:`~decimal.Decimal` until they
+reach a chart or an analytic, where ``float`` is good enough.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Literal, Protocol
+
+TickKind = Literal["trade", "ticker", "bar"]
+"""How a price was observed: a single trade, a ticker update, or a bar close (HTTP polls)."""
+
+HealthStatus = Literal["ok", "connecting", "stale", "down"]
+"""The four states a source can be in, as shown in ``health`` and the header."""
+
+SourceKind = Literal["feed", "source"]
+"""``feed`` streams over a websocket; ``source`` is polled over HTTP."""
+
+Interval = Literal["1m", "1d"]
+"""Bar lengths the hub keeps: one minute (live sparklines) and one day (analytics)."""
+
+BAR_SECONDS: Mapping[Interval, int] = MappingProxyType({"1m": 60, "1d": 86_400})
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """One observed price of one symbol, already in canonical form.
+
+    ``ref_price`` is what the change is measured against: the 24 h open for a crypto
+    ticker, the previous close for an index. It is ``None`` when the wire does not carry
+    it (a bare trade), and the hub then keeps the last one it saw.
+    """
+
+    symbol: str
+    price: Decimal
+    ts: float
+    source: str
+    kind: TickKind = "trade"
+    size: Decimal | None = None
+    ref_price: Decimal | None = None
+    simulated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """An OHLC bar starting at ``start`` (UTC epoch seconds) for ``interval``.
+
+    Floats, not decimals: bars feed sparklines, charts and pandas analytics, all float64.
+    """
+
+    start: float
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float = 0.0
+
+    def with_price(self, price: float, size: float = 0.0) -> Bar:
+        """The bar after one more observed price."""
+        return Bar(
+            self.start,
+            self.open,
+            max(self.high, price),
+            min(self.low, price),
+            price,
+            self.volume + size,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The latest known price of a symbol, with where it came from and when."""
+
+    symbol: str
+    price: Decimal
+    ts: float
+    source: str
+    ref_price: Decimal | None = None
+    simulated: bool = False
+
+    @property
+    def change_pct(self) -> float | None:
+        """Change against ``ref_price`` in percent, or ``None`` when there is no reference."""
+        if self.ref_price is None or self.ref_price == 0:
+            return None
+        return float((self.price - self.ref_price) / self.ref_price * 100)
+
+    def age(self, now: float) -> float:
+        """Seconds since the price was observed (never negative)."""
+        return max(0.0, now - self.ts)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    """How one feed or source is doing, as reported by the producer itself.
+
+    ``retry_at`` is the wall time of the next reconnect or poll attempt after a failure,
+    so the UI can show a countdown. ``silent_symbols`` names subscribed symbols that never
+    delivered data (Binance acknowledges unknown symbols and then sends nothing).
+    """
+
+    name: str
+    kind: SourceKind
+    status: HealthStatus
+    last_ok: float | None = None
+    last_error: str | None = None
+    msgs_per_s: float = 0.0
+    retry_at: float | None = None
+    bad_frames: int = 0
+    silent_symbols: tuple[str, ...] = ()
+    simulated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ContextValue:
+    """A market-context number (BTC dominance, net liquidity, ...) with its provenance."""
+
+    name: str
+    value: float | None
+    unit: str
+    source: str
+    as_of: float | None
+    simulated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HubSnapshot:
+    """Everything the hub knows at one instant; immutable, versioned.
+
+    ``version`` grows by one with every change the hub accepts, so a reader redraws only
+    when it differs from the version it last drew. Mappings are read-only views over
+    tuples, so handing the snapshot to another thread is safe.
+    """
+
+    version: int
+    taken_at: float
+    simulated: bool
+    quotes: Mapping[str, Quote] = field(default_factory=lambda: MappingProxyType({}))
+    bars_1m: Mapping[str, tuple[Bar, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    bars_1d: Mapping[str, tuple[Bar, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    health: Mapping[str, SourceHealth] = field(default_factory=lambda: MappingProxyType({}))
+    context: Mapping[str, ContextValue] = field(default_factory=lambda: MappingProxyType({}))
+    symbols: tuple[str, ...] = ()
+    """Every configured symbol in display order, including those with no quote yet."""
+
+
+class Sink(Protocol):
+    """Where producers push what they observe. The hub implements it; tests may too.
+
+    Every method is cheap and non-blocking, safe to call per message on the event loop.
+    """
+
+    def push_ticks(self, ticks: Sequence[Tick]) -> None:
+        """Record observed prices (already canonical)."""
+
+    def push_bars(self, symbol: str, interval: Interval, bars: Sequence[Bar], source: str) -> None:
+        """Merge history bars (backfill or polled) for ``symbol``; newer bars win."""
+
+    def push_health(self, health: SourceHealth) -> None:
+        """Replace the health record of ``health.name``."""
+
+    def push_context(self, value: ContextValue) -> None:
+        """Replace the context value named ``value.name``."""
+
+
+# --- symbols ---------------------------------------------------------------------------
+
+_CRYPTO = re.compile(r"^[A-Z0-9]{2,12}-[A-Z]{3,5}$")
+_MARKET = re.compile(r"^\^?[A-Z0-9][A-Z0-9.=\-]{0,14}$")
+_SEPARATORS = re.compile(r"[/_: ]")
+
+
+class SymbolError(ValueError):
+    """A symbol that cannot be put in canonical form."""
+
+
+def canonical_crypto(text: str) -> str:
+    """Canonical ``BASE-QUOTE`` for a crypto pair written as ``btc/usd``, ``BTC_USD``, ...
+
+    >>> canonical_crypto(" eth/usd ")
+    'ETH-USD'
+    """
+    symbol = _SEPARATORS.sub("-", text.strip().upper())
+    if not _CRYPTO.match(symbol):
+        raise SymbolError(
+            f"{text!r} is not a crypto pair; write it as BASE-QUOTE, for example BTC-USD"
+        )
+    return symbol
+
+
+def canonical_market(text: str) -> str:
+    """Canonical equity/index ticker: the provider's own, upper-cased (``^RUT``, ``IWM``)."""
+    symbol = text.strip().upper()
+    if not _MARKET.match(symbol):
+        raise SymbolError(
+            f"{text!r} is not a market ticker; use the provider's ticker, for example ^RUT or IWM"
+        )
+    return symbol
+
+
+def split_pair(symbol: str) -> tuple[str, str]:
+    """``"BTC-USD"`` → ``("BTC", "USD")`` for a canonical crypto symbol."""
+    base, _, quote = symbol.partition("-")
+    return base, quote
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str, limit: int = 200) -> str:
+    """Remote text made safe to show: control characters dropped, length capped.
+
+    Used for error messages and names that come from the network or a config file; the
+    UI additionally renders them as ``rich.text.Text`` so markup in them styles nothing.
+    """
+    cleaned = _CONTROL.sub("", text)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"

@@ -1,0 +1,29 @@
+"""Where r2kmon keeps its files, from platformdirs (so ``XDG_*`` variables are honoured)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+
+APP = "r2kmon"
+
+
+def user_config_file() -> Path:
+    """The config file read when neither ``--config`` nor ``$R2KMON_CONFIG`` is given."""
+    return platformdirs.user_config_path(APP) / "config.toml"
+
+
+def data_dir() -> Path:
+    """The directory for the SQLite store and the status-line state file."""
+    return platformdirs.user_data_path(APP)
+
+
+def log_file() -> Path:
+    """The log file; nothing is ever logged to the terminal the UI draws on."""
+    return platformdirs.user_log_path(APP) / "r2kmon.log"
+
+
+def screenshot_dir() -> Path:
+    """Where ``s`` saves SVG screenshots."""
+    return platformdirs.user_data_path(APP) / "screenshots"
