@@ -1,0 +1,472 @@
+"""The typed configuration: TOML in, frozen dataclasses out, errors in TOML words.
+
+Used by the CLI (``config path|check|example``), the runtime (which feeds and sources to
+start, and where they connect) and the UI (refresh rate, theme, key bindings).
+
+r2kmon runs with no file at all: every field has a default, and ``config.example.toml``
+(shipped in the package, printed by ``r2kmon config example``) documents every key with
+those defaults. The file is looked up in this order: ``--config PATH``, ``$R2KMON_CONFIG``,
+then the platform's user config file (``$XDG_CONFIG_HOME/r2kmon/config.toml`` on Linux).
+
+Unknown keys are errors, not warnings: a typo such as ``symbol = [...]`` would otherwise
+silently leave the defaults in force. Every problem names the file, the dotted key, the
+line where it can be found, and the nearest valid key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal, get_args, get_origin, get_type_hints
+
+from r2kmon import paths
+from r2kmon.errors import ConfigError
+from r2kmon.model import SymbolError, canonical_crypto, canonical_market
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on 3.10
+    import tomli as tomllib
+
+ENV_VAR = "R2KMON_CONFIG"
+
+EXCHANGES = ("binance", "coinbase", "kraken", "okx", "bybit")
+PROVIDERS = ("yahoo", "fred", "coingecko", "coinpaprika", "ishares", "alternative_me")
+
+
+def _doc(text: str) -> dict[str, str]:
+    """Field metadata: the docstring shown by ``config check`` and in the example file."""
+    return {"doc": text}
+
+
+@dataclass(frozen=True)
+class GeneralConfig:
+    """How the app looks and behaves."""
+
+    refresh_hz: float = field(
+        default=4.0, metadata=_doc("screen refreshes per second at most (0.2-20)")
+    )
+    theme: str = field(default="textual-dark", metadata=_doc("Textual theme name"))
+    ascii: bool = field(default=False, metadata=_doc("draw with ASCII only (no block glyphs)"))
+    log_level: str = field(default="INFO", metadata=_doc("DEBUG, INFO, WARNING or ERROR"))
+    stale_after_s: float = field(
+        default=60.0, metadata=_doc("a crypto quote older than this is marked stale")
+    )
+
+
+@dataclass(frozen=True)
+class CryptoConfig:
+    """Which pairs to stream, and from which exchanges."""
+
+    symbols: tuple[str, ...] = field(
+        default=("BTC-USD", "ETH-USD", "SOL-USD"),
+        metadata=_doc("canonical BASE-QUOTE pairs to stream"),
+    )
+    exchanges: tuple[str, ...] = field(
+        default=("binance", "coinbase", "kraken"),
+        metadata=_doc("priority order for failover"),
+    )
+    usdt_as_usd: bool = field(
+        default=True, metadata=_doc("let USDT pairs stand for USD (shown in the UI)")
+    )
+    channel: str = field(default="ticker", metadata=_doc('"ticker" or "trade"'))
+    breadth: bool = field(
+        default=True, metadata=_doc("stream Binance's all-market mini-ticker for breadth")
+    )
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """Where one exchange or provider is reached; mirrors, proxies and test servers too."""
+
+    url: str = field(metadata=_doc("websocket or HTTP base URL"))
+    rest_url: str = field(default="", metadata=_doc("REST base URL (exchanges only)"))
+    enabled: bool = field(default=True, metadata=_doc("false to never use it"))
+    api_key_env: str = field(
+        default="", metadata=_doc("environment variable holding an optional API key")
+    )
+
+
+@dataclass(frozen=True)
+class MarketsConfig:
+    """Equities and indices polled over HTTP."""
+
+    symbols: tuple[str, ...] = field(
+        default=("^RUT", "IWM", "SPY", "^VIX"),
+        metadata=_doc("provider tickers (Yahoo spelling)"),
+    )
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    """Simulated data for ``--demo``."""
+
+    seed: int = field(default=7, metadata=_doc("random seed: the same seed, the same prices"))
+    ticks_per_s: float = field(
+        default=4.0, metadata=_doc("simulated crypto ticks per second per symbol")
+    )
+    market_hours: bool = field(
+        default=True,
+        metadata=_doc("index prices move only during US market hours, as real ones do"),
+    )
+
+
+DEFAULT_EXCHANGES: Mapping[str, EndpointConfig] = MappingProxyType(
+    {
+        "binance": EndpointConfig("wss://stream.binance.com:9443", "https://api.binance.com"),
+        "coinbase": EndpointConfig(
+            "wss://ws-feed.exchange.coinbase.com", "https://api.exchange.coinbase.com"
+        ),
+        "kraken": EndpointConfig("wss://ws.kraken.com/v2", "https://api.kraken.com"),
+        "okx": EndpointConfig("wss://ws.okx.com:8443/ws/v5/public", "https://www.okx.com"),
+        "bybit": EndpointConfig("wss://stream.bybit.com/v5/public/spot", "https://api.bybit.com"),
+    }
+)
+
+DEFAULT_PROVIDERS: Mapping[str, EndpointConfig] = MappingProxyType(
+    {
+        "yahoo": EndpointConfig("https://query2.finance.yahoo.com"),
+        "fred": EndpointConfig("https://fred.stlouisfed.org", api_key_env="FRED_API_KEY"),
+        "coingecko": EndpointConfig(
+            "https://api.coingecko.com/api/v3", api_key_env="COINGECKO_API_KEY"
+        ),
+        "coinpaprika": EndpointConfig("https://api.coinpaprika.com/v1"),
+        "ishares": EndpointConfig("https://www.ishares.com"),
+        "alternative_me": EndpointConfig("https://api.alternative.me"),
+    }
+)
+
+DEFAULT_KEYS: Mapping[str, str] = MappingProxyType(
+    {
+        "quit": "q",
+        "help": "question_mark",
+        "refresh": "r",
+        "pause": "p",
+        "theme": "t",
+        "screenshot": "s",
+    }
+)
+"""Binding id → key. Every binding the app has is listed here and can be remapped."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration. ``source`` says which file it came from (None: defaults)."""
+
+    general: GeneralConfig = field(default_factory=GeneralConfig)
+    crypto: CryptoConfig = field(default_factory=CryptoConfig)
+    markets: MarketsConfig = field(default_factory=MarketsConfig)
+    demo: DemoConfig = field(default_factory=DemoConfig)
+    exchanges: Mapping[str, EndpointConfig] = field(default_factory=lambda: DEFAULT_EXCHANGES)
+    providers: Mapping[str, EndpointConfig] = field(default_factory=lambda: DEFAULT_PROVIDERS)
+    keys: Mapping[str, str] = field(default_factory=lambda: DEFAULT_KEYS)
+    source: Path | None = None
+
+
+_SECTIONS: Mapping[str, type[Any]] = MappingProxyType(
+    {
+        "general": GeneralConfig,
+        "crypto": CryptoConfig,
+        "markets": MarketsConfig,
+        "demo": DemoConfig,
+    }
+)
+_TABLES_OF_ENDPOINTS: Mapping[str, Mapping[str, EndpointConfig]] = MappingProxyType(
+    {"exchanges": DEFAULT_EXCHANGES, "providers": DEFAULT_PROVIDERS}
+)
+_TOP_LEVEL = (*_SECTIONS, *_TABLES_OF_ENDPOINTS, "keys")
+
+
+# --- locating ---------------------------------------------------------------------------
+
+
+def find_config_file(explicit: Path | None) -> tuple[Path | None, str]:
+    """The file to read and why: ``--config``, ``$R2KMON_CONFIG`` or the user file.
+
+    Returns ``(None, reason)`` when no file exists, which means "use the defaults". A path
+    given explicitly (flag or variable) must exist: a typo there is an error, not defaults.
+    """
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: no such config file (given with --config)")
+        return explicit, "--config"
+    env = os.environ.get(ENV_VAR)
+    if env:
+        path = Path(env).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such config file (given in ${ENV_VAR})")
+        return path, f"${ENV_VAR}"
+    user = paths.user_config_file()
+    if user.is_file():
+        return user, "user config file"
+    return None, f"no config file ({user} does not exist): built-in defaults"
+
+
+def load_config(explicit: Path | None = None) -> Config:
+    """Find and load the config; defaults when there is no file. Raises ``ConfigError``."""
+    path, _ = find_config_file(explicit)
+    if path is None:
+        return Config()
+    return parse_config(path.read_text(encoding="utf-8"), path)
+
+
+def example_text() -> str:
+    """The documented example file shipped in the package."""
+    return resources.files("r2kmon").joinpath("config.example.toml").read_text(encoding="utf-8")
+
+
+# --- parsing ----------------------------------------------------------------------------
+
+
+class _Problems:
+    """Collects every problem in a file, so one run shows them all."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = _key_lines(text)
+        self.items: list[str] = []
+
+    def add(self, key: str, message: str, valid: tuple[str, ...] = ()) -> None:
+        line = self.lines.get(key)
+        where = f"{self.path}:{line}" if line else str(self.path)
+        hint = ""
+        leaf = key.rsplit(".", 1)[-1]
+        if valid:
+            near = difflib.get_close_matches(leaf, valid, n=1, cutoff=0.5)
+            hint = (
+                f" Did you mean '{near[0]}'?"
+                if near
+                else f" Valid keys here: {', '.join(sorted(valid))}."
+            )
+        self.items.append(f"{where}: key '{key}': {message}.{hint}")
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise ConfigError("\n".join(self.items))
+
+
+_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Dotted key → line number, found by reading the text (tomllib gives no positions)."""
+    lines: dict[str, int] = {}
+    table = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            table = header.group(1).replace('"', "").replace("'", "").replace(" ", "")
+            lines.setdefault(table, number)
+            continue
+        key = _KEY.match(line)
+        if key:
+            name = key.group(1).strip("\"'")
+            lines.setdefault(f"{table}.{name}" if table else name, number)
+    return lines
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Parse and validate TOML text read from ``path``. Raises ``ConfigError``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    problems = _Problems(path, text)
+    built: dict[str, Any] = {"source": path}
+    for name, value in data.items():
+        if name not in _TOP_LEVEL:
+            problems.add(name, "unknown section", _TOP_LEVEL)
+            continue
+        if not isinstance(value, dict):
+            problems.add(name, "must be a table ([" + name + "])")
+            continue
+        if name in _SECTIONS:
+            built[name] = _build(_SECTIONS[name], value, name, problems)
+        elif name in _TABLES_OF_ENDPOINTS:
+            built[name] = _build_endpoints(name, value, _TABLES_OF_ENDPOINTS[name], problems)
+        else:
+            built[name] = _build_keys(value, problems)
+    if not problems.items:
+        config = Config(**built)
+        _check_semantics(config, problems)
+    problems.raise_if_any()
+    return Config(**built)
+
+
+def _build(cls: type[Any], table: dict[str, Any], prefix: str, problems: _Problems) -> Any:
+    hints = get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        dotted = f"{prefix}.{key}"
+        if key not in fields:
+            problems.add(dotted, "unknown key", tuple(fields))
+            continue
+        checked = _check_type(value, hints[key])
+        if checked is None:
+            problems.add(dotted, f"expected {_type_words(hints[key])}, got {_toml_type(value)}")
+            continue
+        values[key] = checked
+    missing = [
+        name
+        for name, f in fields.items()
+        if f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+        and name not in values
+    ]
+    for name in missing:
+        problems.add(f"{prefix}.{name}", "is required here")
+    try:
+        return cls(**values)
+    except TypeError:  # a required field is missing; already reported above
+        return None
+
+
+def _build_endpoints(
+    name: str,
+    table: dict[str, Any],
+    defaults: Mapping[str, EndpointConfig],
+    problems: _Problems,
+) -> Mapping[str, EndpointConfig]:
+    merged = dict(defaults)
+    for key, value in table.items():
+        dotted = f"{name}.{key}"
+        if key not in defaults:
+            problems.add(dotted, f"unknown {name[:-1]}", tuple(defaults))
+            continue
+        if not isinstance(value, dict):
+            problems.add(dotted, f"must be a table ([{dotted}])")
+            continue
+        # Missing fields keep the built-in endpoint, so `[exchanges.binance] url = ...`
+        # alone is enough to point one exchange at a mirror.
+        base = dataclasses.asdict(defaults[key])
+        base.update(value)
+        endpoint = _build(EndpointConfig, base, dotted, problems)
+        if isinstance(endpoint, EndpointConfig):
+            merged[key] = endpoint
+    return MappingProxyType(merged)
+
+
+def _build_keys(table: dict[str, Any], problems: _Problems) -> Mapping[str, str]:
+    keys = dict(DEFAULT_KEYS)
+    for binding, key in table.items():
+        dotted = f"keys.{binding}"
+        if binding not in DEFAULT_KEYS:
+            problems.add(dotted, "unknown binding id", tuple(DEFAULT_KEYS))
+        elif not isinstance(key, str) or not key.strip():
+            problems.add(dotted, f'expected a key name such as "x", got {_toml_type(key)}')
+        else:
+            keys[binding] = key.strip()
+    return MappingProxyType(keys)
+
+
+def _check_semantics(config: Config, problems: _Problems) -> None:
+    """Rules beyond types: known names, valid symbols, sane ranges."""
+    canonical: list[str] = []
+    for symbol in config.crypto.symbols:
+        try:
+            canonical.append(canonical_crypto(symbol))
+        except SymbolError as exc:
+            problems.add("crypto.symbols", str(exc))
+    for symbol in config.markets.symbols:
+        try:
+            canonical_market(symbol)
+        except SymbolError as exc:
+            problems.add("markets.symbols", str(exc))
+    for exchange in config.crypto.exchanges:
+        if exchange not in EXCHANGES:
+            problems.add("crypto.exchanges", f"unknown exchange {exchange!r}", EXCHANGES)
+    if not config.crypto.exchanges:
+        problems.add("crypto.exchanges", "needs at least one exchange", EXCHANGES)
+    if config.crypto.channel not in ("ticker", "trade"):
+        problems.add(
+            "crypto.channel", f'must be "ticker" or "trade", not {config.crypto.channel!r}'
+        )
+    if not 0.2 <= config.general.refresh_hz <= 20:
+        problems.add("general.refresh_hz", "must be between 0.2 and 20")
+    if config.general.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        problems.add("general.log_level", "must be DEBUG, INFO, WARNING or ERROR")
+    if config.general.stale_after_s <= 0:
+        problems.add("general.stale_after_s", "must be more than 0")
+    if config.demo.ticks_per_s <= 0 or config.demo.ticks_per_s > 100:
+        problems.add("demo.ticks_per_s", "must be more than 0 and at most 100")
+    for kind, table in (("exchanges", config.exchanges), ("providers", config.providers)):
+        for name, endpoint in table.items():
+            if not re.match(r"^(wss?|https?)://", endpoint.url):
+                problems.add(
+                    f"{kind}.{name}.url", "must start with ws://, wss://, http:// or https://"
+                )
+    bound: dict[str, str] = {}
+    for binding, key in config.keys.items():
+        if key in bound:
+            problems.add(f"keys.{binding}", f"key {key!r} is already bound to '{bound[key]}'")
+        bound[key] = binding
+
+
+def _check_type(value: Any, hint: Any) -> Any:
+    """``value`` converted to the field's type, or None when it does not fit."""
+    origin = get_origin(hint)
+    if hint is bool:
+        return value if isinstance(value, bool) else None
+    if hint is int:
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if hint is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        return None
+    if hint is str:
+        return value if isinstance(value, str) else None
+    if origin is tuple:
+        (item,) = {a for a in get_args(hint) if a is not Ellipsis}
+        if not isinstance(value, list):
+            return None
+        items = [_check_type(v, item) for v in value]
+        return None if any(i is None for i in items) else tuple(items)
+    if origin is Literal:
+        return value if value in get_args(hint) else None
+    return None
+
+
+def _type_words(hint: Any) -> str:
+    if get_origin(hint) is tuple:
+        return "a list of strings"
+    return {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}.get(
+        hint, str(hint)
+    )
+
+
+def _toml_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, (int, float)):
+        return f"{value} (a number)"
+    if isinstance(value, str):
+        return f"{value!r} (a string)"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+def describe(config: Config) -> list[str]:
+    """Lines for ``config check``: what is in force, secrets never shown."""
+    lines = [f"config: {config.source or 'built-in defaults'}"]
+    lines.append(
+        f"crypto: {', '.join(config.crypto.symbols)} via {', '.join(config.crypto.exchanges)}"
+    )
+    lines.append(f"markets: {', '.join(config.markets.symbols)}")
+    for name, endpoint in config.providers.items():
+        if endpoint.api_key_env:
+            have = "set" if os.environ.get(endpoint.api_key_env) else "not set"
+            lines.append(f"{name}: API key from ${endpoint.api_key_env} ({have})")
+    return lines

@@ -1,0 +1,257 @@
+"""The hub: the one place where live state is kept while r2kmon runs.
+
+Producers (feeds, sources, the simulator) push normalized events into it through the
+:class:`~r2kmon.model.Sink` methods; the UI, the report and the analytics read immutable
+:class:`~r2kmon.model.HubSnapshot` objects from :meth:`Hub.snapshot`. No widget talks to a
+socket and no adapter touches a widget.
+
+Pushes happen per message on the event loop, so they only update a few slots; the work of
+building immutable tuples happens in :meth:`Hub.snapshot`, which readers call a few times
+a second at most and which is cached while nothing changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from types import MappingProxyType
+
+from r2kmon.clock import Clock
+from r2kmon.model import (
+    BAR_SECONDS,
+    Bar,
+    ContextValue,
+    HubSnapshot,
+    Interval,
+    Quote,
+    SourceHealth,
+    Tick,
+)
+
+log = logging.getLogger(__name__)
+
+MINUTE_BARS_KEPT = 24 * 60
+"""One day of 1-minute bars per symbol: what the sparklines and intraday charts need."""
+
+DAILY_BARS_KEPT = 40 * 366
+"""Daily history deep enough for the Russell 2000 since 1987."""
+
+RATE_WINDOW_S = 10.0
+"""Messages per second are measured over this many seconds."""
+
+
+class _Series:
+    """Bars of one symbol and interval: closed bars plus the one still forming."""
+
+    __slots__ = ("_cache", "closed", "current", "seconds")
+
+    def __init__(self, seconds: int, keep: int) -> None:
+        self.seconds = seconds
+        self.closed: deque[Bar] = deque(maxlen=keep)
+        self.current: Bar | None = None
+        self._cache: tuple[Bar, ...] | None = None
+
+    def add_price(self, ts: float, price: float, size: float) -> None:
+        start = ts - ts % self.seconds
+        current = self.current
+        if current is None or start > current.start:
+            if current is not None:
+                self.closed.append(current)
+            self.current = Bar(start, price, price, price, price, size)
+        elif start == current.start:
+            self.current = current.with_price(price, size)
+        else:
+            return  # a late tick for a bar already closed: keep the bar as it closed
+        self._cache = None
+
+    def merge(self, bars: Iterable[Bar]) -> None:
+        """Merge history bars; a bar with the same start replaces the older one."""
+        by_start = {bar.start: bar for bar in self.closed}
+        if self.current is not None:
+            by_start[self.current.start] = self.current
+        for bar in bars:
+            by_start[bar.start] = bar
+        ordered = sorted(by_start.values(), key=lambda bar: bar.start)
+        self.closed.clear()
+        self.closed.extend(ordered[:-1])
+        self.current = ordered[-1] if ordered else None
+        self._cache = None
+
+    def as_tuple(self) -> tuple[Bar, ...]:
+        if self._cache is None:
+            bars = tuple(self.closed)
+            self._cache = bars if self.current is None else (*bars, self.current)
+        return self._cache
+
+
+class _Rate:
+    """Messages per second of one source over the last :data:`RATE_WINDOW_S` seconds."""
+
+    __slots__ = ("count", "rate", "window_start")
+
+    def __init__(self, now: float) -> None:
+        self.window_start = now
+        self.count = 0
+        self.rate = 0.0
+
+    def add(self, n: int, now: float) -> None:
+        elapsed = now - self.window_start
+        if elapsed >= RATE_WINDOW_S:
+            self.rate = self.count / elapsed
+            self.window_start = now
+            self.count = 0
+        self.count += n
+
+    def value(self, now: float) -> float:
+        """The rate of the last full window, or of the running one once it is long enough
+        (so a source that went quiet drops towards zero instead of keeping its old rate)."""
+        elapsed = now - self.window_start
+        return self.count / elapsed if elapsed >= RATE_WINDOW_S else self.rate
+
+
+class Hub:
+    """Latest quote per symbol, bars built from ticks, health per source, context values.
+
+    ``symbols`` fixes the display order; symbols that arrive without being configured are
+    kept too and listed after them.
+    """
+
+    def __init__(self, clock: Clock, *, simulated: bool, symbols: Sequence[str] = ()) -> None:
+        self._clock = clock
+        self._simulated = simulated
+        self._symbols: list[str] = list(dict.fromkeys(symbols))
+        self._known = set(self._symbols)
+        self._quotes: dict[str, Quote] = {}
+        self._series: dict[tuple[str, Interval], _Series] = {}
+        self._health: dict[str, SourceHealth] = {}
+        self._context: dict[str, ContextValue] = {}
+        self._rates: dict[str, _Rate] = {}
+        self._version = 0
+        self._snapshot: HubSnapshot | None = None
+
+    @property
+    def version(self) -> int:
+        """Grows by one with every accepted change."""
+        return self._version
+
+    # --- Sink -------------------------------------------------------------------------
+
+    def push_ticks(self, ticks: Sequence[Tick]) -> None:
+        """Record observed prices: quote, 1-minute bar, message rate of the source."""
+        if not ticks:
+            return
+        mono = self._clock.monotonic()
+        for tick in ticks:
+            self._apply_tick(tick)
+            rate = self._rates.get(tick.source)
+            if rate is None:
+                rate = self._rates[tick.source] = _Rate(mono)
+            rate.add(1, mono)
+        self._changed()
+
+    def _apply_tick(self, tick: Tick) -> None:
+        symbol = tick.symbol
+        old = self._quotes.get(symbol)
+        if old is not None and tick.ts < old.ts and tick.source == old.source:
+            return  # out of order within one source: the newer price stands
+        ref = tick.ref_price
+        if ref is None and old is not None:
+            ref = old.ref_price
+        self._quotes[symbol] = Quote(symbol, tick.price, tick.ts, tick.source, ref, tick.simulated)
+        if symbol not in self._known:
+            self._known.add(symbol)
+            self._symbols.append(symbol)
+        size = float(tick.size) if tick.size is not None else 0.0
+        self._series_for(symbol, "1m").add_price(tick.ts, float(tick.price), size)
+
+    def push_bars(self, symbol: str, interval: Interval, bars: Sequence[Bar], source: str) -> None:
+        """Merge history bars for ``symbol`` (backfill at start, or polled daily bars)."""
+        if not bars:
+            return
+        self._series_for(symbol, interval).merge(bars)
+        log.debug("%d %s bars for %s from %s", len(bars), interval, symbol, source)
+        self._changed()
+
+    def push_health(self, health: SourceHealth) -> None:
+        """Replace the health record of one source."""
+        if self._health.get(health.name) == health:
+            return
+        self._health[health.name] = health
+        self._changed()
+
+    def push_context(self, value: ContextValue) -> None:
+        """Replace one market-context value."""
+        if self._context.get(value.name) == value:
+            return
+        self._context[value.name] = value
+        self._changed()
+
+    # --- readers ----------------------------------------------------------------------
+
+    def snapshot(self) -> HubSnapshot:
+        """An immutable view of everything; the same object while nothing changed."""
+        snap = self._snapshot
+        if snap is not None and snap.version == self._version:
+            return snap
+        snap = HubSnapshot(
+            version=self._version,
+            taken_at=self._clock.now(),
+            simulated=self._simulated,
+            quotes=MappingProxyType(dict(self._quotes)),
+            bars_1m=self._bars("1m"),
+            bars_1d=self._bars("1d"),
+            health=MappingProxyType(self._measured_health()),
+            context=MappingProxyType(dict(self._context)),
+            symbols=tuple(self._symbols),
+        )
+        self._snapshot = snap
+        return snap
+
+    def _bars(self, interval: Interval) -> MappingProxyType[str, tuple[Bar, ...]]:
+        return MappingProxyType(
+            {
+                sym: series.as_tuple()
+                for (sym, ivl), series in self._series.items()
+                if ivl == interval
+            }
+        )
+
+    def _measured_health(self) -> dict[str, SourceHealth]:
+        """Health as reported, with the hub's own count of messages per second filled in
+        where the producer did not measure it."""
+        health = dict(self._health)
+        mono = self._clock.monotonic()
+        for name, record in health.items():
+            rate = self._rates.get(name)
+            if rate is not None and record.msgs_per_s == 0.0:
+                health[name] = replace(record, msgs_per_s=round(rate.value(mono), 2))
+        return health
+
+    def _series_for(self, symbol: str, interval: Interval) -> _Series:
+        key = (symbol, interval)
+        series = self._series.get(key)
+        if series is None:
+            keep = MINUTE_BARS_KEPT if interval == "1m" else DAILY_BARS_KEPT
+            series = self._series[key] = _Series(BAR_SECONDS[interval], keep)
+        return series
+
+    def _changed(self) -> None:
+        self._version += 1
+
+
+def quote_is_stale(
+    quote: Quote, health: SourceHealth | None, now: float, stale_after_s: float
+) -> bool:
+    """Whether a quote must be shown as stale.
+
+    Stale when its source says it is stale or down, or when a streamed (feed) price is
+    older than ``stale_after_s``. A polled index price outside market hours is not stale
+    merely for being old: its source says whether it is current.
+    """
+    if health is not None and health.status in ("stale", "down"):
+        return True
+    if health is None or health.kind == "feed":
+        return quote.age(now) > stale_after_s
+    return False
