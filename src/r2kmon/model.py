@@ -226,3 +226,21 @@ def clean_text(text: str, limit: int = 200) -> str:
     """
     cleaned = _CONTROL.sub("", text)
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+class Producer(Protocol):
+    """Anything the runtime runs: a feed, a poller, a simulator.
+
+    ``run`` pushes into the sink until cancelled. It handles the failures of its own
+    remote side (reporting them through ``push_health``); an exception that escapes is a
+    bug, which the runtime logs, reports and restarts after a growing delay.
+    """
+
+    @property
+    def name(self) -> str:
+        """The name shown in ``health``."""
+        ...
+
+    async def run(self, sink: Sink) -> None:
+        """Produce until cancelled."""
+        ...
