@@ -4,6 +4,7 @@ history and years of daily history pushed first, as the real backfill does."""
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 from collections import deque
 from collections.abc import Sequence
@@ -42,7 +43,10 @@ class SimFeed:
         self._walks: dict[str, Walk] = {}
         for symbol in settings.symbols:
             price, vol = _START.get(split_pair(symbol)[0], _DEFAULT_START)
-            self._walks[symbol] = Walk(random.Random(rng.getrandbits(64)), price, vol)
+            walk_rng = random.Random(rng.getrandbits(64))
+            # A few percent away from the table, so no price is a suspiciously round number.
+            start = price * math.exp(walk_rng.gauss(0.0, 0.03))
+            self._walks[symbol] = Walk(walk_rng, start, vol)
         self._minute_closes: dict[str, deque[tuple[float, float]]] = {
             symbol: deque(maxlen=24 * 60) for symbol in settings.symbols
         }

@@ -8,6 +8,7 @@ calendar), so tests can run the simulator on any day they choose.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -61,7 +62,10 @@ class SimMarkets:
         self._walks: dict[str, Walk] = {}
         for symbol in settings.symbols:
             price, vol = _START.get(symbol, _DEFAULT_START)
-            self._walks[symbol] = Walk(random.Random(rng.getrandbits(64)), price, vol)
+            walk_rng = random.Random(rng.getrandbits(64))
+            # A few percent away from the table, so no price is a suspiciously round number.
+            start = price * math.exp(walk_rng.gauss(0.0, 0.03))
+            self._walks[symbol] = Walk(walk_rng, start, vol)
         self._prev_close: dict[str, float] = {}
         self._session_day: float | None = None
 

@@ -1,0 +1,159 @@
+"""The command line: ``r2kmon`` (the app), ``snapshot``, ``config path|check|example``.
+
+``--demo`` and ``--config`` are accepted before or after the command. Errors a person can
+fix (a bad config, a missing file) print one clear message and exit with code 2; nothing
+here prints a traceback for them. The Textual app is imported only by the command that
+starts it, so ``snapshot`` and ``config`` stay light and headless.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from r2kmon import __version__, paths
+from r2kmon.config import Config, describe, example_text, find_config_file, load_config
+from r2kmon.errors import R2kError, StartupError
+from r2kmon.logsetup import configure_logging
+
+log = logging.getLogger(__name__)
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options every command takes. SUPPRESS keeps a subcommand from resetting a value
+    given before it (``r2kmon --demo snapshot``)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="simulated data, no network (shown as SIMULATED)",
+    )
+    common.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="config file (else $R2KMON_CONFIG, else the user config file)",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="r2kmon",
+        description="Is risk appetite turning on, and is it reaching crypto?",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"r2kmon {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("run", parents=[common], help="the terminal app (the default)")
+    snap = commands.add_parser(
+        "snapshot", parents=[common], help="fetch once, print the state and exit"
+    )
+    snap.add_argument("--json", action="store_true", help="print the JSON document")
+    snap.add_argument(
+        "--wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="longest wait for every source to answer (default 10)",
+    )
+    config = commands.add_parser("config", parents=[common], help="config file tools")
+    config.add_argument(
+        "action",
+        choices=["path", "check", "example"],
+        help="path: where files are; check: validate; example: print a documented config",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``r2kmon`` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    demo: bool = getattr(args, "demo", False)
+    config_path: Path | None = getattr(args, "config", None)
+    command: str = args.command or "run"
+    try:
+        if command == "config":
+            return _config_command(args.action, config_path)
+        config = load_config(config_path)
+        configure_logging(config.general.log_level)
+        if command == "snapshot":
+            return asyncio.run(_snapshot(config, demo=demo, wait=args.wait, as_json=args.json))
+        return _run_app(config, demo=demo)
+    except R2kError as exc:
+        print(f"r2kmon: {exc.title}: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `r2kmon snapshot --json | head`: the reader left; that is not an error of ours.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's flush quiet
+        return 0
+
+
+def _config_command(action: str, explicit: Path | None) -> int:
+    if action == "example":
+        sys.stdout.write(example_text())
+        return 0
+    path, why = find_config_file(explicit)
+    if action == "path":
+        print(f"config file: {path if path else paths.user_config_file()} ({why})")
+        print(f"log file:    {paths.log_file()}")
+        print(f"data dir:    {paths.data_dir()}")
+        return 0
+    config = load_config(explicit)
+    print("\n".join(describe(config)))
+    print("config OK")
+    return 0
+
+
+async def _snapshot(config: Config, *, demo: bool, wait: float, as_json: bool) -> int:
+    from r2kmon.report import build_document
+    from r2kmon.runtime import Runtime
+
+    runtime = Runtime(config, demo=demo)
+    task = asyncio.create_task(runtime.run())
+    try:
+        answered = await runtime.wait_answered(wait)
+        if not answered:
+            log.warning("snapshot: not every source answered within %.1f s", wait)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    snapshot = runtime.hub.snapshot()
+    document = build_document(snapshot, runtime.clock.now(), config.general.stale_after_s)
+    if as_json:
+        print(json.dumps(document, indent=2))
+    else:
+        for symbol, quote in document["quotes"].items():
+            if quote is None:
+                print(f"{symbol:<10} {'—':>14}  (no data)")
+            else:
+                change = quote["change_pct"]
+                shown = f"{change:+.2f}%" if change is not None else "—"
+                stale = "  STALE" if quote["stale"] else ""
+                print(f"{symbol:<10} {quote['price']:>14,.2f} {shown:>8}  {quote['source']}{stale}")
+        if document["simulated"]:
+            print("SIMULATED data (--demo)")
+    # Non-zero only when nothing at all could be fetched, as DESIGN.md promises scripts.
+    return 0 if any(q is not None for q in document["quotes"].values()) else 1
+
+
+def _run_app(config: Config, *, demo: bool) -> int:
+    if not sys.stdout.isatty():
+        raise StartupError("standard output is not a terminal; use 'r2kmon snapshot' in scripts")
+    from r2kmon.runtime import Runtime
+    from r2kmon.ui.app import R2kApp
+
+    app = R2kApp(Runtime(config, demo=demo), config)
+    app.run()
+    return app.return_code or 0

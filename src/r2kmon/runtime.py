@@ -1,0 +1,152 @@
+"""The supervisor: builds the hub and the producers from the config and runs them as plain
+asyncio tasks, without Textual, so ``r2kmon snapshot`` and the UI share one engine.
+
+A producer handles its own remote failures and reports them through the hub. An exception
+that escapes a producer is a bug: it is logged with its traceback, shown in ``health`` as
+``down``, and the producer is restarted after a delay that doubles up to a minute, so a bug
+never becomes a tight restart loop and never ends the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
+
+from r2kmon.clock import Clock, SystemClock
+from r2kmon.config import Config
+from r2kmon.hub import Hub
+from r2kmon.model import Producer, SourceHealth, canonical_crypto, canonical_market
+from r2kmon.sim.feed import SimFeed, SimFeedSettings
+from r2kmon.sim.market import SimMarkets, SimMarketSettings
+
+log = logging.getLogger(__name__)
+
+RESTART_MAX_S = 60.0
+
+
+def configured_symbols(config: Config) -> list[str]:
+    """Every symbol in display order: crypto pairs, then markets."""
+    crypto = [canonical_crypto(s) for s in config.crypto.symbols]
+    markets = [canonical_market(s) for s in config.markets.symbols]
+    return list(dict.fromkeys([*crypto, *markets]))
+
+
+@cache
+def _nyse() -> Any:
+    import exchange_calendars  # imported here: it takes most of a second to load
+
+    return exchange_calendars.get_calendar("XNYS")
+
+
+def nyse_is_open(ts: float) -> bool:
+    """Whether the New York Stock Exchange is in session at ``ts`` (holidays and half days
+    from the maintained exchange_calendars data)."""
+    import pandas as pd
+
+    calendar = _nyse()
+    minute = pd.Timestamp(int(ts // 60) * 60, unit="s", tz="UTC")
+    first, last = calendar.first_minute, calendar.last_minute
+    if not first <= minute <= last:
+        return False
+    return bool(calendar.is_open_on_minute(minute))
+
+
+def build_producers(
+    config: Config, *, demo: bool, clock: Clock, is_open: Callable[[float], bool] = nyse_is_open
+) -> list[Producer]:
+    """The producers the config asks for. Demo mode replaces every remote one."""
+    crypto = [canonical_crypto(s) for s in config.crypto.symbols]
+    markets = [canonical_market(s) for s in config.markets.symbols]
+    if demo:
+        return [
+            SimFeed(SimFeedSettings(crypto, config.demo.seed, config.demo.ticks_per_s), clock),
+            SimMarkets(
+                SimMarketSettings(markets, config.demo.seed, market_hours=config.demo.market_hours),
+                clock,
+                is_open,
+            ),
+        ]
+    return []
+
+
+class Runtime:
+    """The hub plus the tasks that feed it."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        demo: bool,
+        clock: Clock | None = None,
+        producers: Sequence[Producer] | None = None,
+    ) -> None:
+        self.config = config
+        self.demo = demo
+        self.clock = clock or SystemClock()
+        self.hub = Hub(self.clock, simulated=demo, symbols=configured_symbols(config))
+        self.producers: tuple[Producer, ...] = tuple(
+            producers
+            if producers is not None
+            else build_producers(config, demo=demo, clock=self.clock)
+        )
+
+    async def run(self) -> None:
+        """Run every producer until cancelled."""
+        if not self.producers:
+            log.warning("no producers configured: nothing will be fetched")
+        tasks = [
+            asyncio.create_task(self._supervise(p), name=f"producer:{p.name}")
+            for p in self.producers
+        ]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _supervise(self, producer: Producer) -> None:
+        delay = 1.0
+        while True:
+            try:
+                await producer.run(self.hub)
+                log.info("%s stopped by itself; starting it again", producer.name)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.exception("%s failed; restarting in %.0f s", producer.name, delay)
+                now = self.clock.now()
+                self.hub.push_health(
+                    SourceHealth(
+                        producer.name,
+                        "source",
+                        "down",
+                        last_error=f"internal error: {type(exc).__name__}: {exc}",
+                        retry_at=now + delay,
+                        simulated=self.demo,
+                    )
+                )
+            await asyncio.sleep(delay)
+            delay = min(RESTART_MAX_S, delay * 2)
+
+    def answered(self) -> bool:
+        """Whether every producer has answered once (with data or with an error)."""
+        health = self.hub.snapshot().health
+        for producer in self.producers:
+            record = health.get(producer.name)
+            if record is None or (record.status == "connecting" and record.last_error is None):
+                return False
+        return True
+
+    async def wait_answered(self, timeout: float, poll_s: float = 0.1) -> bool:
+        """Wait until :meth:`answered` or ``timeout`` seconds; return whether all answered."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self.answered():
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(poll_s)
+        return True
