@@ -1,0 +1,150 @@
+"""Binance spot public streams (and Binance.US, which speaks the same protocol on its url).
+
+Used by :mod:`r2kmon.feeds.connection` through the adapter registry in
+:mod:`r2kmon.feeds`. We open ``<url>/stream`` (combined format, so every payload arrives
+wrapped with its stream name) and send ``SUBSCRIBE``; nothing goes in the URL, so 1,000
+symbols do not make a 20 kB request line.
+
+Wire rules that shape this module (``fixtures/exchanges/README.md`` §1):
+
+* stream names are lower case (``btcusdt@miniTicker``), payload symbols upper case;
+* at most 1024 streams per connection and 5 client messages per second, pings and pongs
+  included, so subscriptions go in batches and at most 4 messages per second;
+* keepalive is the server's control-frame ping, answered by ``websockets`` itself; there is
+  no JSON ping to send;
+* an unknown symbol is acknowledged (``{"result":null}``) and then silent;
+* errors arrive wrapped: ``{"error":{"code":2,"msg":"..."},"id":3}``;
+* ``serverShutdown`` (and the 24 h close) means: reconnect now.
+
+A combined mini-ticker frame (recorded 2025-06-06)::
+
+    {"stream":"btcusdt@miniTicker","data":{"e":"24hrMiniTicker","E":1749183266025,
+     "s":"BTCUSDT","c":"102492.27000000","o":"105121.06000000","h":"105909.71000000",
+     "l":"100372.26000000","v":"24032.63625000","q":"2472261593.19821790"}}
+
+becomes ``Tick("BTC-USD", Decimal("102492.27000000"), 1749183266.025, "binance",
+kind="ticker", ref_price=Decimal("105121.06000000"))`` with ``usdt_as_usd``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import orjson
+
+from r2kmon.feeds.base import (
+    ACK,
+    OTHER,
+    Adapter,
+    FeedError,
+    Parsed,
+    chunked,
+    ms_to_s,
+    price,
+    quantity,
+    text,
+)
+from r2kmon.feeds.symbols import split_concatenated
+from r2kmon.model import Tick
+
+# Streams per SUBSCRIBE message. The docs give no per-message cap, only 1024 per
+# connection; 200 keeps each frame a few kB.
+STREAMS_PER_MESSAGE = 200
+
+_SHUTDOWN = Parsed("shutdown", message="Binance serverShutdown: reconnect requested")
+
+
+class BinanceAdapter(Adapter):
+    """Binance / Binance.US: ``@miniTicker`` by default, ``@trade`` when ``channel="trade"``."""
+
+    exchange: ClassVar[str] = "binance"
+    default_url: ClassVar[str] = "wss://stream.binance.com:9443"
+    keepalive_interval: ClassVar[float | None] = None
+    # 5 messages/s per connection counts our pongs too: stay clearly below it.
+    send_rate: ClassVar[float] = 4.0
+    max_symbols_per_connection: ClassVar[int] = 1024
+
+    @staticmethod
+    def exchange_name(base: str, quote: str) -> str:
+        return f"{base}{quote}"
+
+    @staticmethod
+    def split_exchange_name(name: str) -> tuple[str, str] | None:
+        return split_concatenated(name)
+
+    def connect_url(self) -> str:
+        base = self.url.rstrip("/")
+        # A configured url may already name the endpoint (``.../stream`` or ``.../ws``).
+        if base.endswith(("/stream", "/ws")):
+            return base
+        return base + "/stream"
+
+    def stream_name(self, symbol: str) -> str:
+        suffix = "@miniTicker" if self.channel == "ticker" else "@trade"
+        return self.map.exchange(symbol).lower() + suffix
+
+    def subscribe_messages(self, symbols: Sequence[str]) -> list[str]:
+        streams = [self.stream_name(s) for s in symbols]
+        return [
+            orjson.dumps({"method": "SUBSCRIBE", "params": list(batch), "id": number}).decode()
+            for number, batch in enumerate(chunked(streams, STREAMS_PER_MESSAGE), start=1)
+        ]
+
+    def classify(self, message: Any) -> Parsed:
+        if not isinstance(message, dict):
+            # ``!miniTicker@arr`` on a raw ``/ws`` connection is a bare list; the breadth
+            # module reads it, the price adapter has no use for it.
+            if isinstance(message, list):
+                return OTHER
+            raise FeedError("Binance frame is not an object")
+        data = message.get("data")
+        if data is not None and "stream" in message:
+            if isinstance(data, list):
+                return OTHER
+            if not isinstance(data, dict):
+                raise FeedError("Binance combined frame without an object in data")
+            message = data
+        event = message.get("e")
+        if event == "24hrMiniTicker" or event == "24hrTicker":
+            return Parsed(
+                "ticks",
+                [
+                    Tick(
+                        self.map.canonical(message["s"]),
+                        price(message["c"]),
+                        ms_to_s(message["E"]),
+                        self.source,
+                        "ticker",
+                        None,
+                        price(message["o"]),
+                    )
+                ],
+            )
+        if event == "trade" or event == "aggTrade":
+            return Parsed(
+                "ticks",
+                [
+                    Tick(
+                        self.map.canonical(message["s"]),
+                        price(message["p"]),
+                        ms_to_s(message["T"]),
+                        self.source,
+                        "trade",
+                        quantity(message["q"]),
+                    )
+                ],
+            )
+        if event == "serverShutdown":
+            return _SHUTDOWN
+        if event is not None:
+            # kline, bookTicker-with-e, depth ...: valid, not prices.
+            return OTHER
+        if "result" in message and "id" in message:
+            return ACK
+        error = message.get("error")
+        if isinstance(error, dict):
+            return Parsed(
+                "error", message=f"Binance error {error.get('code')}: {text(error.get('msg'))}"
+            )
+        return OTHER
