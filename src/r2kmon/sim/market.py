@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from r2kmon.clock import Clock
 from r2kmon.model import Bar, Sink, SourceHealth, Tick
-from r2kmon.sim.walk import Walk, to_decimal
+from r2kmon.sim.walk import YEAR_S, Walk, to_decimal
 
 NAME = "demo-markets"
 DAY = 86_400
@@ -37,6 +37,11 @@ _START = {
 }
 _DEFAULT_START = (100.0, 0.25)
 HISTORY_DAYS = 6 * 365
+
+SESSION_S = 6.5 * 3600
+TRADING_TIME = (YEAR_S / 252) / SESSION_S
+"""Volatility is quoted per year of 252 sessions: one second of session time moves a price
+as much as this many seconds of a 24/7 market would."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,7 @@ class SimMarkets:
         sessions = self.sessions(now)
         for symbol, walk in self._walks.items():
             target = walk.price
-            bars = [walk.bar(day, 6.5 * 3600) for day in sessions]
+            bars = [walk.bar(day, SESSION_S * TRADING_TIME) for day in sessions]
             scale = target / walk.price if bars else 1.0
             bars = [
                 Bar(b.start, b.open * scale, b.high * scale, b.low * scale, b.close * scale)
@@ -123,7 +128,7 @@ class SimMarkets:
             self._prev_close = {symbol: walk.price for symbol, walk in self._walks.items()}
             self._session_day = day
         return [
-            self._tick(symbol, walk.step(self._settings.poll_s), now)
+            self._tick(symbol, walk.step(self._settings.poll_s * TRADING_TIME), now)
             for symbol, walk in self._walks.items()
         ]
 

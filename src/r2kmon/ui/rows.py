@@ -1,0 +1,56 @@
+"""What each quote row shows, computed from a hub snapshot. Pure: no Textual, so the table's
+content is tested without a terminal, and the widget only compares rows and draws."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from r2kmon.hub import quote_is_stale
+from r2kmon.model import HubSnapshot
+
+SPARK_POINTS = 120
+"""The most closes a row keeps for its sparkline: two hours of 1-minute bars."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRow:
+    """One row of the quote table. Rows compare equal when they would draw the same, so
+    the table redraws only the rows that changed."""
+
+    symbol: str
+    price: Decimal | None
+    change_pct: float | None
+    spark: tuple[float, ...]
+    spark_daily: bool
+    source: str
+    age_s: int | None
+    stale: bool
+
+
+def quote_rows(snapshot: HubSnapshot, now: float, stale_after_s: float) -> list[QuoteRow]:
+    """A row for every configured symbol, in the configured order, data or not."""
+    rows = []
+    for symbol in snapshot.symbols:
+        quote = snapshot.quotes.get(symbol)
+        minutes = snapshot.bars_1m.get(symbol, ())
+        daily = not len(minutes) >= 2
+        bars = snapshot.bars_1d.get(symbol, ()) if daily else minutes
+        spark = tuple(bar.close for bar in bars[-SPARK_POINTS:])
+        if quote is None:
+            rows.append(QuoteRow(symbol, None, None, spark, daily, "", None, False))
+            continue
+        stale = quote_is_stale(quote, snapshot.health.get(quote.source), now, stale_after_s)
+        rows.append(
+            QuoteRow(
+                symbol,
+                quote.price,
+                quote.change_pct,
+                spark,
+                daily,
+                quote.source,
+                int(quote.age(now)),
+                stale,
+            )
+        )
+    return rows

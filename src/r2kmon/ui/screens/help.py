@@ -1,0 +1,63 @@
+"""The help screen: every binding with the key it has now (after remapping)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists the app's bindings; any of escape, q or ? closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Close", show=False),
+        Binding("question_mark", "dismiss", "Close", show=False),
+        Binding("q", "dismiss", "Close", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Vertical {
+        width: auto; max-width: 90%; height: auto; max-height: 90%;
+        border: round $accent; padding: 0 2; background: $surface;
+    }
+    """
+
+    def __init__(self, rows: Sequence[tuple[str, str, str]]) -> None:
+        """``rows`` are (key shown, binding id, what it does)."""
+        super().__init__(name="help")
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        text.append("r2kmon — keys\n\n", style="bold")
+        for key, binding_id, description in self.rows:
+            text.append(f"{key:>8}  ", style="bold")
+            text.append(f"{description:<28}")
+            text.append(f" [{binding_id}]\n", style="dim")
+        text.append('\nRemap any key in the config: [keys] <id> = "<key>".\n', style="dim")
+        text.append("escape, ? or q closes this help.", style="dim")
+        with Vertical():
+            yield Static(text, id="help-text")
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)
+
+
+def help_rows(
+    bindings: Sequence[Binding], keymap: dict[str, str], display: dict[str, str]
+) -> list[tuple[str, str, str]]:
+    """(key, id, description) for each binding, with remapped keys applied."""
+    rows = []
+    for binding in bindings:
+        binding_id = binding.id or binding.action
+        key = keymap.get(binding_id, binding.key)
+        rows.append((display.get(key, key), binding_id, binding.description))
+    return rows

@@ -1,0 +1,1 @@
+"""Display widgets: they take values and draw; none of them fetches anything."""
