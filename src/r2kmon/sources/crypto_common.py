@@ -1,0 +1,87 @@
+"""Records shared by the two crypto-market providers (CoinGecko, CoinPaprika).
+
+Used by :mod:`r2kmon.sources.coingecko` and :mod:`r2kmon.sources.coinpaprika`, which parse
+into these same shapes so the poller can fall back from one to the other without the
+consumers noticing anything but the ``source`` name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from r2kmon.model import Bar, ContextValue
+
+EXCLUDED_SYMBOLS = frozenset(
+    {
+        # Stablecoins: their "return" is zero by design and would dilute the altseason index.
+        "usdt", "usdc", "dai", "usde", "fdusd", "tusd", "usdd", "pyusd", "busd", "usds",
+        "usd1", "frax", "lusd", "gusd", "usdp", "eurc", "usdx", "usdy", "susde", "susds",
+        "rlusd", "usd0", "bfusd", "usdtb", "usdf", "buidl", "usyc", "ousg", "paxg", "xaut",
+        # Wrapped, staked and bridged tokens: they track another coin in the list.
+        "wbtc", "weth", "steth", "wsteth", "weeth", "reth", "cbbtc", "cbeth", "wbeth",
+        "meth", "rseth", "ezeth", "lbtc", "solvbtc", "jitosol", "msol", "bnsol", "stsol",
+        "tbtc", "btcb", "wbnb", "wtrx", "weth.e", "clbtc", "bbtc", "lseth", "oseth", "wavax",
+    }
+)  # fmt: skip
+"""Lower-case symbols left out of the top-N list (the common altcoin-season definition
+excludes stablecoins and wrapped/staked/asset-backed tokens). Matching is on symbol because
+the two providers use different ids."""
+
+COIN_COLUMNS = ["id", "symbol", "name", "rank", "price", "market_cap", "change_30d_pct"]
+
+
+def is_excluded(symbol: str) -> bool:
+    """True for a stablecoin or a wrapped/staked token symbol."""
+    return symbol.strip().lower() in EXCLUDED_SYMBOLS
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalMarket:
+    """Total crypto market cap and BTC dominance from one provider at one time."""
+
+    total_market_cap_usd: float
+    btc_dominance_pct: float
+    as_of: float
+    source: str
+
+    def context(self) -> list[ContextValue]:
+        """As context values: ``crypto_market_cap``, ``btc_dominance``, ``alt_market_cap``."""
+        alt = self.total_market_cap_usd * (1.0 - self.btc_dominance_pct / 100.0)
+        return [
+            ContextValue("crypto_market_cap", self.total_market_cap_usd, "USD", self.source,
+                         self.as_of),
+            ContextValue("btc_dominance", self.btc_dominance_pct, "%", self.source, self.as_of),
+            ContextValue("alt_market_cap", alt, "USD", self.source, self.as_of),
+        ]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class CoinHistory:
+    """Daily prices of one coin: ``frame`` indexed by UTC time, float column ``price``."""
+
+    coin_id: str
+    symbol: str
+    frame: pd.DataFrame = field(repr=False)
+    source: str
+
+    def bars(self) -> list[Bar]:
+        """One flat ``1d`` bar per UTC day (the last price seen that day)."""
+        prices = self.frame["price"].dropna()
+        if prices.empty:
+            return []
+        index = pd.DatetimeIndex(prices.index)
+        days = prices.groupby(index.floor("D")).last()
+        out: list[Bar] = []
+        for day, value in days.items():
+            assert isinstance(day, pd.Timestamp)
+            v = float(value)
+            out.append(Bar(day.timestamp(), v, v, v, v))
+        return out
+
+
+def top_coins(frame: pd.DataFrame, top_n: int) -> pd.DataFrame:
+    """The first ``top_n`` rows by rank that are neither stablecoins nor wrapped tokens."""
+    kept = frame[~frame["symbol"].str.lower().isin(EXCLUDED_SYMBOLS)]
+    return kept.sort_values("rank", kind="stable").head(top_n).reset_index(drop=True)
