@@ -1,0 +1,125 @@
+"""US equity market hours (NYSE): open, closed, weekend, holiday, half day, next open.
+
+Used by :mod:`r2kmon.sources.poller` to poll intraday bars during the session and slowly
+outside it, and by the runtime for the header's session state. Sessions, holidays and early
+closes come from the maintained ``exchange_calendars`` package (calendar ``XNYS``), never
+from a hand-written list.
+
+The calendar is loaded once per process (it takes most of a second) and turned into plain
+sorted arrays of epoch seconds; every query after that is a bisection. This also keeps us
+off ``exchange_calendars``' minute-level API, which under pandas 3 warns on every call.
+"""
+
+from __future__ import annotations
+
+import bisect
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from functools import cache
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+NEW_YORK = ZoneInfo("America/New_York")
+REGULAR_CLOSE_MINUTES = 16 * 60
+"""16:00 New York; a session closing earlier is a half day (13:00 on the usual ones)."""
+
+SessionState = Literal["open", "closed", "weekend", "holiday"]
+
+
+@dataclass(frozen=True, slots=True)
+class MarketState:
+    """Where the market stands at ``at`` (all times UTC epoch seconds).
+
+    ``half_day`` is true when today's session (the one open now, or the one that already
+    ran today) closes early. ``next_open`` is ``None`` beyond the calendar's horizon.
+    """
+
+    at: float
+    state: SessionState
+    half_day: bool
+    session_close: float | None
+    next_open: float | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+    def label(self) -> str:
+        """Header text, e.g. ``open (half day)`` or ``holiday · opens Mon 09:30 ET``."""
+        text = self.state + (" (half day)" if self.half_day else "")
+        if not self.is_open and self.next_open is not None:
+            local = datetime.fromtimestamp(self.next_open, NEW_YORK)
+            text += f" · opens {local:%a %H:%M} ET"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class _Schedule:
+    days: tuple[date, ...]
+    opens: tuple[float, ...]
+    closes: tuple[float, ...]
+    half_days: frozenset[date]
+
+
+@cache
+def _schedule(calendar: str, start: str) -> _Schedule:
+    import exchange_calendars  # imported here: loading it takes most of a second
+
+    with warnings.catch_warnings():
+        # exchange_calendars 4.x calls Series.values on tz-aware data while building the
+        # calendar, which pandas 3.1 deprecates (Pandas4Warning); nothing we can change.
+        warnings.simplefilter("ignore", pd.errors.Pandas4Warning)
+        cal = exchange_calendars.get_calendar(calendar, start=start)
+        schedule = cal.schedule
+    days: list[date] = []
+    opens: list[float] = []
+    closes: list[float] = []
+    half: set[date] = set()
+    for session, row in schedule.iterrows():
+        assert isinstance(session, pd.Timestamp)  # the schedule is indexed by session
+        day = session.date()
+        close = float(row["close"].timestamp())
+        days.append(day)
+        opens.append(float(row["open"].timestamp()))
+        closes.append(close)
+        local_close = datetime.fromtimestamp(close, NEW_YORK)
+        if local_close.hour * 60 + local_close.minute < REGULAR_CLOSE_MINUTES:
+            half.add(day)
+    return _Schedule(tuple(days), tuple(opens), tuple(closes), frozenset(half))
+
+
+class MarketHours:
+    """NYSE session lookups. Construct once; :meth:`state` is cheap."""
+
+    def __init__(self, calendar: str = "XNYS", start: str = "2020-01-01") -> None:
+        self._schedule = _schedule(calendar, start)
+        self._day_index = {day: i for i, day in enumerate(self._schedule.days)}
+
+    def state(self, now: float) -> MarketState:
+        """The session state at ``now`` (UTC epoch seconds)."""
+        sched = self._schedule
+        i = bisect.bisect_right(sched.opens, now) - 1
+        if i >= 0 and now < sched.closes[i]:
+            day = sched.days[i]
+            return MarketState(now, "open", day in sched.half_days, sched.closes[i], None)
+        upcoming = i + 1
+        next_open = sched.opens[upcoming] if upcoming < len(sched.opens) else None
+        today = datetime.fromtimestamp(now, NEW_YORK).date()
+        state: SessionState
+        close: float | None = None
+        if today in self._day_index:
+            state = "closed"
+            close = sched.closes[self._day_index[today]]
+        elif not sched.days[0] <= today <= sched.days[-1]:
+            state = "closed"  # outside the calendar's horizon we cannot say "holiday"
+        else:
+            state = "weekend" if today.weekday() >= 5 else "holiday"
+        return MarketState(now, state, today in sched.half_days, close, next_open)
+
+
+def epoch(text: str) -> float:
+    """``"2025-11-28T15:00:00Z"`` → UTC epoch seconds (a helper for callers and tests)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc).timestamp()
