@@ -1,0 +1,29 @@
+"""Pure, synchronous analytics: frames in, frozen results out; no I/O, no clock reads.
+
+Used by the runtime (through :func:`r2kmon.analytics.compute.compute_all`, or
+``prepare_daily`` once a day and ``compute_live`` per bar), by ``snapshot --json`` and by
+the UI. Time comes in with the data; every time field going out is UTC epoch seconds.
+Never imports network, storage, producer or UI modules (an import-linter contract checks).
+"""
+
+from r2kmon.analytics.compute import (
+    AnalyticsInputs,
+    AnalyticsResult,
+    AnalyticsSettings,
+    DailyState,
+    LivePrice,
+    compute_all,
+    compute_live,
+    prepare_daily,
+)
+
+__all__ = [
+    "AnalyticsInputs",
+    "AnalyticsResult",
+    "AnalyticsSettings",
+    "DailyState",
+    "LivePrice",
+    "compute_all",
+    "compute_live",
+    "prepare_daily",
+]

@@ -1,0 +1,429 @@
+"""The breakout state machine and the board row built from it.
+
+Used by :mod:`r2kmon.analytics.compute` (the board in the UI and in ``snapshot --json``)
+and by the history-replay tests. One machine runs per symbol and level kind; each daily
+close moves it one step:
+
+``below``      the close is more than ``band_pct`` under the level;
+``testing``    the close is within ``band_pct`` under the level (or on it);
+``breakout``   the close cleared the level by more than ``buffer_pct``; the level is now
+               fixed until the episode ends;
+``confirmed``  ``confirm_closes`` consecutive closes above the level, or one close
+               ``confirm_pct`` above it;
+``failed``     a close back below the level within ``fail_sessions`` of the breakout;
+               shown for ``failed_hold_sessions`` unless the price breaks out again;
+``retest``     a confirmed breakout that had risen above the ``+band_pct`` band pulled
+               back into it (or closed back at or under the level) and has not fallen
+               through the ``-band_pct`` floor.
+
+A confirmed (or retesting) episode ends when the close falls more than ``band_pct`` under
+the broken level, or when a newer high of the same kind has stood for ``rearm_sessions``:
+that high is then the resistance that matters, and the machine judges the price against
+it (``below``/``testing``). Outside an episode the level follows the resistance table, so
+a 52-week high that rolls out of its window is replaced by the next one.
+
+The live path is incremental: :func:`run` replays the daily history once per day and
+returns the state after the last close plus the level for the next session;
+:func:`step` then judges a live price against that in constant time per bar.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Literal
+
+import pandas as pd
+
+from r2kmon.analytics.resistance import (
+    LEVEL_KINDS,
+    Level,
+    LevelKind,
+    LevelSettings,
+    LevelTable,
+    level_tables,
+)
+from r2kmon.analytics.series import epoch, finite_or_none
+
+BreakoutState = Literal["below", "testing", "breakout", "confirmed", "failed", "retest"]
+EPISODE_STATES: frozenset[BreakoutState] = frozenset({"breakout", "confirmed", "retest", "failed"})
+
+
+@dataclass(frozen=True, slots=True)
+class BreakoutSettings:
+    """Thresholds of the state machine; percentages are of the level's price."""
+
+    band_pct: float = 3.0
+    """Width of the ``testing`` band under the level, and of the ``retest`` band around it."""
+    buffer_pct: float = 0.0
+    """How far a close must clear the level to count as a breakout. Zero by default: the
+    first close above the Aug-2018 ^RUT high (2020-11-13) cleared it by only 0.19 % and held,
+    so the confirmation rule, not the buffer, is what filters false starts."""
+    confirm_closes: int = 3
+    """N: consecutive closes above the level that confirm a breakout."""
+    confirm_pct: float = 3.0
+    """X: one close this far above the level confirms at once."""
+    fail_sessions: int = 10
+    """M: a close back below the level within this many sessions is a failed breakout."""
+    failed_hold_sessions: int = 5
+    """How long ``failed`` stays on the board before the machine re-arms."""
+    rearm_sessions: int = 20
+    """A newer high must stand this long before it replaces a confirmed level."""
+
+    def __post_init__(self) -> None:
+        if min(self.band_pct, self.buffer_pct, self.confirm_pct) < 0:
+            raise ValueError("band, buffer and confirm percentages must not be negative")
+        if min(self.confirm_closes, self.fail_sessions, self.rearm_sessions) < 1:
+            raise ValueError("confirm_closes, fail_sessions and rearm_sessions must be >= 1")
+        if self.failed_hold_sessions < 0:
+            raise ValueError("failed_hold_sessions must not be negative")
+
+
+@dataclass(frozen=True, slots=True)
+class BoardSettings:
+    """Breakout settings with per-symbol overrides (e.g. wider bands for crypto)."""
+
+    default: BreakoutSettings = field(default_factory=BreakoutSettings)
+    per_symbol: Mapping[str, BreakoutSettings] = field(default_factory=lambda: MappingProxyType({}))
+    levels: LevelSettings = field(default_factory=LevelSettings)
+
+    def for_symbol(self, symbol: str) -> BreakoutSettings:
+        """The settings that apply to ``symbol``."""
+        return self.per_symbol.get(symbol, self.default)
+
+
+@dataclass(frozen=True, slots=True)
+class LevelState:
+    """Where one machine stands after a session. ``state is None`` until a level exists."""
+
+    kind: LevelKind
+    state: BreakoutState | None = None
+    level: Level | None = None
+    since: pd.Timestamp | None = None
+    """Date the current state began."""
+    since_index: int = -1
+    breakout_index: int = -1
+    """Session of the breakout that started the current episode (-1 outside one)."""
+    held: int = 0
+    """Consecutive closes above the level since the breakout."""
+    cleared: bool = False
+    """Whether a close of this episode has been above the ``+band_pct`` band: only a price
+    that moved away can pull back, so ``retest`` needs it (or a close back at the level)."""
+
+
+def _armed(
+    prev: LevelState,
+    level: Level | None,
+    close: float,
+    day: pd.Timestamp,
+    t: int,
+    cfg: BreakoutSettings,
+) -> LevelState:
+    """Judge ``close`` against a level that is not (yet) broken."""
+    if level is None:
+        return LevelState(prev.kind)
+    if close > level.price * (1 + cfg.buffer_pct / 100):
+        return LevelState(prev.kind, "breakout", level, day, t, t, 1)
+    state: BreakoutState = "testing" if close >= level.price * (1 - cfg.band_pct / 100) else "below"
+    if state == prev.state:
+        return replace(prev, level=level)
+    return LevelState(prev.kind, state, level, day, t)
+
+
+def _armed_level(prev: LevelState, candidate: Level | None) -> Level | None:
+    """The level an armed machine judges against.
+
+    A candidate above the held level can only come from closes that sat inside the buffer
+    (anything higher was a breakout), so the held level stays; a lower candidate means the
+    old high left its window, so it is replaced.
+    """
+    held = prev.level
+    if held is None or candidate is None or prev.state not in ("below", "testing"):
+        return candidate
+    if candidate.price < held.price:
+        return candidate
+    return held
+
+
+def _moved(prev: LevelState, state: BreakoutState, day: pd.Timestamp, t: int) -> LevelState:
+    if state == prev.state:
+        return prev
+    return replace(prev, state=state, since=day, since_index=t)
+
+
+def step(
+    prev: LevelState,
+    close: float,
+    day: pd.Timestamp,
+    t: int,
+    candidate: Level | None,
+    cfg: BreakoutSettings,
+) -> LevelState:
+    """The machine after close ``close`` of session ``t`` (dated ``day``).
+
+    ``candidate`` is the level of ``prev.kind`` computed from sessions before ``t``.
+    Pure: the same inputs give the same state, so the live path can call it on a
+    provisional price without disturbing the state kept from the last daily close.
+    """
+    if not math.isfinite(close) or close <= 0:
+        return prev
+    state = prev.state
+    if state is None or state in ("below", "testing"):
+        return _armed(prev, _armed_level(prev, candidate), close, day, t, cfg)
+
+    level = prev.level
+    if level is None:  # an episode always holds its level; recover by re-arming
+        return _armed(LevelState(prev.kind), candidate, close, day, t, cfg)
+    top = level.price * (1 + cfg.band_pct / 100)
+    floor = level.price * (1 - cfg.band_pct / 100)
+
+    if state == "failed":
+        fresh = _armed(LevelState(prev.kind), candidate, close, day, t, cfg)
+        if fresh.state == "breakout" or t - prev.since_index >= cfg.failed_hold_sessions:
+            return fresh
+        return prev
+
+    if state == "breakout":
+        if close < level.price:
+            if t - prev.breakout_index <= cfg.fail_sessions:
+                return replace(prev, state="failed", since=day, since_index=t, held=0)
+            return _armed(LevelState(prev.kind), candidate, close, day, t, cfg)
+        held = prev.held + 1
+        prev = replace(prev, cleared=prev.cleared or close > top)
+        if held >= cfg.confirm_closes or close >= level.price * (1 + cfg.confirm_pct / 100):
+            return replace(prev, state="confirmed", since=day, since_index=t, held=held)
+        return replace(prev, held=held)
+
+    # confirmed or retest
+    newer_high_stood = (
+        candidate is not None
+        and candidate.price > level.price
+        and t - candidate.set_index >= cfg.rearm_sessions
+        and close <= candidate.price
+    )
+    if close < floor or newer_high_stood:
+        return _armed(LevelState(prev.kind), candidate, close, day, t, cfg)
+    held = prev.held + 1 if close > level.price else 0
+    cleared = prev.cleared or close > top
+    pulled_back = close <= level.price or (prev.cleared and close <= top)
+    new_state: BreakoutState = "retest" if pulled_back else "confirmed"
+    return replace(_moved(prev, new_state, day, t), held=held, cleared=cleared)
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolBreakouts:
+    """The machines of one symbol after its daily closes, ready for live prices.
+
+    Two checkpoints are kept so a live price can be judged in constant time whichever day
+    it belongs to: after the last row (for a price of a later session) and before it (for a
+    price of the same date as the last row, which was then a provisional bar).
+    """
+
+    symbol: str
+    settings: BreakoutSettings
+    states: tuple[LevelState, ...]
+    """After the last row; one per kind, in :data:`LEVEL_KINDS` order."""
+    next_levels: tuple[Level | None, ...]
+    """Each kind's level for the session after the last row."""
+    prior_states: tuple[LevelState, ...]
+    """Before the last row."""
+    last_levels: tuple[Level | None, ...]
+    """Each kind's level for the last row."""
+    rows: int
+    last_close: float | None
+    last_day: pd.Timestamp | None
+    prior_close: float | None = None
+    prior_day: pd.Timestamp | None = None
+
+
+def _replay(
+    closes: pd.Series,
+    tables: Mapping[LevelKind, LevelTable],
+    cfg: BreakoutSettings,
+    record: bool,
+) -> tuple[tuple[LevelState, ...], tuple[LevelState, ...], list[dict[str, object]]]:
+    dates = pd.DatetimeIndex(closes.index)
+    values = closes.to_numpy(dtype="float64")
+    n = len(values)
+    states = [LevelState(kind) for kind in LEVEL_KINDS]
+    prior = tuple(states)
+    rows: list[dict[str, object]] = []
+    # Levels change rarely; building one Level per row and kind dominated the replay's
+    # cost, so each distinct (kind, row of the high) is built once.
+    cache: dict[tuple[int, int], Level] = {}
+    for t in range(n):
+        if t == n - 1:
+            prior = tuple(states)
+        day = dates[t]
+        close = float(values[t])
+        for k, kind in enumerate(LEVEL_KINDS):
+            table = tables[kind]
+            pos = int(table.index[t])
+            candidate: Level | None = None
+            if pos >= 0:
+                candidate = cache.get((k, pos))
+                if candidate is None or candidate.price != table.price[t]:
+                    candidate = Level(kind, float(table.price[t]), dates[pos], pos)
+                    cache[(k, pos)] = candidate
+            states[k] = step(states[k], close, day, t, candidate, cfg)
+            if record:
+                s = states[k]
+                rows.append(
+                    {
+                        "date": day,
+                        "kind": kind,
+                        "close": close,
+                        "state": s.state,
+                        "level": s.level.price if s.level else None,
+                        "level_set_on": s.level.set_on if s.level else None,
+                        "since": s.since,
+                    }
+                )
+    return tuple(states), prior, rows
+
+
+def run(symbol: str, closes: pd.Series, settings: BoardSettings) -> SymbolBreakouts:
+    """Replay a clean close series (``series.clean_closes``) and keep the final machines."""
+    cfg = settings.for_symbol(symbol)
+    tables = level_tables(closes, settings.levels)
+    states, prior, _ = _replay(closes, tables, cfg, record=False)
+    dates = pd.DatetimeIndex(closes.index)
+    n = len(closes)
+    return SymbolBreakouts(
+        symbol=symbol,
+        settings=cfg,
+        states=states,
+        next_levels=tuple(tables[kind].at(n, dates) for kind in LEVEL_KINDS),
+        prior_states=prior,
+        last_levels=tuple(tables[kind].at(max(n - 1, 0), dates) for kind in LEVEL_KINDS),
+        rows=n,
+        last_close=float(closes.iloc[-1]) if n else None,
+        last_day=dates[-1] if n else None,
+        prior_close=float(closes.iloc[-2]) if n > 1 else None,
+        prior_day=dates[-2] if n > 1 else None,
+    )
+
+
+def replay_history(closes: pd.Series, settings: BoardSettings, symbol: str = "") -> pd.DataFrame:
+    """Every machine's state after every close: columns ``date, kind, close, state, level,
+    level_set_on, since``. For the history tests and the UI's breakout-history view."""
+    cfg = settings.for_symbol(symbol)
+    tables = level_tables(closes, settings.levels)
+    _, _, rows = _replay(closes, tables, cfg, record=True)
+    return pd.DataFrame(
+        rows, columns=["date", "kind", "close", "state", "level", "level_set_on", "since"]
+    )
+
+
+def with_live_price(machines: SymbolBreakouts, price: float, day: pd.Timestamp) -> SymbolBreakouts:
+    """The machines judged on a provisional live price dated ``day``.
+
+    A price of a later date than the last row is a new session; one of the same date
+    replaces that row (it was a provisional daily bar); an older one changes nothing.
+    Constant work per kind: the levels were computed once by :func:`run`.
+    """
+    if machines.last_day is None or day < machines.last_day:
+        return machines
+    if day == machines.last_day:
+        base, levels, t = machines.prior_states, machines.last_levels, machines.rows - 1
+    else:
+        base, levels, t = machines.states, machines.next_levels, machines.rows
+    states = tuple(
+        step(s, price, day, t, lvl, machines.settings) for s, lvl in zip(base, levels, strict=True)
+    )
+    return replace(machines, states=states, last_close=price, last_day=day)
+
+
+def before_day(machines: SymbolBreakouts, day: pd.Timestamp) -> SymbolBreakouts:
+    """The machines as they stood with the rows before ``day`` only (for "yesterday").
+
+    Only the last row can be cut (that is all the checkpoints allow), which is what the
+    one-day comparison needs.
+    """
+    if machines.last_day is None or machines.last_day < day:
+        return machines
+    return replace(
+        machines,
+        states=machines.prior_states,
+        next_levels=machines.last_levels,
+        rows=max(machines.rows - 1, 0),
+        last_close=machines.prior_close,
+        last_day=machines.prior_day,
+        prior_close=None,
+        prior_day=None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    """One line of the breakout board (``board`` in ``snapshot --json``)."""
+
+    symbol: str
+    price: float | None
+    resistance: float | None
+    resistance_kind: LevelKind | None
+    resistance_date: float | None
+    """Epoch seconds (00:00 UTC) of the session the level was set on."""
+    distance_pct: float | None
+    """Price versus the level, in percent (negative: under it)."""
+    state: BreakoutState | None
+    since: float | None
+    """Epoch seconds (00:00 UTC) of the session the state began."""
+    as_of: float | None
+    """When ``price`` was observed: the live tick's time, or the last close's date."""
+
+    def to_json(self) -> dict[str, str | float | None]:
+        """The row as plain JSON values."""
+        return {
+            "symbol": self.symbol,
+            "price": self.price,
+            "resistance": self.resistance,
+            "resistance_kind": self.resistance_kind,
+            "resistance_date": self.resistance_date,
+            "distance_pct": self.distance_pct,
+            "state": self.state,
+            "since": self.since,
+            "as_of": self.as_of,
+        }
+
+
+_URGENCY: Mapping[BreakoutState, int] = MappingProxyType(
+    {"breakout": 0, "failed": 0, "retest": 0, "testing": 1, "confirmed": 2, "below": 3}
+)
+
+
+def choose_state(states: Sequence[LevelState], price: float | None) -> LevelState | None:
+    """The level that matters now: a fresh event (breakout, failed, retest) first, then a
+    level being tested, then a confirmed one, most significant kind first; when every
+    level is far above, the nearest one."""
+    live = [s for s in states if s.state is not None and s.level is not None]
+    if not live:
+        return None
+    active = [s for s in live if s.state != "below"]
+    if active:
+        # ``min`` keeps the first of equals, and ``states`` is in significance order.
+        return min(active, key=lambda s: _URGENCY[s.state] if s.state else 9)
+    return min(live, key=lambda s: s.level.price if s.level else math.inf)
+
+
+def board_row(machines: SymbolBreakouts, as_of: float | None) -> BoardRow:
+    """The board row of one symbol from its machines (daily or live-judged)."""
+    price = machines.last_close
+    chosen = choose_state(machines.states, price)
+    if chosen is None or chosen.level is None:
+        return BoardRow(machines.symbol, price, None, None, None, None, None, None, as_of)
+    level = chosen.level
+    distance = (price / level.price - 1) * 100 if price is not None else None
+    return BoardRow(
+        symbol=machines.symbol,
+        price=price,
+        resistance=level.price,
+        resistance_kind=level.kind,
+        resistance_date=epoch(level.set_on),
+        distance_pct=finite_or_none(distance),
+        state=chosen.state,
+        since=epoch(chosen.since) if chosen.since is not None else None,
+        as_of=as_of,
+    )

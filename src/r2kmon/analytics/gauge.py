@@ -1,0 +1,183 @@
+"""The risk-on gauge: a weighted, explainable composite of normalized signals.
+
+Used by :mod:`r2kmon.analytics.compute` (``gauge`` in ``snapshot --json``) and the UI's
+gauge panel. Each component arrives with a raw ``value`` and a ``score`` in 0-100 (how
+risk-on that signal is; see :mod:`r2kmon.analytics.components` for the mappings). The gauge
+is the weighted mean of the scores that exist::
+
+    score = Σ wᵢ·sᵢ / Σ wᵢ          over components with a score
+    contributionᵢ = wᵢ·sᵢ / Σ wᵢ    so the contributions add up to the score
+    coverage = Σ wᵢ (present) / Σ wᵢ (configured)
+
+A missing component is dropped and the others renormalized; ``coverage`` says how much of
+the configured weight is backed by data. With nothing present the score is ``None`` and
+coverage 0 — never a guess. Sums use :func:`math.fsum` (exactly rounded), so the result does
+not depend on the order the components arrive in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+GaugeLabel = Literal["risk-off", "neutral", "risk-on"]
+
+DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        "breakout": 2.0,
+        "small_cap_rs": 1.0,
+        "index_trend": 1.0,
+        "btc_trend": 1.0,
+        "btc_momentum": 1.0,
+        "alt_season": 1.0,
+        "btc_dominance_trend": 0.5,
+        "vix_level": 1.0,
+        "vix_trend": 0.5,
+        "dollar_trend": 0.5,
+        "liquidity_trend": 1.0,
+        "flows": 0.5,
+        "fear_greed": 0.5,
+    }
+)
+"""Component names the gauge knows, and their default weights. The breakout states weigh
+double because they are the thesis; the rest are equal, with the noisier or second-order
+signals (dominance, VIX trend, dollar, flows, sentiment) at half weight."""
+
+
+@dataclass(frozen=True, slots=True)
+class GaugeSettings:
+    weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_WEIGHTS)
+    """Component name → weight. A name missing here (or weighted 0) is not part of the gauge."""
+    risk_off_below: float = 40.0
+    risk_on_above: float = 60.0
+
+    def __post_init__(self) -> None:
+        if any(not math.isfinite(w) or w < 0 for w in self.weights.values()):
+            raise ValueError("gauge weights must be finite and not negative")
+        if not 0 <= self.risk_off_below <= self.risk_on_above <= 100:
+            raise ValueError("need 0 <= risk_off_below <= risk_on_above <= 100")
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentInput:
+    """One signal before weighting. ``score`` is ``None`` when the data is missing."""
+
+    name: str
+    value: float | None
+    score: float | None
+    as_of: float | None
+    note: str = ""
+    """What ``value`` is, in words (e.g. ``"^RUT vs 200-day average, %"``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    name: str
+    value: float | None
+    score: float | None
+    weight: float
+    """The configured weight."""
+    contribution: float | None
+    """Points of the gauge's score this component supplies (``None`` when missing)."""
+    as_of: float | None
+    note: str = ""
+
+    def to_json(self) -> dict[str, str | float | None]:
+        return {
+            "name": self.name,
+            "value": self.value,
+            "score": self.score,
+            "weight": self.weight,
+            "contribution": self.contribution,
+            "as_of": self.as_of,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Gauge:
+    score: float | None
+    label: GaugeLabel | None
+    coverage: float
+    components: tuple[Component, ...]
+    change: float | None = None
+    """Score change since yesterday's gauge (``None`` when either is unknown)."""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "score": self.score,
+            "label": self.label,
+            "coverage": self.coverage,
+            "change": self.change,
+            "components": [c.to_json() for c in self.components],
+        }
+
+
+def linear_score(x: float | None, scale: float, invert: bool = False) -> float | None:
+    """Map ``x`` to 0-100: 0 → 50, ``+scale`` → 100, ``-scale`` → 0, clipped.
+
+    ``invert`` flips the direction for signals where a rise is risk-off (VIX, dollar,
+    BTC dominance). Non-finite input gives ``None``.
+    """
+    if x is None or not math.isfinite(x) or scale <= 0:
+        return None
+    signed = -x if invert else x
+    return min(100.0, max(0.0, 50.0 + 50.0 * signed / scale))
+
+
+def label_for(score: float | None, settings: GaugeSettings) -> GaugeLabel | None:
+    if score is None:
+        return None
+    if score < settings.risk_off_below:
+        return "risk-off"
+    if score > settings.risk_on_above:
+        return "risk-on"
+    return "neutral"
+
+
+def _usable(score: float | None) -> float | None:
+    if score is None or not math.isfinite(score):
+        return None
+    return min(100.0, max(0.0, score))
+
+
+def combine(
+    inputs: Iterable[ComponentInput],
+    settings: GaugeSettings,
+    previous_score: float | None = None,
+) -> Gauge:
+    """The gauge from its components. Inputs whose name has no positive weight are ignored;
+    a name given twice keeps the last. Components come out in the settings' weight order."""
+    by_name = {c.name: c for c in inputs if settings.weights.get(c.name, 0.0) > 0}
+    configured = [n for n, w in settings.weights.items() if w > 0]
+    total_weight = math.fsum(settings.weights[n] for n in configured)
+    present = {
+        n: (settings.weights[n], s)
+        for n, c in by_name.items()
+        if (s := _usable(c.score)) is not None
+    }
+    present_weight = math.fsum(w for w, _ in present.values())
+    score: float | None = None
+    if present_weight > 0:
+        raw = math.fsum(w * s for w, s in present.values()) / present_weight
+        score = min(100.0, max(0.0, raw))
+    components = []
+    for name in configured:
+        c = by_name.get(name)
+        if c is None:
+            continue
+        usable = _usable(c.score)
+        contribution = (
+            settings.weights[name] * usable / present_weight
+            if usable is not None and present_weight > 0
+            else None
+        )
+        components.append(
+            Component(name, c.value, usable, settings.weights[name], contribution, c.as_of, c.note)
+        )
+    coverage = present_weight / total_weight if total_weight > 0 else 0.0
+    change = score - previous_score if score is not None and previous_score is not None else None
+    return Gauge(score, label_for(score, settings), min(1.0, coverage), tuple(components), change)
