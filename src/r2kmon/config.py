@@ -234,11 +234,15 @@ class _Problems:
         self.lines = _key_lines(text)
         self.items: list[str] = []
 
-    def add(self, key: str, message: str, valid: tuple[str, ...] = ()) -> None:
+    def add(
+        self, key: str, message: str, valid: tuple[str, ...] = (), word: str | None = None
+    ) -> None:
+        """Record a problem at ``key``; suggest the entry of ``valid`` nearest to ``word``
+        (by default the key's own last part)."""
         line = self.lines.get(key)
         where = f"{self.path}:{line}" if line else str(self.path)
         hint = ""
-        leaf = key.rsplit(".", 1)[-1]
+        leaf = word if word is not None else key.rsplit(".", 1)[-1]
         if valid:
             near = difflib.get_close_matches(leaf, valid, n=1, cutoff=0.5)
             hint = (
@@ -384,7 +388,7 @@ def _check_semantics(config: Config, problems: _Problems) -> None:
             problems.add("markets.symbols", str(exc))
     for exchange in config.crypto.exchanges:
         if exchange not in EXCHANGES:
-            problems.add("crypto.exchanges", f"unknown exchange {exchange!r}", EXCHANGES)
+            problems.add("crypto.exchanges", f"unknown exchange {exchange!r}", EXCHANGES, exchange)
     if not config.crypto.exchanges:
         problems.add("crypto.exchanges", "needs at least one exchange", EXCHANGES)
     if config.crypto.channel not in ("ticker", "trade"):

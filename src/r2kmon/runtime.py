@@ -92,11 +92,11 @@ class Runtime:
             if producers is not None
             else build_producers(config, demo=demo, clock=self.clock)
         )
+        if not self.producers:
+            log.warning("no producers configured: nothing will be fetched")
 
     async def run(self) -> None:
         """Run every producer until cancelled."""
-        if not self.producers:
-            log.warning("no producers configured: nothing will be fetched")
         tasks = [
             asyncio.create_task(self._supervise(p), name=f"producer:{p.name}")
             for p in self.producers

@@ -1,0 +1,39 @@
+"""Seeded data for tests: a hub filled by the simulators at a frozen instant."""
+
+from __future__ import annotations
+
+from r2kmon.clock import FrozenClock
+from r2kmon.hub import Hub
+from r2kmon.model import HubSnapshot
+from r2kmon.sim.feed import SimFeed, SimFeedSettings
+from r2kmon.sim.market import SimMarkets, SimMarketSettings
+
+# Tuesday 2026-11-17 15:00:00 UTC = 10:00 in New York: the market is open.
+OPEN_TS = 1_794_927_600.0
+# Sunday 2026-11-15 15:00:00 UTC: the market is closed.
+WEEKEND_TS = 1_794_754_800.0
+
+CRYPTO = ("BTC-USD", "ETH-USD", "SOL-USD")
+MARKETS = ("^RUT", "IWM", "SPY", "^VIX")
+
+
+def weekdays_open(ts: float) -> bool:
+    """A stand-in calendar for tests: weekdays 14:30-21:00 UTC (no holidays)."""
+    day = int(ts // 86_400)
+    weekday = (day + 3) % 7  # 1970-01-01 was a Thursday (3)
+    seconds = ts % 86_400
+    return weekday < 5 and 14.5 * 3600 <= seconds < 21 * 3600
+
+
+def seeded_snapshot(now: float = OPEN_TS, seed: int = 7, polls: int = 3) -> HubSnapshot:
+    """A snapshot as the demo pipeline would hold it at ``now`` after a few polls."""
+    clock = FrozenClock(now)
+    hub = Hub(clock, simulated=True, symbols=(*CRYPTO, *MARKETS))
+    feed = SimFeed(SimFeedSettings(CRYPTO, seed, 4.0), clock)
+    markets = SimMarkets(SimMarketSettings(MARKETS, seed), clock, weekdays_open)
+    feed.backfill(hub)
+    markets.backfill(hub)
+    for _ in range(polls):
+        hub.push_ticks(feed.ticks(clock.now(), 0.25))
+        hub.push_ticks(markets.poll(clock.now()))
+    return hub.snapshot()

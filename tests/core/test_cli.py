@@ -1,0 +1,136 @@
+"""The command line, run as a user runs it: a real subprocess of the installed script."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from r2kmon import __version__
+
+
+def r2kmon(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "r2kmon", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_version() -> None:
+    out = r2kmon("--version")
+    assert out.returncode == 0
+    assert out.stdout.strip() == f"r2kmon {__version__}"
+
+
+def test_demo_snapshot_json_is_the_documented_document() -> None:
+    out = r2kmon("snapshot", "--demo", "--json", "--wait", "5")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert set(doc) == {
+        "generated_at",
+        "simulated",
+        "quotes",
+        "board",
+        "gauge",
+        "correlation",
+        "context",
+        "health",
+    }
+    assert doc["simulated"] is True
+    assert list(doc["quotes"]) == ["BTC-USD", "ETH-USD", "SOL-USD", "^RUT", "IWM", "SPY", "^VIX"]
+    btc = doc["quotes"]["BTC-USD"]
+    assert set(btc) == {"price", "change_pct", "source", "ts", "age_s", "stale"}
+    assert btc["source"] == "demo-crypto"
+    assert btc["price"] > 0
+    assert btc["stale"] is False
+    # not built yet, so present and empty, never invented
+    assert doc["board"] == []
+    assert doc["gauge"] is None
+    assert doc["correlation"] == []
+    assert doc["health"]["demo-crypto"]["status"] == "ok"
+    assert doc["health"]["demo-markets"]["simulated"] is True
+    assert out.stderr == ""
+
+
+def test_options_work_before_and_after_the_command(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[crypto]\nsymbols = ["BTC-USD"]\n[markets]\nsymbols = ["IWM"]\n')
+    for args in (
+        ("--demo", "--config", str(config), "snapshot", "--json", "--wait", "5"),
+        ("snapshot", "--json", "--wait", "5", "--demo", "--config", str(config)),
+    ):
+        out = r2kmon(*args)
+        assert out.returncode == 0, out.stderr
+        doc = json.loads(out.stdout)
+        assert list(doc["quotes"]) == ["BTC-USD", "IWM"]
+        assert doc["simulated"] is True
+
+
+def test_nothing_fetched_is_a_non_zero_exit_with_nulls(tmp_path: Path) -> None:
+    # No live producers exist yet outside demo mode: nothing can be fetched, and the
+    # document says so with nulls instead of numbers.
+    out = r2kmon("snapshot", "--json", "--wait", "0.5")
+    assert out.returncode == 1
+    doc = json.loads(out.stdout)
+    assert doc["simulated"] is False
+    assert all(quote is None for quote in doc["quotes"].values())
+
+
+@pytest.mark.parametrize("command", [("snapshot", "--json"), ("config", "check"), ()])
+def test_a_broken_config_is_one_clear_line_and_exit_2(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('[crypto]\nsymbol = ["BTC-USD"]\n')
+    out = r2kmon("--config", str(config), *command)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert out.stderr == (
+        f"r2kmon: Bad config: {config}:2: key 'crypto.symbol': unknown key. "
+        "Did you mean 'symbols'?\n"
+    )
+
+
+def test_config_example_path_and_check(tmp_path: Path) -> None:
+    example = r2kmon("config", "example")
+    assert example.returncode == 0
+    assert "[crypto]" in example.stdout
+    assert "[providers.yahoo]" in example.stdout
+    saved = tmp_path / "mine.toml"
+    saved.write_text(example.stdout)
+    check = r2kmon("config", "check", "--config", str(saved))
+    assert check.returncode == 0
+    assert f"config: {saved}" in check.stdout
+    assert "config OK" in check.stdout
+
+    xdg = tmp_path / "xdg"
+    path = r2kmon("config", "path", env={"XDG_CONFIG_HOME": str(xdg)})
+    assert path.returncode == 0
+    assert f"config file: {xdg / 'r2kmon' / 'config.toml'}" in path.stdout
+    env = r2kmon("config", "path", env={"R2KMON_CONFIG": str(saved)})
+    assert f"config file: {saved} ($R2KMON_CONFIG)" in env.stdout
+
+
+def test_the_app_refuses_a_non_terminal_with_a_message() -> None:
+    out = r2kmon("--demo")
+    assert out.returncode == 1
+    assert "not a terminal" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_logging_goes_to_the_log_file_not_the_terminal(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    out = r2kmon("snapshot", "--json", "--wait", "0.3", env={"XDG_STATE_HOME": str(state)})
+    assert out.stderr == ""
+    log = state / "r2kmon" / "log" / "r2kmon.log"
+    assert "no producers configured" in log.read_text()

@@ -1,0 +1,45 @@
+"""The core/UI split, checked at run time as import-linter checks it statically: importing
+any headless module, or running the snapshot command, never loads Textual."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+HEADLESS = [
+    "r2kmon.model",
+    "r2kmon.clock",
+    "r2kmon.config",
+    "r2kmon.paths",
+    "r2kmon.errors",
+    "r2kmon.hub",
+    "r2kmon.runtime",
+    "r2kmon.report",
+    "r2kmon.logsetup",
+    "r2kmon.cli",
+    "r2kmon.sim.feed",
+    "r2kmon.sim.market",
+]
+
+
+def test_headless_modules_do_not_load_textual() -> None:
+    code = (
+        "import importlib, sys\n"
+        f"for name in {HEADLESS!r}: importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('textual', 'textual_plotext', 'plotext') or m.startswith('r2kmon.ui'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == ""
+
+
+def test_the_ui_package_does_load_textual() -> None:
+    """The check above can fail: importing the UI really does bring Textual in."""
+    code = "import sys, r2kmon.ui.app; print('textual' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "True"
