@@ -1,0 +1,80 @@
+"""Correlation and relative strength on real history, against straightforward pandas.
+
+The references join the series with ``pd.concat(join="inner")`` and use pandas' own
+``rolling().corr``/``rolling().mean`` — not the module's reindex/``np.corrcoef``/prefix-sum
+code path. On these files both grids agree because the Yahoo crypto files miss no day.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from an_history import close
+
+from r2kmon.analytics.correlation import latest_correlation, rolling_correlation
+from r2kmon.analytics.relative_strength import relative_strength
+from r2kmon.analytics.series import epoch
+
+
+def _reference_returns(a: pd.Series, b: pd.Series) -> pd.DataFrame:
+    joined = pd.concat({"a": a, "b": b}, axis=1, join="inner")
+    return np.log(joined).diff().dropna()
+
+
+@pytest.mark.parametrize("equity", ["RUT", "IWM", "SPY"])
+@pytest.mark.parametrize("crypto", ["BTC-USD", "ETH-USD"])
+@pytest.mark.parametrize("window", [30, 90])
+def test_latest_correlation_matches_pandas(equity: str, crypto: str, window: int) -> None:
+    a, b = close(equity), close(crypto)
+    ref = _reference_returns(a, b).tail(window)
+    got = latest_correlation(equity, a, crypto, b, window)
+    assert got.value == pytest.approx(ref["a"].corr(ref["b"]), abs=1e-10)
+    assert got.as_of == epoch(ref.index[-1])
+    assert got.window_days == window
+
+
+def test_rolling_correlation_series_matches_pandas() -> None:
+    a, b = close("RUT"), close("BTC-USD")
+    ref = _reference_returns(a, b)
+    want = ref["a"].rolling(90).corr(ref["b"])
+    got = rolling_correlation(a, b, 90)
+    pd.testing.assert_series_equal(got, want, check_names=False, atol=1e-10, rtol=0)
+
+
+def test_correlation_uses_us_trading_days() -> None:
+    # Crypto trades at weekends; on the US grid a Friday→Monday crypto return is one
+    # observation, so the number of observations equals the joint equity dates minus one.
+    a, b = close("SPY"), close("BTC-USD")
+    got = rolling_correlation(a, b, 30)
+    joint = a.index.intersection(b.index)
+    assert len(got) == len(joint) - 1
+    assert not (got.index.day_of_week >= 5).any()
+
+
+@pytest.mark.parametrize(("num", "den"), [("IWM", "SPY"), ("RUT", "GSPC"), ("ETH-USD", "BTC-USD")])
+def test_relative_strength_matches_pandas(num: str, den: str) -> None:
+    n, d = close(num), close(den)
+    ratio = pd.concat({"n": n, "d": d}, axis=1, join="inner").eval("n / d")
+    fast = ratio.rolling(50).mean().iloc[-1]
+    slow = ratio.rolling(200).mean().iloc[-1]
+    got = relative_strength(num, n, den, d)
+    assert got.ratio == pytest.approx(ratio.iloc[-1], rel=1e-12)
+    assert got.sma_fast == pytest.approx(fast, rel=1e-9)
+    assert got.sma_slow == pytest.approx(slow, rel=1e-9)
+    assert got.pct_vs_slow == pytest.approx((ratio.iloc[-1] / slow - 1) * 100, rel=1e-6)
+    last = ratio.iloc[-1]
+    want = "rising" if last > fast > slow else "falling" if last < fast < slow else "mixed"
+    assert got.trend == want
+    assert got.as_of == epoch(ratio.index[-1])
+
+
+def test_relative_strength_at_a_past_date() -> None:
+    # IWM/SPY at the 2020-11-13 breakout, recomputed from the truncated files.
+    n, d = close("IWM").loc[:"2020-11-13"], close("SPY").loc[:"2020-11-13"]
+    ratio = n / d
+    got = relative_strength("IWM", n, "SPY", d)
+    assert got.sma_slow == pytest.approx(ratio.tail(200).mean(), rel=1e-9)
+    assert got.pct_vs_fast == pytest.approx(
+        (ratio.iloc[-1] / ratio.tail(50).mean() - 1) * 100, rel=1e-6
+    )
