@@ -91,10 +91,12 @@ def test_losses_are_shown_plainly() -> None:
     assert ret.return_pct == pytest.approx(
         (btc[pd.Timestamp("2021-12-02")] / btc[pd.Timestamp("2021-11-02")] - 1) * 100
     )
-    assert ret.return_pct is not None and ret.return_pct < 0
+    assert ret.return_pct is not None
+    assert ret.return_pct < 0
     summary = study.summaries[0]
     assert summary.losses >= 1
-    assert ret.percentile is not None and 0 <= ret.percentile <= 100
+    assert ret.percentile is not None
+    assert 0 <= ret.percentile <= 100
 
 
 def test_alt_basket_and_percentile_reference() -> None:
