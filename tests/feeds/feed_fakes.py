@@ -1,0 +1,349 @@
+"""Fake exchange websocket servers on 127.0.0.1 and a recording sink, for the feed tests.
+
+Each fake speaks one exchange's protocol as described in
+``../shared/fixtures/exchanges/README.md``: its subscribe request and ack (or refusal),
+its application keepalive, its data frames. Faults are scripted per connection: close
+after N data frames with a close code, a TCP reset (also in the middle of a frame), a silent
+stall, a deaf server that stops reading (so control pings go unanswered), a garbage frame
+among good ones, a shutdown notice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+from r2kmon.model import Bar, ContextValue, Interval, SourceHealth, Tick
+
+FaultKind = Literal["close", "reset", "reset_mid_frame", "stall", "deaf", "garbage", "shutdown"]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What one connection does after ``after`` data frames."""
+
+    kind: FaultKind
+    after: int = 3
+    code: int = 1000
+
+
+@dataclass
+class FakeExchange:
+    """One fake exchange. ``listed`` are the exchange symbols that have data."""
+
+    protocol: str
+    listed: set[str]
+    interval: float = 0.02
+    faults: Sequence[Fault | None] = ()
+    subscribe_deadline: float | None = None
+    server_ping_interval: float | None = None
+    connections: int = 0
+    received: list[list[str]] = field(default_factory=list)
+    server: Server | None = None
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}" + PATHS[self.protocol]
+
+    async def start(self, port: int = 0) -> FakeExchange:
+        self.server = await serve(
+            self.handler,
+            "127.0.0.1",
+            port or self.port,
+            ping_interval=self.server_ping_interval,
+            compression=None,
+            close_timeout=0.2,
+        )
+        self.port = self.server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+            self.server = None
+
+    async def handler(self, ws: ServerConnection) -> None:
+        index = self.connections
+        self.connections += 1
+        fault = self.faults[index] if index < len(self.faults) else None
+        log: list[str] = []
+        self.received.append(log)
+        subscribed: list[str] = []
+        got_subscribe = asyncio.Event()
+        if self.protocol == "kraken":
+            await ws.send(KRAKEN_STATUS)
+
+        async def read() -> None:
+            async for message in ws:
+                text = message if isinstance(message, str) else message.decode()
+                log.append(text)
+                replies, symbols = answer(self.protocol, text, self.listed)
+                subscribed.extend(s for s in symbols if s not in subscribed)
+                if symbols or replies:
+                    got_subscribe.set()
+                for reply in replies:
+                    await ws.send(reply)
+
+        reader = asyncio.create_task(read())
+        try:
+            if self.subscribe_deadline is not None:
+                try:
+                    async with asyncio.timeout(self.subscribe_deadline):
+                        await got_subscribe.wait()
+                except TimeoutError:
+                    await ws.close(1008, "subscribe within the deadline")
+                    return
+            sent = 0
+            while True:
+                await asyncio.sleep(self.interval)
+                if reader.done():  # the client went away
+                    return
+                if fault is not None and sent >= fault.after:
+                    await self.misbehave(ws, fault, reader)
+                    if fault.kind in ("garbage", "shutdown"):
+                        fault = None
+                    else:
+                        return
+                for symbol in list(subscribed):
+                    if symbol in self.listed:
+                        sent += 1
+                        await ws.send(data_frame(self.protocol, symbol, sent))
+                if self.protocol == "coinbase":
+                    for symbol in subscribed:
+                        if symbol in self.listed:
+                            await ws.send(coinbase_heartbeat(symbol))
+        except ConnectionClosed:
+            return
+        finally:
+            reader.cancel()
+            await asyncio.wait({reader})
+
+    async def misbehave(
+        self, ws: ServerConnection, fault: Fault, reader: asyncio.Task[None]
+    ) -> None:
+        if fault.kind == "close":
+            await ws.close(fault.code, "scripted close")
+        elif fault.kind in ("reset", "reset_mid_frame"):
+            sock = ws.transport.get_extra_info("socket")
+            if fault.kind == "reset_mid_frame":
+                # A text frame header announcing 256 bytes, then only three of them.
+                ws.transport.write(b"\x81\x7e\x01\x00abc")
+                await asyncio.sleep(0.01)
+            # SO_LINGER 0 turns the close into a TCP RST.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            ws.transport.abort()
+        elif fault.kind == "stall":
+            reader.cancel()
+            await ws.wait_closed()
+        elif fault.kind == "deaf":
+            # Stop reading: client pings (control or application) go unanswered.
+            reader.cancel()
+            ws.transport.pause_reading()
+            await ws.wait_closed()
+        elif fault.kind == "garbage":
+            await ws.send("}{ this is not json")
+            await ws.send(b"\xff\xfe binary garbage")
+        elif fault.kind == "shutdown":
+            await ws.send(SHUTDOWN[self.protocol])
+
+
+PATHS = {
+    "binance": "",
+    "coinbase": "/",
+    "kraken": "/v2",
+    "okx": "/ws/v5/public",
+    "bybit": "/v5/public/spot",
+}
+KRAKEN_STATUS = json.dumps(
+    {
+        "channel": "status",
+        "type": "update",
+        "data": [{"version": "2.0.10", "system": "online", "api_version": "v2"}],
+    }
+)
+SHUTDOWN = {
+    "binance": json.dumps({"stream": "!serverShutdown", "data": {"e": "serverShutdown", "E": 1}}),
+    "okx": json.dumps({"event": "notice", "code": "64008", "msg": "upgrade", "connId": "a"}),
+}
+
+
+def price_of(symbol: str, n: int) -> str:
+    """A deterministic price text for frame ``n``: 100.01, 100.02, ..."""
+    return f"{100 + n / 100:.2f}"
+
+
+def data_frame(protocol: str, symbol: str, n: int) -> str:
+    p = price_of(symbol, n)
+    ms = 1_767_225_600_000 + n
+    if protocol == "binance":
+        data = {"e": "24hrMiniTicker", "E": ms, "s": symbol, "c": p, "o": "99.00"}
+        return json.dumps({"stream": symbol.lower() + "@miniTicker", "data": data})
+    if protocol == "coinbase":
+        return json.dumps(
+            {
+                "type": "ticker",
+                "product_id": symbol,
+                "price": p,
+                "open_24h": "99.00",
+                "time": "2026-01-01T00:00:00.000001Z",
+            }
+        )
+    if protocol == "kraken":
+        # JSON numbers, as Kraken sends them.
+        item = (
+            f'{{"symbol":"{symbol}","last":{p},"change":1.00,'
+            '"timestamp":"2026-01-01T00:00:00.000001Z"}'
+        )
+        return '{"channel":"ticker","type":"update","data":[' + item + "]}"
+    if protocol == "okx":
+        item = {"instId": symbol, "last": p, "open24h": "99.00", "ts": str(ms)}
+        return json.dumps({"arg": {"channel": "tickers", "instId": symbol}, "data": [item]})
+    if protocol == "bybit":
+        item = {"symbol": symbol, "lastPrice": p, "prevPrice24h": "99.00"}
+        return json.dumps(
+            {"topic": "tickers." + symbol, "ts": ms, "type": "snapshot", "data": item}
+        )
+    raise AssertionError(protocol)
+
+
+def coinbase_heartbeat(symbol: str) -> str:
+    return json.dumps(
+        {"type": "heartbeat", "product_id": symbol, "time": "2026-01-01T00:00:00.000001Z"}
+    )
+
+
+def answer(protocol: str, text: str, listed: set[str]) -> tuple[list[str], list[str]]:
+    """(replies, newly subscribed exchange symbols) for one client message."""
+    if protocol == "okx" and text == "ping":
+        return ["pong"], []
+    message: Any = json.loads(text)
+    if protocol == "binance" and message.get("method") == "SUBSCRIBE":
+        symbols = [stream.split("@")[0].upper() for stream in message["params"]]
+        # Binance acknowledges unknown symbols too, then sends nothing for them.
+        return [json.dumps({"result": None, "id": message["id"]})], symbols
+    if protocol == "coinbase" and message.get("type") == "subscribe":
+        products = message["product_ids"]
+        bad = [p for p in products if p not in listed]
+        if bad:
+            error = {
+                "type": "error",
+                "message": "Failed to subscribe",
+                "reason": f"{bad[0]} is not a valid product",
+            }
+            return [json.dumps(error)], []
+        ack = {"type": "subscriptions", "channels": [{"name": "ticker", "product_ids": products}]}
+        return [json.dumps(ack)], products
+    if protocol == "kraken":
+        if message.get("method") == "ping":
+            return [json.dumps({"method": "pong", "req_id": message.get("req_id")})], []
+        if message.get("method") == "subscribe":
+            replies, symbols = [], []
+            for symbol in message["params"]["symbol"]:
+                if symbol in listed:
+                    symbols.append(symbol)
+                    result = {"channel": "ticker", "symbol": symbol, "snapshot": True}
+                    replies.append(
+                        json.dumps({"method": "subscribe", "result": result, "success": True})
+                    )
+                else:
+                    error = {
+                        "error": f"Currency pair not supported {symbol}",
+                        "method": "subscribe",
+                        "success": False,
+                        "symbol": symbol,
+                    }
+                    replies.append(json.dumps(error))
+            return replies, symbols
+    if protocol == "okx" and message.get("op") == "subscribe":
+        replies, symbols = [], []
+        for arg in message["args"]:
+            if arg["instId"] in listed:
+                symbols.append(arg["instId"])
+                replies.append(json.dumps({"event": "subscribe", "arg": arg, "connId": "c"}))
+            else:
+                msg = f"Wrong URL or channel:tickers,instId:{arg['instId']} doesn't exist."
+                replies.append(json.dumps({"event": "error", "msg": msg, "code": "60018"}))
+        return replies, symbols
+    if protocol == "bybit":
+        if message.get("op") == "ping":
+            return [
+                json.dumps({"success": True, "ret_msg": "pong", "conn_id": "c", "op": "ping"})
+            ], []
+        if message.get("op") == "subscribe":
+            args = message["args"]
+            req_id = message.get("req_id", "")
+            if len(args) > 10:
+                refusal = {
+                    "success": False,
+                    "ret_msg": "args size >10",
+                    "req_id": req_id,
+                    "op": "subscribe",
+                }
+                return [json.dumps(refusal)], []
+            bad = [a for a in args if a.split(".", 1)[1] not in listed]
+            if bad:
+                refusal = {
+                    "success": False,
+                    "ret_msg": f"Invalid symbol :[{bad[0]}]",
+                    "req_id": req_id,
+                    "op": "subscribe",
+                }
+                return [json.dumps(refusal)], []
+            ack = {
+                "success": True,
+                "ret_msg": "subscribe",
+                "conn_id": "c",
+                "req_id": req_id,
+                "op": "subscribe",
+            }
+            return [json.dumps(ack)], [a.split(".", 1)[1] for a in args]
+    return [], []
+
+
+class RecordingSink:
+    """A Sink that keeps everything pushed into it, for assertions."""
+
+    def __init__(self) -> None:
+        self.ticks: list[Tick] = []
+        self.health: list[SourceHealth] = []
+        self.bars: list[tuple[str, Interval, list[Bar], str]] = []
+        self.context: list[ContextValue] = []
+
+    def push_ticks(self, ticks: Sequence[Tick]) -> None:
+        self.ticks.extend(ticks)
+
+    def push_bars(self, symbol: str, interval: Interval, bars: Sequence[Bar], source: str) -> None:
+        self.bars.append((symbol, interval, list(bars), source))
+
+    def push_health(self, health: SourceHealth) -> None:
+        self.health.append(health)
+
+    def push_context(self, value: ContextValue) -> None:
+        self.context.append(value)
+
+    def last_health(self, name: str) -> SourceHealth | None:
+        for record in reversed(self.health):
+            if record.name == name:
+                return record
+        return None
+
+    def ticks_of(self, symbol: str, source: str | None = None) -> list[Tick]:
+        return [t for t in self.ticks if t.symbol == symbol and source in (None, t.source)]
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll ``predicate`` every 10 ms; fail the test after ``timeout`` seconds."""
+    async with asyncio.timeout(timeout):
+        # Polling, not an Event: the predicates read state the code under test owns.
+        while not predicate():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)

@@ -1,0 +1,300 @@
+"""The connection manager against fake exchange servers on 127.0.0.1, with scripted faults.
+
+Every test is bounded by ``asyncio.timeout``; timeouts and backoffs are shrunk through
+:class:`FeedSettings` so the whole file runs in seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from decimal import Decimal
+from http import HTTPStatus
+from typing import Any
+
+import pytest
+from feed_fakes import FakeExchange, Fault, RecordingSink, wait_until
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.http11 import Request, Response
+
+from r2kmon.feeds.base import Parsed
+from r2kmon.feeds.binance import BinanceAdapter
+from r2kmon.feeds.connection import FeedConnection, FeedSettings
+
+EXCHANGE_SYMBOL = {
+    "binance": "BTCUSDT",
+    "coinbase": "BTC-USD",
+    "kraken": "BTC/USD",
+    "okx": "BTC-USDT",
+    "bybit": "BTCUSDT",
+}
+
+
+def fast(exchange: str, url: str, symbols: Sequence[str] = ("BTC-USD",), **kw: Any) -> FeedSettings:
+    options: dict[str, Any] = {
+        "stall_timeout": 0.6,
+        "silence_timeout": 0.3,
+        "ping_interval": None,
+        "ping_timeout": None,
+        "open_timeout": 1.0,
+        "close_timeout": 0.2,
+        "backoff_initial": 0.05,
+        "backoff_max": 0.2,
+        "min_reconnect_interval": 0.0,
+        "fatal_retry": 5.0,
+        "health_interval": 0.05,
+    }
+    options.update(kw)
+    return FeedSettings(exchange, exchange, tuple(symbols), url=url, **options)
+
+
+@asynccontextmanager
+async def running(feed: FeedConnection, sink: RecordingSink) -> AsyncIterator[asyncio.Task[None]]:
+    task = asyncio.create_task(feed.run(sink))
+    try:
+        yield task
+    finally:
+        task.cancel()
+        await asyncio.wait({task})
+
+
+STARTED: list[FakeExchange] = []
+
+
+@pytest.fixture(autouse=True)
+async def _stop_fakes() -> AsyncIterator[None]:
+    yield
+    while STARTED:
+        await STARTED.pop().stop()
+
+
+async def start(protocol: str, listed: set[str] | None = None, **kw: Any) -> FakeExchange:
+    fake = FakeExchange(protocol, listed or {EXCHANGE_SYMBOL[protocol]}, **kw)
+    STARTED.append(fake)
+    return await fake.start()
+
+
+@pytest.mark.parametrize("exchange", sorted(EXCHANGE_SYMBOL))
+async def test_each_exchange_streams_prices_with_source_and_reference(exchange: str) -> None:
+    fake = await start(exchange)
+    sink = RecordingSink()
+    feed = FeedConnection(fast(exchange, fake.url))
+    async with asyncio.timeout(5), running(feed, sink):
+        await wait_until(lambda: len(sink.ticks_of("BTC-USD")) >= 3)
+        await wait_until(lambda: (h := sink.last_health(exchange)) is not None and h.status == "ok")
+    first = sink.ticks_of("BTC-USD")[0]
+    assert first.source == exchange
+    assert first.price == Decimal("100.01")
+    assert str(first.price) == "100.01"
+    # Kraken has no open; its reference is last - change = 100.01 - 1.00.
+    assert first.ref_price == (Decimal("99.01") if exchange == "kraken" else Decimal("99.00"))
+    health = sink.last_health(exchange)
+    assert health is not None
+    assert health.kind == "feed"
+    assert health.last_ok is not None
+    assert health.msgs_per_s > 0
+
+
+@pytest.mark.parametrize("code", [1000, 1001, 1011])
+async def test_server_close_codes_reconnect_and_resubscribe(code: int) -> None:
+    fake = await start("binance", faults=[Fault("close", after=3, code=code)])
+    sink = RecordingSink()
+    async with asyncio.timeout(5), running(FeedConnection(fast("binance", fake.url)), sink):
+        await wait_until(lambda: fake.connections >= 2 and len(sink.ticks) >= 6)
+    assert all("SUBSCRIBE" in log[0] for log in fake.received[:2])
+
+
+@pytest.mark.parametrize("kind", ["reset", "reset_mid_frame"])
+async def test_tcp_reset_reconnects(kind: str) -> None:
+    fake = await start("okx", faults=[Fault(kind, after=3)])  # type: ignore[arg-type]
+    sink = RecordingSink()
+    async with asyncio.timeout(5), running(FeedConnection(fast("okx", fake.url)), sink):
+        await wait_until(lambda: fake.connections >= 2 and len(sink.ticks) >= 6)
+
+
+async def test_silent_stall_is_detected_and_reconnected() -> None:
+    fake = await start("binance", faults=[Fault("stall", after=2)])
+    sink = RecordingSink()
+    feed = FeedConnection(fast("binance", fake.url, stall_timeout=0.4))
+    async with asyncio.timeout(5), running(feed, sink):
+        await wait_until(lambda: fake.connections >= 2 and len(sink.ticks) >= 4)
+    assert any(h.last_error and "stalled" in h.last_error for h in sink.health)
+
+
+async def test_unanswered_control_pings_drop_the_connection() -> None:
+    fake = await start("binance", faults=[Fault("deaf", after=2)])
+    sink = RecordingSink()
+    settings = fast("binance", fake.url, stall_timeout=30, ping_interval=0.1, ping_timeout=0.2)
+    async with asyncio.timeout(5), running(FeedConnection(settings), sink):
+        await wait_until(lambda: fake.connections >= 2 and len(sink.ticks) >= 4)
+
+
+@pytest.mark.parametrize(
+    ("exchange", "ping"),
+    [("okx", "ping"), ("bybit", '{"op":"ping"}'), ("kraken", '"method": "ping"')],
+)
+async def test_application_keepalive_keeps_a_quiet_connection(exchange: str, ping: str) -> None:
+    # Nothing listed: the only traffic is our ping and the server's pong.
+    fake = await start(exchange, listed={"NONE"})
+    sink = RecordingSink()
+    settings = fast(exchange, fake.url, keepalive_interval=0.1, stall_timeout=0.5)
+    async with asyncio.timeout(5), running(FeedConnection(settings), sink):
+        await wait_until(
+            lambda: bool(fake.received) and sum(ping in m for m in fake.received[0]) >= 8
+        )
+    assert fake.connections == 1  # the pongs kept the stall watchdog quiet
+
+
+async def test_garbage_frames_are_counted_and_the_connection_kept() -> None:
+    fake = await start("coinbase", faults=[Fault("garbage", after=3)])
+    sink = RecordingSink()
+    async with asyncio.timeout(5), running(FeedConnection(fast("coinbase", fake.url)), sink):
+        await wait_until(lambda: len(sink.ticks) >= 8)
+        await wait_until(
+            lambda: (h := sink.last_health("coinbase")) is not None and h.bad_frames == 2
+        )
+    assert fake.connections == 1
+
+
+async def test_unknown_binance_symbol_is_reported_silent() -> None:
+    fake = await start("binance")
+    sink = RecordingSink()
+    feed = FeedConnection(fast("binance", fake.url, ("BTC-USD", "NOPE-USD")))
+    async with asyncio.timeout(5), running(feed, sink):
+        await wait_until(
+            lambda: (
+                (h := sink.last_health("binance")) is not None and h.silent_symbols == ("NOPE-USD",)
+            )
+        )
+    health = sink.last_health("binance")
+    assert health is not None
+    assert health.status == "ok"
+    assert {t.symbol for t in sink.ticks} == {"BTC-USD"}
+
+
+@pytest.mark.parametrize("exchange", ["kraken", "okx", "coinbase"])
+async def test_refused_symbol_is_reported_at_once_and_others_stream(exchange: str) -> None:
+    fake = await start(exchange)
+    sink = RecordingSink()
+    feed = FeedConnection(fast(exchange, fake.url, ("BTC-USD", "NOPE-USD"), silence_timeout=30))
+    async with asyncio.timeout(5), running(feed, sink):
+        await wait_until(
+            lambda: (
+                (h := sink.last_health(exchange)) is not None
+                and h.silent_symbols == ("NOPE-USD",)
+                and len(sink.ticks) >= 3
+            )
+        )
+    assert {t.symbol for t in sink.ticks} == {"BTC-USD"}
+
+
+async def test_bybit_refused_request_is_split_and_the_innocent_resubscribed() -> None:
+    fake = await start("bybit", listed={"BTCUSDT", "ETHUSDT"})
+    sink = RecordingSink()
+    symbols = ("BTC-USD", "NOPE-USD", "ETH-USD")
+    async with asyncio.timeout(5), running(FeedConnection(fast("bybit", fake.url, symbols)), sink):
+        await wait_until(lambda: {t.symbol for t in sink.ticks} == {"BTC-USD", "ETH-USD"})
+        await wait_until(
+            lambda: (
+                (h := sink.last_health("bybit")) is not None and h.silent_symbols == ("NOPE-USD",)
+            )
+        )
+    first, second = (json.loads(m) for m in fake.received[0][:2])
+    assert first["args"] == ["tickers.BTCUSDT", "tickers.NOPEUSDT", "tickers.ETHUSDT"]
+    assert second["args"] == ["tickers.BTCUSDT", "tickers.ETHUSDT"]
+
+
+@pytest.mark.parametrize("exchange", ["binance", "okx"])
+async def test_shutdown_notice_reconnects_promptly(exchange: str) -> None:
+    fake = await start(exchange, faults=[Fault("shutdown", after=3)])
+    sink = RecordingSink()
+    # A long backoff: only the prompt path can reconnect within the timeout.
+    settings = fast(exchange, fake.url, backoff_initial=30.0, backoff_max=30.0)
+    async with asyncio.timeout(3), running(FeedConnection(settings), sink):
+        await wait_until(lambda: fake.connections >= 2 and len(sink.ticks) >= 6)
+
+
+async def test_coinbase_subscribes_before_its_deadline() -> None:
+    fake = await start("coinbase", subscribe_deadline=0.2)
+    sink = RecordingSink()
+    async with asyncio.timeout(5), running(FeedConnection(fast("coinbase", fake.url)), sink):
+        await wait_until(lambda: len(sink.ticks) >= 3)
+    assert fake.connections == 1
+    assert json.loads(fake.received[0][0])["channels"] == ["ticker", "heartbeat"]
+
+
+async def test_refused_connection_backs_off_then_recovers() -> None:
+    with socket.socket() as probe:  # a port nobody listens on (yet)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = RecordingSink()
+    url = f"ws://127.0.0.1:{port}"
+    async with asyncio.timeout(5), running(FeedConnection(fast("binance", url)), sink):
+        await wait_until(
+            lambda: (
+                (h := sink.last_health("binance")) is not None
+                and h.status == "down"
+                and h.retry_at is not None
+                and h.last_error is not None
+            )
+        )
+        fake = FakeExchange("binance", {"BTCUSDT"})
+        STARTED.append(fake)
+        await fake.start(port)
+        await wait_until(lambda: len(sink.ticks) >= 3)
+        await wait_until(
+            lambda: (h := sink.last_health("binance")) is not None and h.status == "ok"
+        )
+
+
+async def test_http_451_is_reported_and_not_retried_in_a_loop() -> None:
+    attempts = 0
+
+    def refuse(connection: ServerConnection, request: Request) -> Response:
+        nonlocal attempts
+        attempts += 1
+        return connection.respond(HTTPStatus.UNAVAILABLE_FOR_LEGAL_REASONS, "restricted\n")
+
+    async def never(ws: ServerConnection) -> None:
+        raise AssertionError("handshake must not succeed")
+
+    async with serve(never, "127.0.0.1", 0, process_request=refuse) as server:
+        port = server.sockets[0].getsockname()[1]
+        sink = RecordingSink()
+        feed = FeedConnection(fast("binance", f"ws://127.0.0.1:{port}", fatal_retry=60))
+        async with asyncio.timeout(5), running(feed, sink):
+            await wait_until(
+                lambda: (
+                    (h := sink.last_health("binance")) is not None
+                    and h.status == "down"
+                    and "451" in (h.last_error or "")
+                )
+            )
+            await asyncio.sleep(0.5)
+    assert attempts == 1
+    health = sink.last_health("binance")
+    assert health is not None
+    assert "restricted location" in (health.last_error or "")
+
+
+class BuggyAdapter(BinanceAdapter):
+    def classify(self, message: Any) -> Parsed:
+        raise RuntimeError("a bug in the parser")
+
+
+async def test_parser_bug_stops_the_feed_instead_of_reconnecting_forever() -> None:
+    fake = await start("binance")
+    sink = RecordingSink()
+    settings = fast("binance", fake.url)
+    feed = FeedConnection(settings, adapter=BuggyAdapter(["BTC-USD"], url=fake.url))
+    async with asyncio.timeout(5):
+        with pytest.raises(RuntimeError, match="a bug in the parser"):
+            await feed.run(sink)
+    assert fake.connections == 1
+    health = sink.last_health("binance")
+    assert health is not None
+    assert health.status == "down"
+    assert "internal error" in (health.last_error or "")
