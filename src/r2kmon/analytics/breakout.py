@@ -107,7 +107,7 @@ class LevelState:
     breakout_index: int = -1
     """Session of the breakout that started the current episode (-1 outside one)."""
     held: int = 0
-    """Consecutive closes above the level since the breakout."""
+    """Closes above the level since the breakout, counted until confirmation."""
     cleared: bool = False
     """Whether a close of this episode has been above the ``+band_pct`` band: only a price
     that moved away can pull back, so ``retest`` needs it (or a close back at the level)."""
@@ -128,7 +128,9 @@ def _armed(
         return LevelState(prev.kind, "breakout", level, day, t, t, 1)
     state: BreakoutState = "testing" if close >= level.price * (1 - cfg.band_pct / 100) else "below"
     if state == prev.state:
-        return replace(prev, level=level)
+        if level is prev.level:
+            return prev  # the common case on a replay: nothing changed, nothing allocated
+        return LevelState(prev.kind, state, level, prev.since, prev.since_index)
     return LevelState(prev.kind, state, level, day, t)
 
 
@@ -147,12 +149,6 @@ def _armed_level(prev: LevelState, candidate: Level | None) -> Level | None:
     return held
 
 
-def _moved(prev: LevelState, state: BreakoutState, day: pd.Timestamp, t: int) -> LevelState:
-    if state == prev.state:
-        return prev
-    return replace(prev, state=state, since=day, since_index=t)
-
-
 def step(
     prev: LevelState,
     close: float,
@@ -166,6 +162,8 @@ def step(
     ``candidate`` is the level of ``prev.kind`` computed from sessions before ``t``.
     Pure: the same inputs give the same state, so the live path can call it on a
     provisional price without disturbing the state kept from the last daily close.
+    States are built with their constructor rather than ``dataclasses.replace``, which
+    cost most of a 40-year replay.
     """
     if not math.isfinite(close) or close <= 0:
         return prev
@@ -173,28 +171,29 @@ def step(
     if state is None or state in ("below", "testing"):
         return _armed(prev, _armed_level(prev, candidate), close, day, t, cfg)
 
-    level = prev.level
+    kind, level = prev.kind, prev.level
     if level is None:  # an episode always holds its level; recover by re-arming
-        return _armed(LevelState(prev.kind), candidate, close, day, t, cfg)
+        return _armed(LevelState(kind), candidate, close, day, t, cfg)
     top = level.price * (1 + cfg.band_pct / 100)
     floor = level.price * (1 - cfg.band_pct / 100)
 
     if state == "failed":
-        fresh = _armed(LevelState(prev.kind), candidate, close, day, t, cfg)
+        fresh = _armed(LevelState(kind), candidate, close, day, t, cfg)
         if fresh.state == "breakout" or t - prev.since_index >= cfg.failed_hold_sessions:
             return fresh
         return prev
 
+    bo = prev.breakout_index
     if state == "breakout":
         if close < level.price:
-            if t - prev.breakout_index <= cfg.fail_sessions:
-                return replace(prev, state="failed", since=day, since_index=t, held=0)
-            return _armed(LevelState(prev.kind), candidate, close, day, t, cfg)
+            if t - bo <= cfg.fail_sessions:
+                return LevelState(kind, "failed", level, day, t, bo, 0, prev.cleared)
+            return _armed(LevelState(kind), candidate, close, day, t, cfg)
         held = prev.held + 1
-        prev = replace(prev, cleared=prev.cleared or close > top)
+        cleared = prev.cleared or close > top
         if held >= cfg.confirm_closes or close >= level.price * (1 + cfg.confirm_pct / 100):
-            return replace(prev, state="confirmed", since=day, since_index=t, held=held)
-        return replace(prev, held=held)
+            return LevelState(kind, "confirmed", level, day, t, bo, held, cleared)
+        return LevelState(kind, "breakout", level, prev.since, prev.since_index, bo, held, cleared)
 
     # confirmed or retest
     newer_high_stood = (
@@ -204,12 +203,15 @@ def step(
         and close <= candidate.price
     )
     if close < floor or newer_high_stood:
-        return _armed(LevelState(prev.kind), candidate, close, day, t, cfg)
-    held = prev.held + 1 if close > level.price else 0
+        return _armed(LevelState(kind), candidate, close, day, t, cfg)
     cleared = prev.cleared or close > top
     pulled_back = close <= level.price or (prev.cleared and close <= top)
     new_state: BreakoutState = "retest" if pulled_back else "confirmed"
-    return replace(_moved(prev, new_state, day, t), held=held, cleared=cleared)
+    if new_state == state and cleared == prev.cleared:
+        return prev
+    if new_state == state:
+        return LevelState(kind, state, level, prev.since, prev.since_index, bo, prev.held, cleared)
+    return LevelState(kind, new_state, level, day, t, bo, prev.held, cleared)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +247,9 @@ def _replay(
     record: bool,
 ) -> tuple[tuple[LevelState, ...], tuple[LevelState, ...], list[dict[str, object]]]:
     dates = pd.DatetimeIndex(closes.index)
-    values = closes.to_numpy(dtype="float64")
+    # Boxing every date once up front is far cheaper than ``dates[t]`` per row.
+    days: list[pd.Timestamp] = list(dates)
+    values = closes.to_numpy(dtype="float64").tolist()
     n = len(values)
     states = [LevelState(kind) for kind in LEVEL_KINDS]
     prior = tuple(states)
@@ -256,8 +260,8 @@ def _replay(
     for t in range(n):
         if t == n - 1:
             prior = tuple(states)
-        day = dates[t]
-        close = float(values[t])
+        day = days[t]
+        close = values[t]
         for k, kind in enumerate(LEVEL_KINDS):
             table = tables[kind]
             pos = int(table.index[t])
@@ -265,7 +269,7 @@ def _replay(
             if pos >= 0:
                 candidate = cache.get((k, pos))
                 if candidate is None or candidate.price != table.price[t]:
-                    candidate = Level(kind, float(table.price[t]), dates[pos], pos)
+                    candidate = Level(kind, float(table.price[t]), days[pos], pos)
                     cache[(k, pos)] = candidate
             states[k] = step(states[k], close, day, t, candidate, cfg)
             if record:

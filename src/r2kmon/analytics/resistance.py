@@ -78,6 +78,35 @@ class LevelTable:
         return Level(self.kind, float(self.price[t]), dates[pos], pos)
 
 
+def _first_argmax(values: FloatArray, left: IntArray, right: IntArray) -> IntArray:
+    """Row of the first maximum of ``values[left[i]:right[i] + 1]`` for every ``i``.
+
+    A sparse table (maxima of blocks of 2**k rows) answers each range with two overlapping
+    blocks: O(n log n) numpy work, where a sliding-window ``argmax`` costs O(n * window)
+    and took 0.2 s on 40 years of ^RUT. On a tie the left block wins, because its first
+    maximum comes before anything only the right block covers.
+    """
+    n = len(values)
+    table = [np.arange(n, dtype=np.int64)]
+    k = 1
+    while (1 << k) <= n:
+        prev = table[-1]
+        half = 1 << (k - 1)
+        a = prev[: n - (1 << k) + 1]
+        b = prev[half : half + len(a)]
+        table.append(np.where(values[b] > values[a], b, a))
+        k += 1
+    length = right - left + 1
+    level = np.floor(np.log2(length)).astype(np.int64)
+    out = np.empty(len(left), dtype=np.int64)
+    for k in np.unique(level).tolist():
+        rows = np.flatnonzero(level == k)
+        a = table[k][left[rows]]
+        b = table[k][right[rows] - (1 << k) + 1]
+        out[rows] = np.where(values[b] > values[a], b, a)
+    return out
+
+
 def _window_max(
     closes: FloatArray, length: int, exclude: int, min_history: int
 ) -> tuple[FloatArray, IntArray]:
@@ -86,19 +115,16 @@ def _window_max(
     span = length - exclude
     price = np.full(n + 1, np.nan)
     where = np.full(n + 1, -1, dtype=np.int64)
-    if n == 0:
-        return price, where
-    padded = np.concatenate([np.full(span - 1, -np.inf), closes])
-    windows = np.lib.stride_tricks.sliding_window_view(padded, span)
-    # windows[j] covers rows j - span + 1 .. j; argmax gives the first (earliest) maximum.
-    arg = windows.argmax(axis=1)
-    top = windows[np.arange(n), arg]
-    first_row = np.arange(n) - span + 1 + arg
     t = np.arange(n + 1)
     end = t - exclude - 1
     ok = (end >= 0) & (t >= min_history)
-    price[ok] = top[end[ok]]
-    where[ok] = first_row[end[ok]]
+    if not ok.any():
+        return price, where
+    right = end[ok]
+    left = np.maximum(right - span + 1, 0)
+    rows = _first_argmax(closes, left, right)
+    price[ok] = closes[rows]
+    where[ok] = rows
     return price, where
 
 
