@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from r2kmon.clock import FrozenClock
 from r2kmon.hub import Hub
-from r2kmon.model import HubSnapshot
+from r2kmon.model import HubSnapshot, SourceHealth
 from r2kmon.sim.feed import SimFeed, SimFeedSettings
 from r2kmon.sim.market import SimMarkets, SimMarketSettings
 
@@ -36,4 +36,7 @@ def seeded_snapshot(now: float = OPEN_TS, seed: int = 7, polls: int = 3) -> HubS
     for _ in range(polls):
         hub.push_ticks(feed.ticks(clock.now(), 0.25))
         hub.push_ticks(markets.poll(clock.now()))
+    # what the producers' run loops report after each round
+    hub.push_health(SourceHealth(feed.name, "feed", "ok", last_ok=now, simulated=True))
+    hub.push_health(SourceHealth(markets.name, "source", "ok", last_ok=now, simulated=True))
     return hub.snapshot()

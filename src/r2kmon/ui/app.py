@@ -67,6 +67,7 @@ class R2kApp(App[int]):
             self.run_worker(self.runtime.run(), name="runtime", exit_on_error=False)
             self.set_interval(1.0 / self.config.general.refresh_hz, self.poll_hub)
         self.set_interval(1.0, self._tick_clock)
+        self.call_after_refresh(self._tick_clock)
 
     def poll_hub(self) -> None:
         """Post the hub's snapshot if it changed since the last one posted."""
@@ -107,7 +108,7 @@ class R2kApp(App[int]):
     def action_pause(self) -> None:
         """Freeze the screen; data keeps flowing into the hub underneath."""
         self.paused = not self.paused
-        self._tick_clock()
+        self.call_after_refresh(self._tick_clock)
         if not self.paused:
             self.poll_hub()
         self.notify(

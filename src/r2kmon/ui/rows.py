@@ -12,6 +12,10 @@ from r2kmon.model import HubSnapshot
 SPARK_POINTS = 120
 """The most closes a row keeps for its sparkline: two hours of 1-minute bars."""
 
+MIN_MINUTE_POINTS = 10
+"""Fewer 1-minute bars than this (an index just after the open, or on a weekend) draw the
+daily closes instead, dimmed, so the trend cell is never a meaningless two-point line."""
+
 
 @dataclass(frozen=True, slots=True)
 class QuoteRow:
@@ -34,7 +38,7 @@ def quote_rows(snapshot: HubSnapshot, now: float, stale_after_s: float) -> list[
     for symbol in snapshot.symbols:
         quote = snapshot.quotes.get(symbol)
         minutes = snapshot.bars_1m.get(symbol, ())
-        daily = not len(minutes) >= 2
+        daily = len(minutes) < MIN_MINUTE_POINTS
         bars = snapshot.bars_1d.get(symbol, ()) if daily else minutes
         spark = tuple(bar.close for bar in bars[-SPARK_POINTS:])
         if quote is None:

@@ -28,6 +28,7 @@ class HelpScreen(ModalScreen[None]):
         width: auto; max-width: 90%; height: auto; max-height: 90%;
         border: round $accent; padding: 0 2; background: $surface;
     }
+    HelpScreen #help-text { width: auto; height: auto; }
     """
 
     def __init__(self, rows: Sequence[tuple[str, str, str]]) -> None:

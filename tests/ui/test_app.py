@@ -1,0 +1,150 @@
+"""The app under Textual's Pilot: fixed data posted exactly as production posts it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from r2kmon.clock import FrozenClock
+from r2kmon.config import Config, parse_config
+from r2kmon.ui.app import R2kApp
+from r2kmon.ui.messages import HubUpdated
+from r2kmon.ui.screens.help import HelpScreen
+from r2kmon.ui.widgets.quote_table import QuoteTable
+from r2kmon.ui.widgets.status_header import StatusHeader
+from tests.core.sample import OPEN_TS, seeded_snapshot
+
+
+def make_app(config: Config | None = None) -> R2kApp:
+    return R2kApp(None, config or Config(), clock=FrozenClock(OPEN_TS))
+
+
+def screen_text(app: R2kApp) -> str:
+    """Everything on screen as plain text, as a person would read it."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_dashboard_draws_every_symbol_from_a_posted_snapshot() -> None:
+    app = make_app()
+    snapshot = seeded_snapshot()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.post_message(HubUpdated(snapshot))
+        await pilot.pause()
+        table = app.screen.query_one(QuoteTable)
+        assert [row.symbol for row in table.rows] == list(snapshot.symbols)
+        text = screen_text(app)
+        assert "SIMULATED" in text
+        btc = next(line for line in text.splitlines() if "BTC-USD" in line)
+        price = f"{float(snapshot.quotes['BTC-USD'].price):,.2f}"
+        assert price in btc
+        assert "demo-crypto" in btc
+        assert any(glyph in btc for glyph in "▁▂▃▄▅▆▇█")
+        assert "demo-crypto ok" in text
+
+
+async def test_only_changed_rows_are_redrawn() -> None:
+    app = make_app()
+    first = seeded_snapshot(polls=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.post_message(HubUpdated(first))
+        await pilot.pause()
+        table = app.screen.query_one(QuoteTable)
+        table.render_line(1)  # make sure row 0 is cached
+        cached = dict(table._strips)
+        app.post_message(HubUpdated(first))  # same data again
+        await pilot.pause()
+        assert table._strips.keys() >= cached.keys()
+        assert all(table._strips[k] is v for k, v in cached.items())
+
+
+async def test_help_screen_lists_every_binding_and_closes() -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for binding_id in ("quit", "help", "refresh", "pause", "theme", "screenshot"):
+            assert f"[{binding_id}]" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_q_quits_with_code_zero() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_keys_remapped_in_the_config_work(tmp_path: Path) -> None:
+    config = parse_config('[keys]\nquit = "x"\nhelp = "h"\n', tmp_path / "k.toml")
+    app = make_app(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("q")  # no longer bound
+        assert app.is_running
+        await pilot.press("h")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert "       h  Help" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.press("x")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_pause_freezes_the_screen_and_resume_catches_up() -> None:
+    app = make_app()
+    before, after = seeded_snapshot(polls=1), seeded_snapshot(polls=5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.post_message(HubUpdated(before))
+        await pilot.pause()
+        await pilot.press("p")
+        assert app.paused
+        assert "PAUSED" in screen_text(app)
+        header = app.screen.query_one(StatusHeader)
+        assert header.paused
+        await pilot.press("p")
+        assert not app.paused
+        app.post_message(HubUpdated(after))
+        await pilot.pause()
+        assert "PAUSED" not in screen_text(app)
+        btc = app.screen.query_one(QuoteTable).rows[0]
+        assert btc.price == after.quotes["BTC-USD"].price
+
+
+async def test_theme_key_cycles_the_theme() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        first = app.theme
+        await pilot.press("t")
+        assert app.theme != first
+
+
+async def test_screenshot_key_saves_an_svg() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.post_message(HubUpdated(seeded_snapshot()))
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+    from r2kmon import paths
+
+    saved = list(paths.screenshot_dir().glob("*.svg"))
+    assert len(saved) == 1
+    assert "BTC-USD" in saved[0].read_text()
+
+
+async def test_remote_text_is_shown_literally_never_as_markup() -> None:
+    from dataclasses import replace
+
+    from r2kmon.model import SourceHealth
+
+    snapshot = seeded_snapshot()
+    evil = SourceHealth("[bold red]x\x1b[2J", "feed", "down", simulated=True)
+    health = {**snapshot.health, evil.name: evil}
+    app = make_app()
+    async with app.run_test(size=(120, 24)) as pilot:
+        app.post_message(HubUpdated(replace(snapshot, health=health)))
+        await pilot.pause()
+        assert "[bold red]x" in screen_text(app)
