@@ -10,8 +10,9 @@ close moves it one step:
                fixed until the episode ends;
 ``confirmed``  ``confirm_closes`` consecutive closes above the level, or one close
                ``confirm_pct`` above it;
-``failed``     a close back below the level within ``fail_sessions`` of the breakout;
-               shown for ``failed_hold_sessions`` unless the price breaks out again;
+``failed``     within ``fail_sessions`` of the breakout, a close back below the level
+               before confirmation, or below the ``-band_pct`` floor after it; shown for
+               ``failed_hold_sessions`` unless the price breaks out again;
 ``retest``     a confirmed breakout that had risen above the ``+band_pct`` band pulled
                back into it (or closed back at or under the level) and has not fallen
                through the ``-band_pct`` floor.
@@ -45,7 +46,7 @@ from r2kmon.analytics.resistance import (
     LevelTable,
     level_tables,
 )
-from r2kmon.analytics.series import epoch, finite_or_none
+from r2kmon.analytics.series import epoch, finite_or_none, is_crypto_pair
 
 BreakoutState = Literal["below", "testing", "breakout", "confirmed", "failed", "retest"]
 EPISODE_STATES: frozenset[BreakoutState] = frozenset({"breakout", "confirmed", "retest", "failed"})
@@ -83,15 +84,43 @@ class BreakoutSettings:
 
 @dataclass(frozen=True, slots=True)
 class BoardSettings:
-    """Breakout settings with per-symbol overrides (e.g. wider bands for crypto)."""
+    """Breakout settings: defaults for markets and for crypto, and per-symbol overrides.
+
+    Crypto gets its own defaults because it trades every calendar day (a 52-week window is
+    365 rows, not 252) and moves three to four times as much per day as an index, so a 3 %
+    band would flip between ``testing`` and ``below`` on noise.
+    """
 
     default: BreakoutSettings = field(default_factory=BreakoutSettings)
+    crypto: BreakoutSettings = field(
+        default_factory=lambda: BreakoutSettings(
+            band_pct=8.0, confirm_pct=8.0, fail_sessions=14, failed_hold_sessions=7,
+            rearm_sessions=28,
+        )
+    )  # fmt: skip
     per_symbol: Mapping[str, BreakoutSettings] = field(default_factory=lambda: MappingProxyType({}))
     levels: LevelSettings = field(default_factory=LevelSettings)
+    crypto_levels: LevelSettings = field(
+        default_factory=lambda: LevelSettings(
+            multi_year_sessions=1095, exclude_recent_sessions=28, week52_sessions=365,
+            min_history_sessions=28,
+        )
+    )  # fmt: skip
+    per_symbol_levels: Mapping[str, LevelSettings] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     def for_symbol(self, symbol: str) -> BreakoutSettings:
-        """The settings that apply to ``symbol``."""
-        return self.per_symbol.get(symbol, self.default)
+        """The machine settings that apply to ``symbol``."""
+        if symbol in self.per_symbol:
+            return self.per_symbol[symbol]
+        return self.crypto if is_crypto_pair(symbol) else self.default
+
+    def levels_for(self, symbol: str) -> LevelSettings:
+        """The level windows that apply to ``symbol`` (rows of its own series)."""
+        if symbol in self.per_symbol_levels:
+            return self.per_symbol_levels[symbol]
+        return self.crypto_levels if is_crypto_pair(symbol) else self.levels
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +231,9 @@ def step(
         and t - candidate.set_index >= cfg.rearm_sessions
         and close <= candidate.price
     )
+    if close < floor and t - bo <= cfg.fail_sessions:
+        # Confirmed, then broke down through the band soon after: still a failed breakout.
+        return LevelState(kind, "failed", level, day, t, bo, 0, prev.cleared)
     if close < floor or newer_high_stood:
         return _armed(LevelState(kind), candidate, close, day, t, cfg)
     cleared = prev.cleared or close > top
@@ -291,7 +323,7 @@ def _replay(
 def run(symbol: str, closes: pd.Series, settings: BoardSettings) -> SymbolBreakouts:
     """Replay a clean close series (``series.clean_closes``) and keep the final machines."""
     cfg = settings.for_symbol(symbol)
-    tables = level_tables(closes, settings.levels)
+    tables = level_tables(closes, settings.levels_for(symbol))
     states, prior, _ = _replay(closes, tables, cfg, record=False)
     dates = pd.DatetimeIndex(closes.index)
     n = len(closes)
@@ -314,7 +346,7 @@ def replay_history(closes: pd.Series, settings: BoardSettings, symbol: str = "")
     """Every machine's state after every close: columns ``date, kind, close, state, level,
     level_set_on, since``. For the history tests and the UI's breakout-history view."""
     cfg = settings.for_symbol(symbol)
-    tables = level_tables(closes, settings.levels)
+    tables = level_tables(closes, settings.levels_for(symbol))
     _, _, rows = _replay(closes, tables, cfg, record=True)
     return pd.DataFrame(
         rows, columns=["date", "kind", "close", "state", "level", "level_set_on", "since"]

@@ -17,7 +17,6 @@ date field is UTC epoch seconds (``float``); see :mod:`r2kmon.analytics.series`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -61,6 +60,7 @@ from r2kmon.analytics.series import (
     day_of,
     epoch,
     finite_or_none,
+    is_crypto_pair,
 )
 
 # Names of the context series the runtime may hand in (``AnalyticsInputs.context``).
@@ -80,8 +80,6 @@ IWM_NAV: Final = "iwm_nav"
 """IWM NAV per share; the close is used when absent."""
 ALT_BASKET: Final = "alt_basket_mcap"
 """Altcoin basket market cap (TOTAL2-like), USD, for the event study."""
-
-_CRYPTO_PAIR = re.compile(r"^[A-Z0-9]{2,12}-[A-Z]{3,5}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,10 +236,6 @@ _Price = tuple[float, pd.Timestamp, float]
 """A price, its date and its ``as_of`` (epoch seconds)."""
 
 
-def _is_crypto(symbol: str) -> bool:
-    return bool(_CRYPTO_PAIR.match(symbol))
-
-
 def _static(
     closes: Mapping[str, pd.Series],
     daily: Mapping[str, pd.DataFrame],
@@ -253,7 +247,7 @@ def _static(
         return series if before is None else series[series.index < before]
 
     btc = closes.get(settings.btc_symbol, pd.Series(dtype="float64"))
-    coin_names = settings.alt_coins or tuple(s for s in closes if _is_crypto(s))
+    coin_names = settings.alt_coins or tuple(s for s in closes if is_crypto_pair(s))
     coins = {s: cut(closes[s]) for s in coin_names if s in closes}
     season = altcoin_season(coins, cut(btc), settings.season)
     dom_raw = context.get(BTC_DOMINANCE)
@@ -580,7 +574,7 @@ def _context(
     cfg = state.settings
     st = state.today
     season = st.season
-    coin_names = cfg.alt_coins or tuple(s for s in state.closes if _is_crypto(s))
+    coin_names = cfg.alt_coins or tuple(s for s in state.closes if is_crypto_pair(s))
     label: str | None = season.label
     if label is not None and season.fallback:
         label = f"{label} ({season.window_days}-day fallback)"
