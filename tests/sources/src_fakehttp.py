@@ -26,6 +26,8 @@ class Reply:
     content_type: str = "application/json;charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    content_length: int | None = None
+    """Declare this length instead of the real one (a body cut off mid-transfer)."""
 
     @classmethod
     def file(cls, path: Path, status: int = 200, content_type: str | None = None) -> Reply:
@@ -130,7 +132,7 @@ class FakeHTTP:
             out = [
                 f"HTTP/1.1 {reply.status} {reason}",
                 f"Content-Type: {reply.content_type}",
-                f"Content-Length: {len(reply.body)}",
+                f"Content-Length: {reply.content_length or len(reply.body)}",
                 "Connection: close",
                 *(f"{k}: {v}" for k, v in reply.headers.items()),
             ]

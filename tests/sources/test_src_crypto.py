@@ -100,11 +100,9 @@ def test_coingecko_market_chart_ms_timestamps() -> None:
     assert history.frame["price"].iloc[0] == pytest.approx(69702.3087473573)
     # One bar per UTC day, the day's last price: the "now" point wins for 2024-04-01.
     assert history.bars() == [
-        Bar(1711843200.0, 69702.3087473573, 69702.3087473573, 69702.3087473573,
-            69702.3087473573),
-        Bar(1711929600.0, 68887.7495158568, 68887.7495158568, 68887.7495158568,
-            68887.7495158568),
-    ]  # fmt: skip
+        Bar(1711843200.0, 69702.3087473573, 69702.3087473573, 69702.3087473573, 69702.3087473573),
+        Bar(1711929600.0, 68887.7495158568, 68887.7495158568, 68887.7495158568, 68887.7495158568),
+    ]
 
 
 def test_coingecko_429_body_and_retry_after() -> None:
@@ -159,10 +157,9 @@ def test_coinpaprika_ticker_object_and_array() -> None:
 
 
 def test_coinpaprika_historical_iso_timestamps() -> None:
-    history = coinpaprika.HistoricalEndpoint("eth-ethereum", "eth", pd.Timestamp("2018-03-01")
-                                             .date()).parse(
-        canned(shared("coinpaprika", "tickers_historical_docs_example.json"))
-    )  # fmt: skip
+    history = coinpaprika.HistoricalEndpoint(
+        "eth-ethereum", "eth", pd.Timestamp("2018-03-01").date()
+    ).parse(canned(shared("coinpaprika", "tickers_historical_docs_example.json")))
     assert history.symbol == "ETH"
     assert history.frame.index[0] == pd.Timestamp("2018-03-01", tz="UTC")
     assert history.bars() == [Bar(1519862400.0, 855.53, 855.53, 855.53, 855.53)]

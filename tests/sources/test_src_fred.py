@@ -27,8 +27,10 @@ def test_request() -> None:
 
 
 def test_walcl_millions_become_billions() -> None:
-    series = parse_fredgraph(canned(shared("fred", "WALCL_fredgraph_2023-12-27_2024-01-10.csv"),
-                                    content_type=CSV), "WALCL")  # fmt: skip
+    series = parse_fredgraph(
+        canned(shared("fred", "WALCL_fredgraph_2023-12-27_2024-01-10.csv"), content_type=CSV),
+        "WALCL",
+    )
     assert series.unit == "USD bn"
     assert list(series.frame.index) == [day("2023-12-27"), day("2024-01-03"), day("2024-01-10")]
     assert list(series.frame["value"]) == pytest.approx([7712.781, 7681.024, 7686.710])
@@ -38,8 +40,10 @@ def test_walcl_millions_become_billions() -> None:
 
 
 def test_wtregen_is_millions_too() -> None:
-    series = parse_fredgraph(canned(shared("fred", "WTREGEN_fredgraph_2023-12-27_2024-01-10.csv"),
-                                    content_type=CSV), "WTREGEN")  # fmt: skip
+    series = parse_fredgraph(
+        canned(shared("fred", "WTREGEN_fredgraph_2023-12-27_2024-01-10.csv"), content_type=CSV),
+        "WTREGEN",
+    )
     assert list(series.frame["value"]) == pytest.approx([731.405, 758.448, 747.565])
     context = series.context()
     assert context is not None
@@ -58,8 +62,11 @@ def test_rrp_billions_with_holiday_gap() -> None:
     assert series.latest() == (1704326400.0, pytest.approx(664.899))
     # Bars leave the holiday out rather than inventing a value.
     assert [bar.start for bar in series.bars()] == [
-        1703808000.0, 1704153600.0, 1704240000.0, 1704326400.0
-    ]  # fmt: skip
+        1703808000.0,
+        1704153600.0,
+        1704240000.0,
+        1704326400.0,
+    ]
 
 
 def test_net_liquidity_worked_value_from_the_fixtures() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -16,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import pandas as pd
 import pytest
 from src_fakehttp import FakeHTTP, Reply
 from src_helpers import LOCAL_FIXTURES, shared
@@ -28,6 +30,12 @@ from r2kmon.sources.poller import Poller, PollerSettings, ProviderSettings
 
 YAHOO_DAILY = shared("yahoo_chart", "aapl_1d_period_with_events.json")
 YAHOO_5M = shared("yahoo_chart", "tnx_5m_range1d_index.json")
+FNG_FILE = LOCAL_FIXTURES / "alternative_me" / "fng_limit2_2026-04-27.json"
+
+
+def recorded(provider: str, name: str, status: int = 200) -> Reply:
+    """A shared recorded fixture as a scripted reply."""
+    return Reply.file(shared(provider, name), status)
 
 
 class RecordingSink:
@@ -71,8 +79,11 @@ def settings(
     changes single provider fields (``{"coingecko": {"backoff_base_s": 5.0}}``)."""
     configured = {}
     for name in providers:
-        fields: dict[str, Any] = {"min_interval_s": 0.0, "backoff_base_s": 0.2,
-                                  "backoff_cap_s": 0.4}  # fmt: skip
+        fields: dict[str, Any] = {
+            "min_interval_s": 0.0,
+            "backoff_base_s": 0.2,
+            "backoff_cap_s": 0.4,
+        }
         fields.update((tune or {}).get(name, {}))
         configured[name] = ProviderSettings(f"{base}/{name}", **fields)
     values: dict[str, object] = {
@@ -143,22 +154,25 @@ async def test_every_provider_from_fixtures(
     monkeypatch.setenv("TEST_CG_KEY", "sekrit-demo-key")
     server.script(chart_path("^RUT") + "?interval=1d", Reply.file(YAHOO_DAILY))
     server.script(chart_path("^RUT") + "?interval=1m", Reply.file(YAHOO_5M))
-    server.script("/coingecko/global", Reply.file(shared("coingecko",
-                  "global_docs_example_2024-04-07.json")))  # fmt: skip
-    server.script("/coingecko/coins/markets", Reply.file(shared("coingecko",
-                  "coins_markets_docs_example_2024-04-07.json")))  # fmt: skip
-    server.script("/coingecko/coins/bitcoin/market_chart", Reply.file(shared("coingecko",
-                  "coins_id_market_chart_docs_example.json")))  # fmt: skip
+    server.script("/coingecko/global", recorded("coingecko", "global_docs_example_2024-04-07.json"))
+    server.script(
+        "/coingecko/coins/markets",
+        recorded("coingecko", "coins_markets_docs_example_2024-04-07.json"),
+    )
+    server.script(
+        "/coingecko/coins/bitcoin/market_chart",
+        recorded("coingecko", "coins_id_market_chart_docs_example.json"),
+    )
     for series_id, name in [
         ("WALCL", "WALCL_fredgraph_2023-12-27_2024-01-10.csv"),
         ("WTREGEN", "WTREGEN_fredgraph_2023-12-27_2024-01-10.csv"),
         ("RRPONTSYD", "RRPONTSYD_fredgraph_2023-12-29_2024-01-04_holiday_gap.csv"),
     ]:
         server.script(f"/fred/graph/fredgraph.csv?id={series_id}", Reply.file(shared("fred", name)))
-    fng = LOCAL_FIXTURES / "alternative_me" / "fng_limit2_2026-04-27.json"
-    server.script("/alternative_me/fng/", Reply.file(fng))
-    server.script(f"/ishares/{IWM_PATH}",
-                  Reply.file(shared("ishares", "IWM_holdings_2026-05-05_TRIMMED.csv")))  # fmt: skip
+    server.script("/alternative_me/fng/", Reply.file(FNG_FILE))
+    server.script(
+        f"/ishares/{IWM_PATH}", recorded("ishares", "IWM_holdings_2026-05-05_TRIMMED.csv")
+    )
 
     providers = ["yahoo", "fred", "coingecko", "alternative_me", "ishares"]
     config = settings(
@@ -243,8 +257,9 @@ async def test_yahoo_429_without_retry_after_backs_off_and_recovers(
     sink = RecordingSink()
     # Daily bars only: a successful intraday answer in between would (rightly) reset
     # Yahoo's backoff and blur what this test measures.
-    poller = Poller(client, settings(server.base, ["yahoo"], market_symbols=("^RUT",),
-                                     intraday=False))  # fmt: skip
+    poller = Poller(
+        client, settings(server.base, ["yahoo"], market_symbols=("^RUT",), intraday=False)
+    )
     async with asyncio.timeout(10), running(poller, sink):
         await until(lambda: any(b[0] == "^RUT" and b[1] == "1d" for b in sink.bars))
         await until(lambda: getattr(sink.last_health("yahoo"), "status", "") == "ok")
@@ -296,11 +311,13 @@ FAULTS = {
     ),
     "slow-beyond-timeout": (Reply(200, YAHOO_DAILY.read_bytes(), delay=1.0), "no answer within"),
     "html-with-200": (Reply(200, b"<!DOCTYPE html><html>consent</html>", "text/html"), "HTML"),
-    "outage-page-200": (Reply(200, b"<html>Will be right back</html>", "text/html"),
-                        "rate-limited"),
+    "outage-page-200": (
+        Reply(200, b"<html>Will be right back</html>", "text/html"),
+        "rate-limited",
+    ),
     "truncated-json": (Reply(200, YAHOO_DAILY.read_bytes()[:900]), "truncated JSON"),
     "empty-200": (Reply(200, b""), "empty body"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
@@ -311,12 +328,16 @@ async def test_fault_then_recovery_keeps_last_data_as_stale(
     daily = chart_path("^RUT") + "?interval=1d"
     server.script(daily, Reply.file(YAHOO_DAILY), reply, Reply.file(YAHOO_DAILY))
     server.script(chart_path("^RUT") + "?interval=1m", Reply.file(YAHOO_5M))
-    config = settings(server.base, ["yahoo"], market_symbols=("^RUT",),
-                      daily_every_s=0.05, intraday_open_s=60.0)  # fmt: skip
+    config = settings(
+        server.base, ["yahoo"], market_symbols=("^RUT",), daily_every_s=0.05, intraday_open_s=60.0
+    )
     sink = RecordingSink()
     async with asyncio.timeout(10), running(Poller(client, config), sink):
-        await until(lambda: len([s for s in server.hits(chart_path("^RUT"))
-                                 if "interval=1d" in s.query]) >= 3)  # fmt: skip
+        await until(
+            lambda: (
+                len([s for s in server.hits(chart_path("^RUT")) if "interval=1d" in s.query]) >= 3
+            )
+        )
         await until(lambda: getattr(sink.last_health("yahoo"), "status", "") == "ok")
 
     failing = [h for h in sink.health if h.name == "yahoo" and h.status == "stale"]
@@ -388,8 +409,14 @@ async def test_unknown_symbol_is_listed_and_retried_slowly(
         chart_path("NOPE"),
         Reply.file(shared("yahoo_chart", "error_404_unknown_symbol.json"), 404),
     )
-    config = settings(server.base, ["yahoo"], market_symbols=("NOPE",),
-                      unknown_retry_s=30.0, intraday_open_s=0.05, daily_every_s=0.05)  # fmt: skip
+    config = settings(
+        server.base,
+        ["yahoo"],
+        market_symbols=("NOPE",),
+        unknown_retry_s=30.0,
+        intraday_open_s=0.05,
+        daily_every_s=0.05,
+    )
     sink = RecordingSink()
     async with asyncio.timeout(10), running(Poller(client, config), sink):
         await until(lambda: len(server.hits(chart_path("NOPE"))) >= 2)
@@ -411,8 +438,11 @@ async def test_coinpaprika_takes_over_and_context_stays_with_its_real_age(
         Reply(500, b"oops", "text/plain"),
     )
     server.script("/coingecko/coins/markets", Reply(200, b"[]"))
-    server.script("/coinpaprika/global", Reply(502, b"bad gateway", "text/plain"),
-                  Reply.file(shared("coinpaprika", "global_docs_example.json")))  # fmt: skip
+    server.script(
+        "/coinpaprika/global",
+        Reply(502, b"bad gateway", "text/plain"),
+        Reply.file(shared("coinpaprika", "global_docs_example.json")),
+    )
     config = settings(
         server.base,
         ["coingecko", "coinpaprika"],
@@ -421,8 +451,9 @@ async def test_coinpaprika_takes_over_and_context_stays_with_its_real_age(
     )
     sink = RecordingSink()
     async with asyncio.timeout(10), running(Poller(client, config), sink):
-        await until(lambda: getattr(sink.last_context("btc_dominance"), "source", "")
-                    == "coinpaprika")  # fmt: skip
+        await until(
+            lambda: getattr(sink.last_context("btc_dominance"), "source", "") == "coinpaprika"
+        )
 
     sources = [c.source for c in sink.context if c.name == "btc_dominance"]
     # First CoinGecko; then both failed and the CoinGecko value was re-pushed unchanged;
@@ -457,8 +488,9 @@ async def test_coinpaprika_takes_over_and_context_stays_with_its_real_age(
     ],
 )
 async def test_intraday_cadence_follows_the_session(now: str, expected: float) -> None:
-    config = PollerSettings(providers={}, market_symbols=(), intraday_open_s=60.0,
-                            intraday_closed_s=1800.0)  # fmt: skip
+    config = PollerSettings(
+        providers={}, market_symbols=(), intraday_open_s=60.0, intraday_closed_s=1800.0
+    )
     async with httpx.AsyncClient() as unused:
         poller = Poller(unused, config, clock=FrozenClock(epoch(now)))
         delay = poller.intraday_delay()
@@ -466,3 +498,80 @@ async def test_intraday_cadence_follows_the_session(now: str, expected: float) -
     assert delay == pytest.approx(expected)
     assert state is not None
     assert state.is_open == (expected == 60.0)
+
+
+# --- rate budget, cut-off bodies, frames ---------------------------------------------------------
+
+
+async def test_rate_budget_spaces_one_provider_without_stalling_others(
+    server: FakeHTTP, client: httpx.AsyncClient
+) -> None:
+    for symbol in ("^RUT", "IWM", "SPY"):
+        server.script(chart_path(symbol), Reply.file(YAHOO_DAILY))
+    server.script("/alternative_me/fng/", Reply.file(FNG_FILE))
+    config = settings(
+        server.base,
+        ["yahoo", "alternative_me"],
+        {"yahoo": {"min_interval_s": 0.3}},
+        market_symbols=("^RUT", "IWM", "SPY"),
+        intraday=False,
+    )
+    sink = RecordingSink()
+    async with asyncio.timeout(10), running(Poller(client, config), sink):
+        await until(lambda: len(sink.ticks) == 3 and sink.last_context("fear_greed") is not None)
+    yahoo_times = sorted(s.at for s in server.seen if s.path.startswith("/yahoo/"))
+    assert len(yahoo_times) == 3
+    assert all(b - a >= 0.29 for a, b in itertools.pairwise(yahoo_times))
+    # Fear & Greed did not queue behind Yahoo's budget: it went before the second Yahoo call.
+    (fng,) = server.hits("/alternative_me/fng/")
+    assert fng.at < yahoo_times[1]
+
+
+async def test_body_cut_off_mid_transfer_is_retried(
+    server: FakeHTTP, client: httpx.AsyncClient
+) -> None:
+    body = YAHOO_DAILY.read_bytes()
+    server.script(
+        chart_path("^RUT"),
+        Reply(200, body[:1000], content_length=len(body)),
+        Reply.file(YAHOO_DAILY),
+    )
+    config = settings(server.base, ["yahoo"], market_symbols=("^RUT",), intraday=False)
+    sink = RecordingSink()
+    async with asyncio.timeout(10), running(Poller(client, config), sink):
+        await until(lambda: bool(sink.ticks))
+    down = [h for h in sink.health if h.name == "yahoo" and h.status == "down"]
+    assert down
+    assert down[0].last_error is not None
+    assert down[0].last_error.startswith("unreachable: RemoteProtocolError")
+
+
+async def test_coin_history_goes_to_frames_and_spares_exchange_bars(
+    server: FakeHTTP, client: httpx.AsyncClient
+) -> None:
+    server.script("/coingecko/global", recorded("coingecko", "global_docs_example_2024-04-07.json"))
+    server.script(
+        "/coingecko/coins/markets",
+        recorded("coingecko", "coins_markets_docs_example_2024-04-07.json"),
+    )
+    server.script(
+        "/coingecko/coins/bitcoin/market_chart",
+        recorded("coingecko", "coins_id_market_chart_docs_example.json"),
+    )
+    frames: dict[str, tuple[pd.DataFrame, str]] = {}
+    config = settings(server.base, ["coingecko"], coin_bars_skip=("BTC-USD",))
+    sink = RecordingSink()
+    poller = Poller(client, config, frames=lambda n, f, s: frames.__setitem__(n, (f, s)))
+    async with asyncio.timeout(10):
+        await poller.run_once(sink)
+        await poller.run_due()
+    assert not [b for b in sink.bars if b[0] == "BTC-USD"]
+    history, source = frames["coin_history:BTC"]
+    assert source == "coingecko"
+    assert history["price"].iloc[-1] == pytest.approx(68887.7495158568)
+    top, _ = frames["crypto_top"]
+    assert top["symbol"].tolist() == ["BTC"]
+    # The history request asked for daily points over the 90 days the index needs (+1).
+    (chart,) = server.hits("/coingecko/coins/bitcoin/market_chart")
+    assert "days=91" in chart.query
+    assert "interval=daily" in chart.query

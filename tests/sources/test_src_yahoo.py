@@ -33,9 +33,15 @@ def test_qqq_one_daily_bar() -> None:
     assert result.currency == "USD"
     # Daily bar start: midnight UTC of the New York session date 2020-01-02.
     assert result.bars == [
-        Bar(1577923200.0, 214.39999389648438, 216.16000366210938, 213.97999572753906,
-            216.16000366210938, 30969400.0)
-    ]  # fmt: skip
+        Bar(
+            1577923200.0,
+            214.39999389648438,
+            216.16000366210938,
+            213.97999572753906,
+            216.16000366210938,
+            30969400.0,
+        )
+    ]
     assert list(result.frame.index) == [pd.Timestamp("2020-01-02 14:30", tz="UTC")]
     assert result.frame["adjclose"].iloc[0] == pytest.approx(209.6380615234375)
     # The quote is from 2025 while the bar is from 2020, so no reference can be inferred,

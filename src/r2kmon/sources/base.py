@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import email.utils
 import math
-from dataclasses import dataclass
 from typing import ClassVar, Protocol, TypeVar
 
 import httpx
@@ -122,22 +121,6 @@ class Unreachable(SourceError):
     """Timeout or connection failure before a complete response arrived."""
 
     kind = "unreachable"
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderConfig:
-    """Where a provider lives and how to authenticate; built from ``[providers.<name>]``.
-
-    ``api_key`` is the *value* read from the environment variable the config names; it is
-    never logged (``repr`` hides it).
-    """
-
-    url: str
-    api_key: str | None = None
-
-    def __repr__(self) -> str:
-        key = "set" if self.api_key else "none"
-        return f"ProviderConfig(url={self.url!r}, api_key=<{key}>)"
 
 
 def join_url(base: str, path: str) -> str:

@@ -50,11 +50,12 @@ class GlobalMarket:
         """As context values: ``crypto_market_cap``, ``btc_dominance``, ``alt_market_cap``."""
         alt = self.total_market_cap_usd * (1.0 - self.btc_dominance_pct / 100.0)
         return [
-            ContextValue("crypto_market_cap", self.total_market_cap_usd, "USD", self.source,
-                         self.as_of),
+            ContextValue(
+                "crypto_market_cap", self.total_market_cap_usd, "USD", self.source, self.as_of
+            ),
             ContextValue("btc_dominance", self.btc_dominance_pct, "%", self.source, self.as_of),
             ContextValue("alt_market_cap", alt, "USD", self.source, self.as_of),
-        ]  # fmt: skip
+        ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,8 +50,16 @@ PROVIDER = "ishares"
 DEFAULT_URL = "https://www.ishares.com"
 IWM_PATH = "us/products/239710/ishares-russell-2000-etf/1467271812596.ajax"
 
-HOLDING_COLUMNS = ["ticker", "name", "sector", "asset_class", "market_value", "weight_pct",
-                   "quantity", "price"]  # fmt: skip
+HOLDING_COLUMNS = [
+    "ticker",
+    "name",
+    "sector",
+    "asset_class",
+    "market_value",
+    "weight_pct",
+    "quantity",
+    "price",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +100,12 @@ class HoldingsEndpoint:
         return parse_holdings(text_body(response, PROVIDER))
 
 
-_MONTHS = {name: n for n, name in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-)}  # fmt: skip
+_MONTHS = {
+    name: n
+    for n, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
 
 
 def _as_of(text: str) -> float:
@@ -151,8 +162,12 @@ def parse_holdings(text: str) -> FundHoldings:
             }
         )
     holdings = pd.DataFrame(rows, columns=HOLDING_COLUMNS).astype(
-        {"market_value": "float64", "weight_pct": "float64", "quantity": "float64",
-         "price": "float64"}
-    )  # fmt: skip
+        {
+            "market_value": "float64",
+            "weight_pct": "float64",
+            "quantity": "float64",
+            "price": "float64",
+        }
+    )
     total = float(holdings["market_value"].sum())
     return FundHoldings(lines[0].strip(), as_of, shares, total, holdings)

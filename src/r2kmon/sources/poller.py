@@ -149,6 +149,10 @@ class PollerSettings:
     top_coins_every_s: float = 86_400.0
     coin_history_days: int = 90
     coin_history_every_s: float = 86_400.0
+    coin_bars_skip: Sequence[str] = ()
+    """Canonical pairs (``BTC-USD``) whose daily bars come from the exchanges: their
+    CoinGecko/CoinPaprika history (one price a day, open = high = low = close) goes only to
+    the frames sink, so it never flattens the exchanges' real OHLC bars in the hub."""
     fear_greed_every_s: float = 3600.0
     fear_greed_limit: int = 30
     ishares_every_s: float = 6 * 3600.0
@@ -245,6 +249,7 @@ class Poller:
 
     async def run(self, sink: Sink) -> None:
         """Poll until cancelled."""
+        await self._load_calendar()
         self._attach(sink)
         while True:
             ran = await self.run_due()
@@ -253,6 +258,7 @@ class Poller:
 
     async def run_once(self, sink: Sink) -> None:
         """Run every job once now, whatever its schedule (``snapshot``, tests)."""
+        await self._load_calendar()
         self._attach(sink)
         for job in list(self._jobs.values()):
             await self._run_job(job)
@@ -284,25 +290,34 @@ class Poller:
             await self._run_job(job)
             ran = True
 
+    def _ready_at(self, job: _Job) -> float:
+        """When ``job`` can run: when it is due and its first provider's budget allows it.
+
+        A primary that is backing off does not delay the job: its fallback is tried, or
+        the job records the failure and reschedules itself.
+        """
+        attempts = job.plan()
+        first = self._providers.get(attempts[0].endpoint.provider) if attempts else None
+        if first is None or first.blocked_until > self._clock.monotonic():
+            return job.due
+        return max(job.due, first.next_allowed)
+
     def _next_runnable(self) -> _Job | None:
         mono = self._clock.monotonic()
-        due = sorted((job for job in self._jobs.values() if job.due <= mono), key=lambda j: j.due)
-        for job in due:
-            attempts = job.plan()
-            first = self._providers.get(attempts[0].endpoint.provider) if attempts else None
-            if first is None or first.next_allowed <= mono or first.blocked_until > mono:
-                # Runnable now: budget available, or the primary is backing off anyway
-                # (the fallback will be tried, or the job records the failure).
-                return job
-        return None
+        ready = [(self._ready_at(job), n, job) for n, job in enumerate(self._jobs.values())]
+        runnable = [item for item in ready if item[0] <= mono]
+        return min(runnable, key=lambda item: (item[2].due, item[1]))[2] if runnable else None
 
     def _idle_delay(self) -> float:
         mono = self._clock.monotonic()
-        wake = [job.due for job in self._jobs.values()]
-        wake += [p.next_allowed for p in self._providers.values() if p.next_allowed > mono]
-        soonest = min(wake, default=mono + 60.0)
-        # Never spin, never oversleep a newly added job by more than a minute.
+        soonest = min((self._ready_at(job) for job in self._jobs.values()), default=mono + 60.0)
+        # Never spin, and wake at least once a minute (the market session may change).
         return min(max(soonest - mono, 0.01), 60.0)
+
+    async def _load_calendar(self) -> None:
+        # Loading the exchange calendar takes most of a second: never on the event loop.
+        if self.settings.market_hours and self._hours is None:
+            self._hours = await asyncio.to_thread(MarketHours)
 
     def _market_hours(self) -> MarketHours | None:
         if not self.settings.market_hours:
@@ -376,8 +391,13 @@ class Poller:
         for symbol in s.market_symbols:
             fallback = symbol in s.fred_fallbacks and self._enabled("fred")
             if self._enabled("yahoo") or fallback:
-                self._add(f"daily:{symbol}", symbol, self._plan_daily(symbol), self.daily_delay,
-                          symbol=symbol)  # fmt: skip
+                self._add(
+                    f"daily:{symbol}",
+                    symbol,
+                    self._plan_daily(symbol),
+                    self.daily_delay,
+                    symbol=symbol,
+                )
             if s.intraday and self._enabled("yahoo"):
                 self._add(
                     f"intraday:{symbol}",
@@ -387,20 +407,37 @@ class Poller:
                     symbol=symbol,
                 )
         if self._enabled("coingecko", "coinpaprika"):
-            self._add("crypto_global", "crypto market cap", self._plan_global,
-                      lambda: s.crypto_global_every_s)  # fmt: skip
-            self._add("crypto_top", f"top {s.top_coins} coins", self._plan_top,
-                      lambda: s.top_coins_every_s)  # fmt: skip
+            self._add(
+                "crypto_global",
+                "crypto market cap",
+                self._plan_global,
+                lambda: s.crypto_global_every_s,
+            )
+            self._add(
+                "crypto_top",
+                f"top {s.top_coins} coins",
+                self._plan_top,
+                lambda: s.top_coins_every_s,
+            )
         if self._enabled("fred"):
             for series_id in s.fred_series:
-                self._add(f"fred:{series_id}", series_id, self._plan_fred(series_id),
-                          lambda: s.fred_every_s)  # fmt: skip
+                self._add(
+                    f"fred:{series_id}",
+                    series_id,
+                    self._plan_fred(series_id),
+                    lambda: s.fred_every_s,
+                )
         if self._enabled("alternative_me"):
-            self._add("fear_greed", "fear & greed", self._plan_fear_greed,
-                      lambda: s.fear_greed_every_s)  # fmt: skip
+            self._add(
+                "fear_greed", "fear & greed", self._plan_fear_greed, lambda: s.fear_greed_every_s
+            )
         if self._enabled("ishares"):
-            self._add("iwm_holdings", "IWM shares outstanding", self._plan_ishares,
-                      lambda: s.ishares_every_s)  # fmt: skip
+            self._add(
+                "iwm_holdings",
+                "IWM shares outstanding",
+                self._plan_ishares,
+                lambda: s.ishares_every_s,
+            )
 
     def _plan_daily(self, symbol: str) -> Callable[[], list[_Attempt]]:
         def plan() -> list[_Attempt]:
@@ -572,9 +609,15 @@ class Poller:
             # ts: the observation date at 00:00 UTC, earlier than the real close, so the
             # quote can only look older than it is.
             self._push_tick(
-                Tick(symbol, Decimal(str(float(values.iloc[-1]))), when.timestamp(),
-                     fred.PROVIDER, kind="bar", ref_price=ref)
-            )  # fmt: skip
+                Tick(
+                    symbol,
+                    Decimal(str(float(values.iloc[-1]))),
+                    when.timestamp(),
+                    fred.PROVIDER,
+                    kind="bar",
+                    ref_price=ref,
+                )
+            )
         return []
 
     def _deliver_fred_series(self, series: fred.Series) -> list[ContextValue]:
@@ -615,8 +658,9 @@ class Poller:
         return []
 
     def _deliver_history(self, history: CoinHistory) -> list[ContextValue]:
-        sink = self._sink_or_fail()
-        sink.push_bars(f"{history.symbol}-USD", "1d", history.bars(), history.source)
+        symbol = f"{history.symbol}-USD"
+        if symbol not in self.settings.coin_bars_skip:
+            self._sink_or_fail().push_bars(symbol, "1d", history.bars(), history.source)
         self._frame(f"coin_history:{history.symbol}", history.frame, history.source)
         return []
 
