@@ -26,7 +26,13 @@ from r2kmon.clock import FrozenClock
 from r2kmon.model import Bar, ContextValue, Interval, SourceHealth, Tick
 from r2kmon.sources.ishares import IWM_PATH
 from r2kmon.sources.market_hours import epoch
-from r2kmon.sources.poller import Poller, PollerSettings, ProviderSettings
+from r2kmon.sources.poller import (
+    Poller,
+    PollerSettings,
+    ProviderSettings,
+    new_client,
+    settings_from_endpoints,
+)
 
 YAHOO_DAILY = shared("yahoo_chart", "aapl_1d_period_with_events.json")
 YAHOO_5M = shared("yahoo_chart", "tnx_5m_range1d_index.json")
@@ -575,3 +581,37 @@ async def test_coin_history_goes_to_frames_and_spares_exchange_bars(
     (chart,) = server.hits("/coingecko/coins/bitcoin/market_chart")
     assert "days=91" in chart.query
     assert "interval=daily" in chart.query
+
+
+# --- building the poller from the config ---------------------------------------------------------
+
+
+def test_settings_from_the_real_config_tables() -> None:
+    import dataclasses
+
+    from r2kmon.config import Config, EndpointConfig
+
+    config = Config()
+    providers = dict(config.providers)
+    providers["yahoo"] = EndpointConfig("http://127.0.0.1:1/yahoo")
+    providers["ishares"] = dataclasses.replace(providers["ishares"], enabled=False)
+    built = settings_from_endpoints(
+        providers,
+        config.markets.symbols,
+        crypto_symbols=config.crypto.symbols,
+        timeout_s=5.0,
+    )
+    assert built.providers["yahoo"].url == "http://127.0.0.1:1/yahoo"
+    assert built.providers["yahoo"].backoff_base_s == 60.0  # Yahoo backs off in minutes
+    assert not built.providers["ishares"].enabled
+    assert built.providers["coingecko"].api_key_env == "COINGECKO_API_KEY"
+    assert built.market_symbols == tuple(config.markets.symbols)
+    assert built.coin_bars_skip == tuple(config.crypto.symbols)
+    assert built.timeout_s == 5.0
+
+
+async def test_new_client_keeps_tls_and_proxy_settings_on() -> None:
+    async with new_client(PollerSettings(timeout_s=7.0)) as http:
+        assert http.trust_env
+        assert http.timeout.read == 7.0
+        assert http.follow_redirects

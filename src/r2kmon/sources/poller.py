@@ -31,6 +31,7 @@ How it behaves, and why:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import random
@@ -39,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pandas as pd
@@ -167,6 +168,72 @@ class PollerSettings:
     """Backoff delays are spread by ±this fraction so clients do not retry in step."""
     name: str = "http-sources"
     """The poller's own health record (a summary; each provider has its own)."""
+
+
+class EndpointLike(Protocol):
+    """What :func:`settings_from_endpoints` reads of a ``[providers.<name>]`` table."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def enabled(self) -> bool: ...
+
+    @property
+    def api_key_env(self) -> str: ...
+
+
+def settings_from_endpoints(
+    endpoints: Mapping[str, EndpointLike],
+    market_symbols: Sequence[str],
+    *,
+    crypto_symbols: Sequence[str] = (),
+    **overrides: Any,
+) -> PollerSettings:
+    """Settings for the runtime: url, ``enabled`` and ``api_key_env`` from the config's
+    provider tables, rate budgets and backoffs from the built-in defaults.
+
+    ``crypto_symbols`` are the pairs the exchanges stream; their daily bars are left to
+    the exchanges (see :attr:`PollerSettings.coin_bars_skip`). ``overrides`` set any other
+    :class:`PollerSettings` field. Provider names the poller does not know are ignored.
+    """
+    defaults = _default_providers()
+    providers: dict[str, ProviderSettings] = {}
+    for name, base in defaults.items():
+        endpoint = endpoints.get(name)
+        if endpoint is None:
+            providers[name] = base
+            continue
+        providers[name] = dataclasses.replace(
+            base,
+            url=endpoint.url or base.url,
+            enabled=endpoint.enabled,
+            api_key_env=endpoint.api_key_env,
+        )
+    for name in endpoints:
+        if name not in defaults:
+            log.warning("provider %r is not one the HTTP poller knows; ignored", name)
+    values: dict[str, Any] = {
+        "providers": MappingProxyType(providers),
+        "market_symbols": tuple(market_symbols),
+        "coin_bars_skip": tuple(crypto_symbols),
+    }
+    values.update(overrides)
+    return PollerSettings(**values)
+
+
+def new_client(settings: PollerSettings | None = None) -> httpx.AsyncClient:
+    """The one client the poller should share: TLS verified, proxy variables honoured
+    (``HTTPS_PROXY``, ``NO_PROXY``, ...), a timeout on every phase, redirects followed
+    (iShares and Yahoo move files around; a redirect to an HTML page is still caught)."""
+    timeout = (settings or PollerSettings()).timeout_s
+    return httpx.AsyncClient(
+        verify=True,
+        trust_env=True,
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=True,
+        limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
+    )
 
 
 @dataclass
