@@ -36,7 +36,7 @@ def test_coingecko_global() -> None:
         "btc_dominance", pytest.approx(50.4465263233584), "%", "coingecko", 1712512855.0
     )
     # alt cap = total x (1 - btc share): 2721226850772.63 x 0.495534736766416
-    assert values["alt_market_cap"].value == pytest.approx(1348462431179.3, rel=1e-12)
+    assert values["alt_basket_mcap"].value == pytest.approx(1348462431179.3, rel=1e-12)
     assert values["crypto_market_cap"].unit == "USD"
 
 

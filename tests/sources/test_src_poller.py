@@ -615,3 +615,24 @@ async def test_new_client_keeps_tls_and_proxy_settings_on() -> None:
         assert http.trust_env
         assert http.timeout.read == 7.0
         assert http.follow_redirects
+
+
+async def test_into_the_real_hub(server: FakeHTTP, client: httpx.AsyncClient) -> None:
+    from r2kmon.clock import SystemClock
+    from r2kmon.hub import Hub
+
+    server.script(chart_path("^RUT"), recorded("yahoo_chart", "aapl_1d_period_with_events.json"))
+    server.script("/coingecko/global", recorded("coingecko", "global_docs_example_2024-04-07.json"))
+    server.script("/coingecko/coins/markets", Reply(200, b"[]"))
+    hub = Hub(SystemClock(), simulated=False, symbols=["^RUT"])
+    poller = Poller(client, settings(server.base, ["yahoo", "coingecko"], market_symbols=("^RUT",)))
+    async with asyncio.timeout(10):
+        await poller.run_once(hub)
+    snap = hub.snapshot()
+    quote = snap.quotes["^RUT"]
+    assert quote.source == "yahoo"
+    assert quote.price == Decimal("244.87")
+    assert len(snap.bars_1d["^RUT"]) == 49
+    assert snap.context["btc_dominance"].source == "coingecko"
+    assert snap.health["yahoo"].status == "ok"
+    assert snap.health["http-sources"].status == "ok"

@@ -47,14 +47,15 @@ class GlobalMarket:
     source: str
 
     def context(self) -> list[ContextValue]:
-        """As context values: ``crypto_market_cap``, ``btc_dominance``, ``alt_market_cap``."""
+        """As context values: ``crypto_market_cap``, ``btc_dominance`` and
+        ``alt_basket_mcap`` (TOTAL2-like: everything but BTC)."""
         alt = self.total_market_cap_usd * (1.0 - self.btc_dominance_pct / 100.0)
         return [
             ContextValue(
                 "crypto_market_cap", self.total_market_cap_usd, "USD", self.source, self.as_of
             ),
             ContextValue("btc_dominance", self.btc_dominance_pct, "%", self.source, self.as_of),
-            ContextValue("alt_market_cap", alt, "USD", self.source, self.as_of),
+            ContextValue("alt_basket_mcap", alt, "USD", self.source, self.as_of),
         ]
 
 
