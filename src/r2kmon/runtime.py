@@ -21,6 +21,7 @@ from r2kmon.hub import Hub
 from r2kmon.model import Producer, SourceHealth, canonical_crypto, canonical_market
 from r2kmon.sim.feed import SimFeed, SimFeedSettings
 from r2kmon.sim.market import SimMarkets, SimMarketSettings
+from r2kmon.state import AppState
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,10 @@ class Runtime:
                 )
             await asyncio.sleep(delay)
             delay = min(RESTART_MAX_S, delay * 2)
+
+    def state(self) -> AppState:
+        """The hub's snapshot with the latest analytics; cheap, call it per refresh."""
+        return AppState(self.hub.snapshot())
 
     def answered(self) -> bool:
         """Whether every producer has answered once (with data or with an error)."""

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from r2kmon.clock import FrozenClock
 from r2kmon.config import Config, parse_config
+from r2kmon.state import AppState
 from r2kmon.ui.app import R2kApp
-from r2kmon.ui.messages import HubUpdated
+from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.screens.help import HelpScreen
 from r2kmon.ui.widgets.quote_table import QuoteTable
 from r2kmon.ui.widgets.status_header import StatusHeader
@@ -27,7 +28,7 @@ async def test_dashboard_draws_every_symbol_from_a_posted_snapshot() -> None:
     app = make_app()
     snapshot = seeded_snapshot()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.post_message(HubUpdated(snapshot))
+        app.post_message(StateUpdated(AppState(snapshot)))
         await pilot.pause()
         table = app.screen.query_one(QuoteTable)
         assert [row.symbol for row in table.rows] == list(snapshot.symbols)
@@ -45,12 +46,12 @@ async def test_only_changed_rows_are_redrawn() -> None:
     app = make_app()
     first = seeded_snapshot(polls=1)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.post_message(HubUpdated(first))
+        app.post_message(StateUpdated(AppState(first)))
         await pilot.pause()
         table = app.screen.query_one(QuoteTable)
         table.render_line(1)  # make sure row 0 is cached
         cached = dict(table._strips)
-        app.post_message(HubUpdated(first))  # same data again
+        app.post_message(StateUpdated(AppState(first)))  # same data again
         await pilot.pause()
         assert table._strips.keys() >= cached.keys()
         assert all(table._strips[k] is v for k, v in cached.items())
@@ -97,7 +98,7 @@ async def test_pause_freezes_the_screen_and_resume_catches_up() -> None:
     app = make_app()
     before, after = seeded_snapshot(polls=1), seeded_snapshot(polls=5)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.post_message(HubUpdated(before))
+        app.post_message(StateUpdated(AppState(before)))
         await pilot.pause()
         await pilot.press("p")
         assert app.paused
@@ -106,7 +107,7 @@ async def test_pause_freezes_the_screen_and_resume_catches_up() -> None:
         assert header.paused
         await pilot.press("p")
         assert not app.paused
-        app.post_message(HubUpdated(after))
+        app.post_message(StateUpdated(AppState(after)))
         await pilot.pause()
         assert "PAUSED" not in screen_text(app)
         btc = app.screen.query_one(QuoteTable).rows[0]
@@ -124,7 +125,7 @@ async def test_theme_key_cycles_the_theme() -> None:
 async def test_screenshot_key_saves_an_svg() -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.post_message(HubUpdated(seeded_snapshot()))
+        app.post_message(StateUpdated(AppState(seeded_snapshot())))
         await pilot.pause()
         await pilot.press("s")
         await pilot.pause()
@@ -145,6 +146,6 @@ async def test_remote_text_is_shown_literally_never_as_markup() -> None:
     health = {**snapshot.health, evil.name: evil}
     app = make_app()
     async with app.run_test(size=(120, 24)) as pilot:
-        app.post_message(HubUpdated(replace(snapshot, health=health)))
+        app.post_message(StateUpdated(AppState(replace(snapshot, health=health))))
         await pilot.pause()
         assert "[bold red]x" in screen_text(app)

@@ -14,8 +14,9 @@ from textual.pilot import Pilot
 
 from r2kmon.clock import FrozenClock
 from r2kmon.config import Config
+from r2kmon.state import AppState
 from r2kmon.ui.app import R2kApp
-from r2kmon.ui.messages import HubUpdated
+from r2kmon.ui.messages import StateUpdated
 from tests.core.sample import OPEN_TS, seeded_snapshot
 
 SIZES = [(80, 24), (160, 48)]
@@ -27,7 +28,7 @@ def app() -> R2kApp:
 
 
 async def with_data(pilot: Pilot[int]) -> None:
-    pilot.app.post_message(HubUpdated(seeded_snapshot()))
+    pilot.app.post_message(StateUpdated(AppState(seeded_snapshot())))
     await pilot.pause()
 
 

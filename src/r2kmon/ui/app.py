@@ -1,8 +1,8 @@
-"""The Textual app: runs the runtime, pulls hub snapshots on a timer, draws the current view.
+"""The Textual app: runs the runtime, pulls its state on a timer, draws the current view.
 
-The refresh timer only *asks* the hub for its snapshot and posts :class:`HubUpdated` when
-the version changed, so redraw cost follows the refresh rate, never the message rate.
-Tests construct the app without a runtime and post ``HubUpdated`` with fixed data and a
+The refresh timer only *asks* the runtime for its state and posts :class:`StateUpdated`
+when the version changed, so redraw cost follows the refresh rate, never the message rate.
+Tests construct the app without a runtime and post ``StateUpdated`` with fixed data and a
 frozen clock, the same message production posts.
 """
 
@@ -16,9 +16,9 @@ from textual.binding import Binding, BindingType
 from r2kmon import paths
 from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
-from r2kmon.model import HubSnapshot
 from r2kmon.runtime import Runtime
-from r2kmon.ui.messages import HubUpdated
+from r2kmon.state import AppState
+from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.screens.dashboard import DashboardScreen
 from r2kmon.ui.screens.help import HelpScreen, help_rows
 
@@ -49,9 +49,9 @@ class R2kApp(App[int]):
         self.runtime = runtime
         self.config = config
         self.clock: Clock = clock or (runtime.clock if runtime else SystemClock())
-        self.snapshot: HubSnapshot | None = None
+        self.state: AppState | None = None
         self.paused = False
-        self._posted_version = -1
+        self._posted_version: tuple[int, int] | None = None
         self.dashboard = DashboardScreen(
             ascii_only=config.general.ascii, stale_after_s=config.general.stale_after_s
         )
@@ -70,21 +70,22 @@ class R2kApp(App[int]):
         self.call_after_refresh(self._tick_clock)
 
     def poll_hub(self) -> None:
-        """Post the hub's snapshot if it changed since the last one posted."""
+        """Post the runtime's state if it changed since the last one posted."""
         if self.runtime is None or self.paused:
             return
-        snapshot = self.runtime.hub.snapshot()
-        if snapshot.version != self._posted_version:
-            self._posted_version = snapshot.version
-            self.post_message(HubUpdated(snapshot))
+        state = self.runtime.state()
+        if state.version != self._posted_version:
+            self._posted_version = state.version
+            self.post_message(StateUpdated(state))
 
-    def on_hub_updated(self, message: HubUpdated) -> None:
-        self.snapshot = message.snapshot
+    def on_state_updated(self, message: StateUpdated) -> None:
+        self.state = message.state
         with self.batch_update():
-            self.dashboard.show(message.snapshot, self.clock.now(), self.paused)
+            self.dashboard.show(message.state.hub, self.clock.now(), self.paused)
 
     def _tick_clock(self) -> None:
-        self.dashboard.tick_clock(self.clock.now(), self.paused, self.snapshot)
+        hub = self.state.hub if self.state is not None else None
+        self.dashboard.tick_clock(self.clock.now(), self.paused, hub)
 
     # --- actions ----------------------------------------------------------------------
 
@@ -98,12 +99,12 @@ class R2kApp(App[int]):
     def action_refresh(self) -> None:
         """Redraw now from the latest snapshot, even if paused or unchanged."""
         if self.runtime is not None:
-            self._posted_version = -1
+            self._posted_version = None
             paused, self.paused = self.paused, False
             self.poll_hub()
             self.paused = paused
-        elif self.snapshot is not None:
-            self.post_message(HubUpdated(self.snapshot))
+        elif self.state is not None:
+            self.post_message(StateUpdated(self.state))
 
     def action_pause(self) -> None:
         """Freeze the screen; data keeps flowing into the hub underneath."""

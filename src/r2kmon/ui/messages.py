@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from r2kmon.model import HubSnapshot
+from r2kmon.state import AppState
 
 
-class HubUpdated(Message):
-    """A new hub snapshot to draw. The refresh timer posts it only when the snapshot's
-    version changed; tests post it directly with fixed data, exactly as production does."""
+class StateUpdated(Message):
+    """A new state to draw. The refresh timer posts it only when the state's version
+    changed; tests post it directly with fixed data, exactly as production does."""
 
-    def __init__(self, snapshot: HubSnapshot) -> None:
+    def __init__(self, state: AppState) -> None:
         super().__init__()
-        self.snapshot = snapshot
+        self.state = state
