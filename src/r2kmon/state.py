@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Literal
+
 from r2kmon.analytics.compute import AnalyticsResult
 from r2kmon.model import HubSnapshot
+from r2kmon.sources.market_hours import MarketState
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +29,19 @@ class AnalyticsStatus:
     total: int = 0
 
 
+AlertLevel = Literal["info", "warning", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One line of the alert log: a breakout state change, a source going down or back."""
+
+    ts: float
+    level: AlertLevel
+    source: str
+    message: str
+
+
 @dataclass(frozen=True, slots=True)
 class AppState:
     """An immutable view of everything r2kmon knows at one instant."""
@@ -34,6 +50,10 @@ class AppState:
     analytics: AnalyticsResult | None = None
     analytics_version: int = 0
     analytics_status: AnalyticsStatus = AnalyticsStatus()
+    market: MarketState | None = None
+    """The US session state (open / closed / weekend / holiday, next open) at the hub's time."""
+    alerts: tuple[Alert, ...] = ()
+    """The alert log, oldest first (bounded by the runtime)."""
 
     @property
     def version(self) -> tuple[int, int]:
