@@ -158,7 +158,10 @@ def _parse_date(text: str) -> datetime:
 def parse_fredgraph_text(text: str, series_id: str, column: int | None = None) -> Series:
     """Parse CSV text. ``column`` picks a value column by position in a multi-series file;
     by default the column whose header is ``series_id``, else the second one."""
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise BadBody(PROVIDER, f"{series_id}: unreadable CSV: {exc}") from exc
     if not rows or not rows[0] or rows[0][0].strip().lower() not in ("observation_date", "date"):
         head = rows[0][0][:40] if rows and rows[0] else ""
         raise BadBody(PROVIDER, f"{series_id}: not a fredgraph CSV (starts with {head!r})")

@@ -121,7 +121,14 @@ def _as_of(text: str) -> float:
 
 
 def parse_holdings(text: str) -> FundHoldings:
-    """Parse the holdings CSV text (BOM already stripped by the caller or not at all)."""
+    """Parse the holdings CSV text (a leading BOM is ignored)."""
+    try:
+        return _parse_holdings(text)
+    except csv.Error as exc:
+        raise BadBody(PROVIDER, f"holdings file: unreadable CSV: {exc}") from exc
+
+
+def _parse_holdings(text: str) -> FundHoldings:
     lines = text.lstrip("\ufeff").splitlines()
     if not lines:
         raise BadBody(PROVIDER, "holdings file is empty")
