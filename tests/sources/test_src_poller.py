@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import orjson
 import pandas as pd
 import pytest
 from src_fakehttp import FakeHTTP, Reply
@@ -636,3 +637,27 @@ async def test_into_the_real_hub(server: FakeHTTP, client: httpx.AsyncClient) ->
     assert snap.context["btc_dominance"].source == "coingecko"
     assert snap.health["yahoo"].status == "ok"
     assert snap.health["http-sources"].status == "ok"
+
+
+async def test_intraday_1m_bars_and_daily_refresh_range(
+    server: FakeHTTP, client: httpx.AsyncClient
+) -> None:
+    one_minute = orjson.loads(YAHOO_5M.read_bytes())
+    # DERIVED here: the ^TNX recording relabelled as 1m data, to exercise the 1m path.
+    one_minute["chart"]["result"][0]["meta"]["dataGranularity"] = "1m"
+    server.script(chart_path("^TNX") + "?interval=1m", Reply(200, orjson.dumps(one_minute)))
+    server.script(chart_path("^TNX") + "?interval=1d", Reply.file(YAHOO_DAILY))
+    config = settings(server.base, ["yahoo"], market_symbols=("^TNX",), daily_every_s=0.05)
+    sink = RecordingSink()
+    async with asyncio.timeout(10), running(Poller(client, config), sink):
+        await until(
+            lambda: (
+                len([s for s in server.hits(chart_path("^TNX")) if "interval=1d" in s.query]) >= 2
+            )
+        )
+    minute = [b for b in sink.bars if b[0] == "^TNX" and b[1] == "1m"]
+    assert len(minute[0][2]) == 15
+    assert minute[0][2][0].start == 1770057900.0
+    ranges = [s.query for s in server.hits(chart_path("^TNX")) if "interval=1d" in s.query]
+    assert "range=max" in ranges[0]  # the whole history once ...
+    assert all("range=5d" in q for q in ranges[1:])  # ... then only the last few bars

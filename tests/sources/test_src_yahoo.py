@@ -11,7 +11,7 @@ from src_helpers import canned, shared
 
 from r2kmon.model import Bar
 from r2kmon.sources.base import BadBody, ErrorPayload, RateLimited, UnknownSymbol
-from r2kmon.sources.yahoo import Chart, ChartEndpoint, parse_chart
+from r2kmon.sources.yahoo import Chart, ChartEndpoint, chart_from_result, parse_chart
 
 
 def chart(name: str, symbol: str = "X", status: int = 200) -> Chart:
@@ -145,3 +145,35 @@ def test_truncated_json() -> None:
     response = httpx.Response(200, content=body, headers={"content-type": "application/json"})
     with pytest.raises(BadBody, match="truncated"):
         parse_chart(response, "^TNX")
+
+
+def test_daily_reference_is_yesterdays_close_when_the_last_bar_is_today() -> None:
+    # Hand-made: two daily bars (2025-02-18 and 2025-02-19 sessions, 14:30 UTC opens) and
+    # a quote at 2025-02-19 21:00 UTC, the same New York date as the last bar.
+    meta: dict[str, object] = {
+        "regularMarketPrice": 101.5,
+        "regularMarketTime": 1739998800,
+        "chartPreviousClose": 90.0,
+        "dataGranularity": "1d",
+        "range": "5d",
+        "exchangeTimezoneName": "America/New_York",
+    }
+    result: dict[str, object] = {
+        "timestamp": [1739889000, 1739975400],
+        "indicators": {
+            "quote": [
+                {
+                    "open": [99.0, 100.0],
+                    "high": [100.5, 102.0],
+                    "low": [98.5, 99.5],
+                    "close": [100.0, 101.5],
+                    "volume": [10, None],
+                }
+            ]
+        },
+    }
+    chart = chart_from_result("IWM", meta, result)
+    assert chart.tick is not None
+    assert chart.tick.ref_price == Decimal("100.0")  # not chartPreviousClose (90)
+    assert [bar.start for bar in chart.bars] == [1739836800.0, 1739923200.0]
+    assert chart.bars[1].volume == 0.0  # a null volume is no volume, the bar is kept
