@@ -661,3 +661,27 @@ async def test_intraday_1m_bars_and_daily_refresh_range(
     ranges = [s.query for s in server.hits(chart_path("^TNX")) if "interval=1d" in s.query]
     assert "range=max" in ranges[0]  # the whole history once ...
     assert all("range=5d" in q for q in ranges[1:])  # ... then only the last few bars
+
+
+async def test_unknown_at_primary_is_not_asked_again_while_the_fallback_retries(
+    server: FakeHTTP, client: httpx.AsyncClient
+) -> None:
+    server.script(
+        chart_path("^GSPC"), recorded("yahoo_chart", "error_404_unknown_symbol.json", 404)
+    )
+    server.script(
+        "/fred/graph/fredgraph.csv?id=SP500",
+        Reply(500, b"oops", "text/plain"),
+        Reply(200, SP500_CSV, "application/csv"),
+    )
+    config = settings(server.base, ["yahoo", "fred"], market_symbols=("^GSPC",), intraday=False)
+    sink = RecordingSink()
+    async with asyncio.timeout(10), running(Poller(client, config), sink):
+        await until(lambda: bool(sink.ticks_for("^GSPC")))
+    assert len(server.hits(chart_path("^GSPC"))) == 1
+    assert len(server.hits("/fred/graph/fredgraph.csv")) == 2
+    assert sink.ticks_for("^GSPC")[0].source == "fred"
+    yahoo_health = sink.last_health("yahoo")
+    assert yahoo_health is not None
+    assert yahoo_health.silent_symbols == ("^GSPC",)
+    assert yahoo_health.status == "ok"

@@ -275,6 +275,9 @@ class _Job:
     cached_context: list[ContextValue] = field(default_factory=list)
     symbol: str | None = None
     """The symbol an "unknown symbol" answer is about (listed in ``silent_symbols``)."""
+    unknown_until: dict[str, float] = field(default_factory=dict)
+    """Provider → monotonic time before which it is not asked again for this job's
+    symbol, after it said it does not know it (a fallback may still serve the job)."""
 
 
 class Poller:
@@ -751,14 +754,19 @@ class Poller:
         attempts = job.plan()
         reasons: list[str] = []
         retry_in: list[float] = []
-        primary = attempts[0].endpoint.provider if attempts else None
+        # The provider whose health speaks for this series: the first enabled one.
+        primary = next((a.endpoint.provider for a in attempts
+                        if self._enabled(a.endpoint.provider)), None)  # fmt: skip
         for attempt in attempts:
             provider = attempt.endpoint.provider
             state = self._providers.get(provider)
             if state is None or not state.settings.enabled:
-                reasons.append(f"{provider}: disabled")
                 continue
             mono = self._clock.monotonic()
+            if job.unknown_until.get(provider, 0.0) > mono:
+                reasons.append(f"{provider} does not know {job.symbol or job.label}")
+                retry_in.append(job.unknown_until[provider] - mono)
+                continue
             if state.blocked_until > mono:
                 reasons.append(f"{provider} backing off after {state.last_error}")
                 retry_in.append(state.blocked_until - mono)
@@ -768,6 +776,9 @@ class Poller:
             except UnknownSymbol as exc:
                 state.attempted = True
                 state.unknown.add(job.symbol or job.label)
+                job.unknown_until[provider] = (
+                    self._clock.monotonic() + self.settings.unknown_retry_s
+                )
                 reasons.append(f"{provider} {exc.kind}: {exc.message}")
                 retry_in.append(self.settings.unknown_retry_s)
                 self._push_provider(state)
@@ -778,6 +789,7 @@ class Poller:
                 retry_in.append(state.blocked_until - self._clock.monotonic())
                 continue
             job.cached_context = attempt.deliver(result) or job.cached_context
+            job.unknown_until.pop(provider, None)
             state.unknown.discard(job.symbol or job.label)
             self._provider_ok(state)
             if primary is not None and primary in self._providers:
@@ -788,7 +800,8 @@ class Poller:
             job.last_error = None
             self._finish(job, job.every())
             return
-        self._job_failed(job, primary, len(attempts), reasons, retry_in)
+        chain = sum(1 for a in attempts if self._enabled(a.endpoint.provider))
+        self._job_failed(job, primary, chain, reasons, retry_in)
 
     def _job_failed(
         self,
