@@ -129,8 +129,9 @@ async def _snapshot(config: Config, *, demo: bool, wait: float, as_json: bool) -
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-    snapshot = runtime.hub.snapshot()
-    document = build_document(snapshot, runtime.clock.now(), config.general.stale_after_s)
+    # One analytics round on what arrived, so board, gauge and correlation are filled.
+    await runtime.analysis.step()
+    document = build_document(runtime.state(), runtime.clock.now(), config.general.stale_after_s)
     if as_json:
         print(json.dumps(document, indent=2))
     else:

@@ -129,6 +129,7 @@ class Hub:
         self._context: dict[str, ContextValue] = {}
         self._rates: dict[str, _Rate] = {}
         self._version = 0
+        self._daily_version = 0
         self._snapshot: HubSnapshot | None = None
 
     @property
@@ -171,6 +172,8 @@ class Hub:
         if not bars:
             return
         self._series_for(symbol, interval).merge(bars)
+        if interval == "1d":
+            self._daily_version += 1
         log.debug("%d %s bars for %s from %s", len(bars), interval, symbol, source)
         self._changed()
 
@@ -205,6 +208,7 @@ class Hub:
             health=MappingProxyType(self._measured_health()),
             context=MappingProxyType(dict(self._context)),
             symbols=tuple(self._symbols),
+            daily_version=self._daily_version,
         )
         self._snapshot = snap
         return snap

@@ -153,6 +153,8 @@ class HubSnapshot:
     context: Mapping[str, ContextValue] = field(default_factory=lambda: MappingProxyType({}))
     symbols: tuple[str, ...] = ()
     """Every configured symbol in display order, including those with no quote yet."""
+    daily_version: int = 0
+    """Grows when daily bars change, so daily analytics are redone only then."""
 
 
 class Sink(Protocol):

@@ -1,9 +1,9 @@
-"""The ``snapshot --json`` document of DESIGN.md, built from a hub snapshot.
+"""The ``snapshot --json`` document of DESIGN.md, built from an :class:`AppState`.
 
 Used by ``r2kmon snapshot`` and by tests; the keys are a contract scripts rely on. Sections
-whose producers do not exist yet are present and empty (``board``, ``correlation``) or
-``null`` (``gauge``): never invented. A configured symbol with no price yet is ``null``, and
-its source's ``health`` entry says why.
+the analytics could not fill are present and empty (``board``, ``correlation``) or ``null``
+(``gauge``): never invented. A configured symbol with no price yet is ``null``, and its
+source's ``health`` entry says why. Every time in the document is ISO-8601 UTC.
 """
 
 from __future__ import annotations
@@ -13,6 +13,10 @@ from typing import Any
 
 from r2kmon.hub import quote_is_stale
 from r2kmon.model import HubSnapshot, Quote, SourceHealth
+from r2kmon.state import AppState
+
+TIME_KEYS = frozenset({"as_of", "since", "resistance_date", "date", "prior_high_date"})
+"""Keys of the analytics' JSON that hold UTC epoch seconds, shown here as ISO-8601."""
 
 
 def iso(ts: float | None) -> str | None:
@@ -22,8 +26,22 @@ def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds")
 
 
-def build_document(snapshot: HubSnapshot, now: float, stale_after_s: float) -> dict[str, Any]:
-    """The whole document for one snapshot, as plain JSON-ready values."""
+def build_document(state: AppState, now: float, stale_after_s: float) -> dict[str, Any]:
+    """The whole document for one state, as plain JSON-ready values."""
+    snapshot = state.hub
+    analytics = state.analytics.to_json() if state.analytics is not None else {}
+    context: dict[str, Any] = {
+        name: {
+            "value": value.value,
+            "unit": value.unit,
+            "source": value.source,
+            "as_of": iso(value.as_of),
+        }
+        for name, value in snapshot.context.items()
+    }
+    # Derived values (altcoin season, net liquidity, flows, ...) come from the analytics;
+    # where a name is in both, the analytics' entry carries the trend as well.
+    context.update(_times(analytics.get("context", {})))
     return {
         "generated_at": iso(now),
         "simulated": snapshot.simulated,
@@ -31,20 +49,34 @@ def build_document(snapshot: HubSnapshot, now: float, stale_after_s: float) -> d
             symbol: _quote(snapshot.quotes.get(symbol), snapshot, now, stale_after_s)
             for symbol in snapshot.symbols
         },
-        "board": [],
-        "gauge": None,
-        "correlation": [],
-        "context": {
-            name: {
-                "value": value.value,
-                "unit": value.unit,
-                "source": value.source,
-                "as_of": iso(value.as_of),
-            }
-            for name, value in snapshot.context.items()
+        "board": _times(analytics.get("board", [])),
+        "gauge": _times(analytics.get("gauge")),
+        "correlation": _times(analytics.get("correlation", [])),
+        "context": context,
+        "event_study": _times(analytics.get("event_study", [])),
+        "analytics": {
+            "state": state.analytics_status.state,
+            "detail": state.analytics_status.detail,
         },
+        "market": (
+            {"state": state.market.state, "label": state.market.label()}
+            if state.market is not None
+            else None
+        ),
         "health": {name: _health(h) for name, h in sorted(snapshot.health.items())},
     }
+
+
+def _times(value: Any) -> Any:
+    """The analytics' JSON with its epoch-second times as ISO-8601 strings."""
+    if isinstance(value, dict):
+        return {
+            k: iso(v) if k in TIME_KEYS and isinstance(v, (int, float)) else _times(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_times(v) for v in value]
+    return value
 
 
 def _quote(

@@ -10,17 +10,19 @@ never becomes a tight restart loop and never ends the app.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cache
-from typing import Any
 
+from r2kmon.analysis import Analysis, analytics_settings
 from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
 from r2kmon.hub import Hub
 from r2kmon.model import Producer, SourceHealth, canonical_crypto, canonical_market
 from r2kmon.sim.feed import SimFeed, SimFeedSettings
 from r2kmon.sim.market import SimMarkets, SimMarketSettings
+from r2kmon.sources.market_hours import MarketHours
 from r2kmon.state import AppState
 
 log = logging.getLogger(__name__)
@@ -36,23 +38,14 @@ def configured_symbols(config: Config) -> list[str]:
 
 
 @cache
-def _nyse() -> Any:
-    import exchange_calendars  # imported here: it takes most of a second to load
-
-    return exchange_calendars.get_calendar("XNYS")
+def market_hours() -> MarketHours:
+    """The NYSE calendar, loaded once per process (it takes most of a second)."""
+    return MarketHours()
 
 
 def nyse_is_open(ts: float) -> bool:
-    """Whether the New York Stock Exchange is in session at ``ts`` (holidays and half days
-    from the maintained exchange_calendars data)."""
-    import pandas as pd
-
-    calendar = _nyse()
-    minute = pd.Timestamp(int(ts // 60) * 60, unit="s", tz="UTC")
-    first, last = calendar.first_minute, calendar.last_minute
-    if not first <= minute <= last:
-        return False
-    return bool(calendar.is_open_on_minute(minute))
+    """Whether the New York Stock Exchange is in session at ``ts``."""
+    return market_hours().state(ts).is_open
 
 
 def build_producers(
@@ -95,34 +88,45 @@ class Runtime:
         )
         if not self.producers:
             log.warning("no producers configured: nothing will be fetched")
+        self.analysis = Analysis(
+            self.hub, analytics_settings(configured_symbols(config)), self.clock
+        )
+        self._market: MarketHours | None = None
 
     async def run(self) -> None:
-        """Run every producer until cancelled."""
+        """Run every producer and the analysis until cancelled."""
+        jobs: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+            (p.name, functools.partial(p.run, self.hub)) for p in self.producers
+        ]
+        jobs.append(("analysis", self.analysis.run))
         tasks = [
-            asyncio.create_task(self._supervise(p), name=f"producer:{p.name}")
-            for p in self.producers
+            asyncio.create_task(self._supervise(name, job), name=f"r2kmon:{name}")
+            for name, job in jobs
         ]
         try:
+            # The calendar takes most of a second to load: in a thread, so the first
+            # screen and the first websocket frames do not wait for it.
+            self._market = await asyncio.to_thread(market_hours)
             await asyncio.gather(*tasks)
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _supervise(self, producer: Producer) -> None:
+    async def _supervise(self, name: str, job: Callable[[], Awaitable[None]]) -> None:
         delay = 1.0
         while True:
             try:
-                await producer.run(self.hub)
-                log.info("%s stopped by itself; starting it again", producer.name)
+                await job()
+                log.info("%s stopped by itself; starting it again", name)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.exception("%s failed; restarting in %.0f s", producer.name, delay)
+                log.exception("%s failed; restarting in %.0f s", name, delay)
                 now = self.clock.now()
                 self.hub.push_health(
                     SourceHealth(
-                        producer.name,
+                        name,
                         "source",
                         "down",
                         last_error=f"internal error: {type(exc).__name__}: {exc}",
@@ -135,10 +139,23 @@ class Runtime:
 
     def state(self) -> AppState:
         """The hub's snapshot with the latest analytics; cheap, call it per refresh."""
-        return AppState(self.hub.snapshot())
+        snapshot = self.hub.snapshot()
+        analysis = self.analysis
+        market = self._market.state(snapshot.taken_at) if self._market is not None else None
+        return AppState(
+            snapshot,
+            analysis.result,
+            analysis.version,
+            analysis.status,
+            market,
+            analysis.alerts,
+        )
 
     def answered(self) -> bool:
-        """Whether every producer has answered once (with data or with an error)."""
+        """Whether every producer has answered once (with data or with an error), and the
+        market calendar is loaded."""
+        if self._market is None:
+            return False
         health = self.hub.snapshot().health
         for producer in self.producers:
             record = health.get(producer.name)

@@ -7,7 +7,6 @@ with the version it last drew and redraws only when it differs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from typing import Literal
 
 from r2kmon.analytics.compute import AnalyticsResult

@@ -27,6 +27,11 @@ def weekdays_open(ts: float) -> bool:
 
 def seeded_snapshot(now: float = OPEN_TS, seed: int = 7, polls: int = 3) -> HubSnapshot:
     """A snapshot as the demo pipeline would hold it at ``now`` after a few polls."""
+    return seeded_hub(now, seed, polls).snapshot()
+
+
+def seeded_hub(now: float = OPEN_TS, seed: int = 7, polls: int = 3) -> Hub:
+    """A hub filled as the demo pipeline would fill it by ``now``."""
     clock = FrozenClock(now)
     hub = Hub(clock, simulated=True, symbols=(*CRYPTO, *MARKETS))
     feed = SimFeed(SimFeedSettings(CRYPTO, seed, 4.0), clock)
@@ -39,4 +44,4 @@ def seeded_snapshot(now: float = OPEN_TS, seed: int = 7, polls: int = 3) -> HubS
     # what the producers' run loops report after each round
     hub.push_health(SourceHealth(feed.name, "feed", "ok", last_ok=now, simulated=True))
     hub.push_health(SourceHealth(markets.name, "source", "ok", last_ok=now, simulated=True))
-    return hub.snapshot()
+    return hub

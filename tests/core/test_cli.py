@@ -36,7 +36,7 @@ def test_demo_snapshot_json_is_the_documented_document() -> None:
     out = r2kmon("snapshot", "--demo", "--json", "--wait", "5")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
-    assert set(doc) == {
+    assert set(doc) >= {
         "generated_at",
         "simulated",
         "quotes",
@@ -53,10 +53,20 @@ def test_demo_snapshot_json_is_the_documented_document() -> None:
     assert btc["source"] == "demo-crypto"
     assert btc["price"] > 0
     assert btc["stale"] is False
-    # not built yet, so present and empty, never invented
-    assert doc["board"] == []
-    assert doc["gauge"] is None
-    assert doc["correlation"] == []
+    # the analytics ran on the (simulated) history that the demo producers pushed
+    assert [row["symbol"] for row in doc["board"]] == ["^RUT", "IWM", "SPY", "BTC-USD", "ETH-USD"]
+    states = {"below", "testing", "breakout", "confirmed", "failed", "retest"}
+    assert all(row["state"] in states for row in doc["board"])
+    assert 0 <= doc["gauge"]["score"] <= 100
+    assert 0 < doc["gauge"]["coverage"] < 1  # no liquidity, sentiment or dominance in demo
+    total = sum(c["contribution"] or 0 for c in doc["gauge"]["components"])
+    assert abs(total - doc["gauge"]["score"]) < 1e-6
+    assert {(c["a"], c["b"], c["window_days"]) for c in doc["correlation"]} >= {
+        ("^RUT", "BTC-USD", 30),
+        ("^RUT", "BTC-USD", 90),
+    }
+    assert doc["context"]["net_liquidity"]["value"] is None  # no FRED in demo: null, not a guess
+    assert doc["analytics"]["state"] == "ready"
     assert doc["health"]["demo-crypto"]["status"] == "ok"
     assert doc["health"]["demo-markets"]["simulated"] is True
     assert out.stderr == ""
@@ -84,6 +94,9 @@ def test_nothing_fetched_is_a_non_zero_exit_with_nulls(tmp_path: Path) -> None:
     doc = json.loads(out.stdout)
     assert doc["simulated"] is False
     assert all(quote is None for quote in doc["quotes"].values())
+    assert doc["board"] == []
+    assert doc["gauge"] is None
+    assert doc["analytics"]["state"] == "waiting"
 
 
 @pytest.mark.parametrize("command", [("snapshot", "--json"), ("config", "check"), ()])

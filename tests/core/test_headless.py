@@ -15,6 +15,8 @@ HEADLESS = [
     "r2kmon.hub",
     "r2kmon.runtime",
     "r2kmon.report",
+    "r2kmon.state",
+    "r2kmon.analysis",
     "r2kmon.logsetup",
     "r2kmon.cli",
     "r2kmon.sim.feed",

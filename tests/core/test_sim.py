@@ -88,6 +88,8 @@ async def test_the_runtime_runs_the_producers_into_its_hub() -> None:
     task = asyncio.create_task(runtime.run())
     try:
         assert await runtime.wait_answered(10.0)
+        await runtime.analysis.step()
+        state = runtime.state()
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -96,3 +98,7 @@ async def test_the_runtime_runs_the_producers_into_its_hub() -> None:
     assert snap.health["demo-crypto"].simulated
     assert snap.health["demo-markets"].status == "ok"
     assert set(snap.quotes) == {*CRYPTO, *MARKETS}
+    assert state.analytics is not None
+    assert state.analytics_status.state == "ready"
+    assert state.market is not None
+    assert state.market.state == "open"  # a Tuesday at 10:00 in New York

@@ -1,0 +1,245 @@
+"""Runs the pure analytics against the hub, off the event loop, and keeps the alert log.
+
+Used by the runtime. Two cadences, as :mod:`r2kmon.analytics.compute` is built for: the
+daily state (resistance levels, breakout replay, correlations, event study; a few hundred
+milliseconds) is redone in a thread only when the hub's daily bars changed; the live
+result (breakout states against live prices, the gauge; about a millisecond) is redone
+when anything else changed, at most every ``interval_s``. Neither ever runs on the loop
+that answers websocket pings.
+
+A failure inside the analytics is a bug: it is logged with its traceback and shown as the
+analytics status, and the last good result stays; it is retried only when data changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import replace
+
+import pandas as pd
+
+from r2kmon.analytics.compute import (
+    ALT_BASKET,
+    BTC_DOMINANCE,
+    FEAR_GREED,
+    IWM_NAV,
+    IWM_SHARES,
+    RRPONTSYD,
+    WALCL,
+    WTREGEN,
+    AnalyticsInputs,
+    AnalyticsResult,
+    AnalyticsSettings,
+    DailyState,
+    LivePrice,
+    compute_live,
+    prepare_daily,
+)
+from r2kmon.clock import Clock
+from r2kmon.hub import Hub
+from r2kmon.model import Bar, HubSnapshot
+from r2kmon.state import Alert, AnalyticsStatus
+
+log = logging.getLogger(__name__)
+
+SERIES_FROM_BARS = (WALCL, WTREGEN, RRPONTSYD, ALT_BASKET)
+"""Context series the sources deliver as daily bars under these names (FRED series ids)."""
+
+SERIES_FROM_VALUES = (BTC_DOMINANCE, FEAR_GREED, IWM_SHARES, IWM_NAV)
+"""Context the sources deliver as single values; the hub keeps only the latest of each."""
+
+ALERTS_KEPT = 200
+
+NOT_ON_THE_BOARD = frozenset({"^VIX", "^TNX", "DX-Y.NYB"})
+"""Market symbols that are context (volatility, yields, the dollar), not breakout candidates."""
+
+
+def board_symbols(symbols: Sequence[str]) -> tuple[str, ...]:
+    """Which configured symbols get a breakout board row: indices and ETFs, BTC and ETH."""
+    crypto = [s for s in symbols if "-" in s and s.split("-")[0] in ("BTC", "ETH")]
+    markets = [s for s in symbols if "-" not in s and s not in NOT_ON_THE_BOARD]
+    return (*markets, *crypto)
+
+
+def bars_frame(bars: Sequence[Bar]) -> pd.DataFrame:
+    """Daily bars as the frame the analytics read: a date index, ``close`` and ``volume``."""
+    index = pd.to_datetime([bar.start for bar in bars], unit="s")
+    return pd.DataFrame(
+        {"close": [bar.close for bar in bars], "volume": [bar.volume for bar in bars]},
+        index=index,
+    )
+
+
+def daily_inputs(snapshot: HubSnapshot) -> AnalyticsInputs:
+    """Everything daily in the snapshot, shaped for :func:`prepare_daily`."""
+    daily: dict[str, pd.DataFrame] = {}
+    context: dict[str, pd.Series] = {}
+    sources: dict[str, str] = {}
+    for symbol, bars in snapshot.bars_1d.items():
+        if not bars:
+            continue
+        frame = bars_frame(bars)
+        if symbol in SERIES_FROM_BARS:
+            context[symbol] = frame["close"]
+        else:
+            daily[symbol] = frame
+        quote = snapshot.quotes.get(symbol)
+        if quote is not None:
+            sources[symbol] = quote.source
+    for name in SERIES_FROM_VALUES:
+        value = snapshot.context.get(name)
+        if value is not None and value.value is not None and value.as_of is not None:
+            context[name] = pd.Series(
+                [value.value], index=pd.to_datetime([value.as_of], unit="s"), dtype=float
+            )
+            sources[name] = value.source
+    return AnalyticsInputs(daily=daily, context=context, sources=sources)
+
+
+def live_inputs(snapshot: HubSnapshot) -> tuple[dict[str, LivePrice], dict[str, float]]:
+    """Live prices of every symbol, and 24 h changes of the crypto pairs (for breadth)."""
+    live = {s: LivePrice(float(q.price), q.ts) for s, q in snapshot.quotes.items()}
+    changes = {
+        s: change
+        for s, q in snapshot.quotes.items()
+        if "-" in s and (change := q.change_pct) is not None
+    }
+    return live, changes
+
+
+class AlertLog:
+    """Turns changes between two observations into alerts: a source going down or coming
+    back, a breakout state changing."""
+
+    def __init__(self) -> None:
+        self.alerts: deque[Alert] = deque(maxlen=ALERTS_KEPT)
+        self._status: dict[str, str] = {}
+        self._states: dict[str, str | None] = {}
+
+    def observe(self, snapshot: HubSnapshot, result: AnalyticsResult | None, now: float) -> bool:
+        """Record what changed; return whether any alert was added."""
+        before = len(self.alerts), (self.alerts[-1] if self.alerts else None)
+        for name, health in snapshot.health.items():
+            old = self._status.get(name)
+            self._status[name] = health.status
+            if old is None or old == health.status:
+                continue
+            if health.status == "down":
+                reason = health.last_error or "no reason given"
+                self.alerts.append(Alert(now, "error", name, f"down: {reason}"))
+            elif health.status == "stale":
+                self.alerts.append(Alert(now, "warning", name, "stale: no fresh data"))
+            elif health.status == "ok" and old in ("down", "stale"):
+                self.alerts.append(Alert(now, "info", name, "back to ok"))
+        for row in result.board if result is not None else ():
+            old_state = self._states.get(row.symbol)
+            self._states[row.symbol] = row.state
+            if old_state is not None and old_state != row.state:
+                level = f" {row.resistance_kind} {row.resistance:,.2f}" if row.resistance else ""
+                self.alerts.append(
+                    Alert(now, "info", row.symbol, f"{old_state} → {row.state}{level}")
+                )
+        return (len(self.alerts), self.alerts[-1] if self.alerts else None) != before
+
+
+class Analysis:
+    """The latest analytics result for the hub's data, recomputed as the data changes."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        settings: AnalyticsSettings,
+        clock: Clock,
+        *,
+        interval_s: float = 2.0,
+    ) -> None:
+        self._hub = hub
+        self._settings = settings
+        self._clock = clock
+        self._interval_s = interval_s
+        self._daily: DailyState | None = None
+        self._daily_for = -1
+        self._live_for = -1
+        self.result: AnalyticsResult | None = None
+        self.version = 0
+        self.status = AnalyticsStatus(
+            "waiting", "waiting for daily history", 0, len(settings.board_symbols)
+        )
+        self.alert_log = AlertLog()
+
+    @property
+    def alerts(self) -> tuple[Alert, ...]:
+        return tuple(self.alert_log.alerts)
+
+    async def run(self) -> None:
+        """Recompute until cancelled."""
+        while True:
+            await self.step()
+            await asyncio.sleep(self._interval_s)
+
+    async def step(self) -> None:
+        """One round: daily state if daily bars changed, live result if anything did."""
+        snapshot = self._hub.snapshot()
+        changed = False
+        # The "done for" marks are set after the work, so a round cancelled half-way
+        # (the snapshot command stops the runtime at any moment) is simply redone.
+        if snapshot.daily_version != self._daily_for:
+            changed |= await self._prepare(snapshot)
+            self._daily_for = snapshot.daily_version
+        if self._daily is not None and snapshot.version != self._live_for:
+            changed |= await self._live(snapshot)
+            self._live_for = snapshot.version
+        if self.alert_log.observe(snapshot, self.result, self._clock.now()) or changed:
+            self.version += 1
+
+    async def _prepare(self, snapshot: HubSnapshot) -> bool:
+        wanted = self._settings.board_symbols
+        have = [s for s in wanted if snapshot.bars_1d.get(s)]
+        if not have:
+            self.status = AnalyticsStatus(
+                "waiting", f"daily history: 0 of {len(wanted)} symbols", 0, len(wanted)
+            )
+            return True
+        self.status = AnalyticsStatus(
+            "computing",
+            f"daily history: {len(have)} of {len(wanted)} symbols",
+            len(have),
+            len(wanted),
+        )
+        try:
+            inputs = daily_inputs(snapshot)
+            self._daily = await asyncio.to_thread(prepare_daily, inputs, self._settings)
+        except Exception as exc:
+            log.exception("daily analytics failed")
+            self.status = AnalyticsStatus(
+                "error", f"analytics failed: {type(exc).__name__}: {exc}", len(have), len(wanted)
+            )
+            return True
+        self._live_for = -1  # judge the live prices against the new daily state
+        return True
+
+    async def _live(self, snapshot: HubSnapshot) -> bool:
+        assert self._daily is not None
+        live, changes = live_inputs(snapshot)
+        try:
+            self.result = await asyncio.to_thread(compute_live, self._daily, live, changes)
+        except Exception as exc:
+            log.exception("live analytics failed")
+            self.status = AnalyticsStatus("error", f"analytics failed: {type(exc).__name__}: {exc}")
+            return True
+        wanted = self._settings.board_symbols
+        have = sum(1 for s in wanted if snapshot.bars_1d.get(s))
+        self.status = AnalyticsStatus(
+            "ready", f"daily history: {have} of {len(wanted)} symbols", have, len(wanted)
+        )
+        return True
+
+
+def analytics_settings(
+    symbols: Sequence[str], base: AnalyticsSettings | None = None
+) -> AnalyticsSettings:
+    """The analytics settings for the configured symbols."""
+    return replace(base or AnalyticsSettings(), board_symbols=board_symbols(symbols))

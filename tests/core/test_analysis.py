@@ -1,0 +1,148 @@
+"""The analysis runner: hub data in, analytics out, off the loop, with an alert log."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from r2kmon import analysis
+from r2kmon.analysis import (
+    AlertLog,
+    Analysis,
+    analytics_settings,
+    board_symbols,
+    daily_inputs,
+    live_inputs,
+)
+from r2kmon.clock import FrozenClock
+from r2kmon.hub import Hub
+from r2kmon.model import Bar, ContextValue, SourceHealth, Tick
+from tests.core.sample import CRYPTO, MARKETS, OPEN_TS, seeded_hub
+
+DAY = 86_400.0
+
+
+def test_board_symbols_are_indices_etfs_btc_and_eth() -> None:
+    symbols = ["BTC-USD", "ETH-USD", "SOL-USD", "^RUT", "IWM", "SPY", "^VIX", "DX-Y.NYB"]
+    assert board_symbols(symbols) == ("^RUT", "IWM", "SPY", "BTC-USD", "ETH-USD")
+
+
+def test_daily_inputs_split_symbols_from_context_series() -> None:
+    hub = Hub(FrozenClock(OPEN_TS), simulated=False)
+    hub.push_bars("IWM", "1d", [Bar(0, 1, 2, 0.5, 1.5, 10), Bar(DAY, 1.5, 2, 1, 1.8, 20)], "yahoo")
+    hub.push_bars("WALCL", "1d", [Bar(0, 7e6, 7e6, 7e6, 7e6)], "fred")
+    hub.push_context(ContextValue("btc_dominance", 57.5, "%", "coingecko", 2 * DAY))
+    hub.push_context(ContextValue("fear_greed", None, "", "alternative_me", None))
+    inputs = daily_inputs(hub.snapshot())
+    assert list(inputs.daily) == ["IWM"]
+    frame = inputs.daily["IWM"]
+    assert list(frame["close"]) == [1.5, 1.8]
+    assert list(frame["volume"]) == [10, 20]
+    assert list(frame.index) == [pd.Timestamp("1970-01-01"), pd.Timestamp("1970-01-02")]
+    assert list(inputs.context["WALCL"]) == [7e6]
+    assert inputs.context["btc_dominance"].to_dict() == {pd.Timestamp("1970-01-03"): 57.5}
+    assert "fear_greed" not in inputs.context  # a missing value stays missing
+    assert inputs.sources["btc_dominance"] == "coingecko"
+
+
+def test_live_inputs_carry_prices_and_crypto_changes() -> None:
+    hub = Hub(FrozenClock(OPEN_TS), simulated=False)
+    hub.push_ticks(
+        [
+            Tick("BTC-USD", Decimal("110"), OPEN_TS, "binance", ref_price=Decimal("100")),
+            Tick("IWM", Decimal("200"), OPEN_TS, "yahoo", ref_price=Decimal("199")),
+        ]
+    )
+    live, changes = live_inputs(hub.snapshot())
+    assert live["BTC-USD"].price == 110.0
+    assert live["IWM"].ts == OPEN_TS
+    assert changes == {"BTC-USD": pytest.approx(10.0)}
+
+
+async def test_a_step_fills_board_gauge_and_correlation_then_idles() -> None:
+    hub = seeded_hub()
+    runner = Analysis(hub, analytics_settings([*CRYPTO, *MARKETS]), FrozenClock(OPEN_TS))
+    assert runner.result is None
+    assert runner.status.state == "waiting"
+    await runner.step()
+    result = runner.result
+    assert result is not None
+    assert [row.symbol for row in result.board] == ["^RUT", "IWM", "SPY", "BTC-USD", "ETH-USD"]
+    assert result.gauge.score is not None
+    assert result.correlation
+    assert runner.status.state == "ready"
+    assert runner.status.detail == "daily history: 5 of 5 symbols"
+    version = runner.version
+    await runner.step()  # nothing changed: nothing recomputed
+    assert runner.version == version
+    assert runner.result is result
+    hub.push_ticks([Tick("BTC-USD", Decimal("200000"), OPEN_TS, "demo-crypto")])
+    await runner.step()
+    assert runner.version == version + 1
+    btc = next(row for row in runner.result.board if row.symbol == "BTC-USD")
+    assert btc.price == 200000.0
+    assert btc.state in ("breakout", "testing", "confirmed")
+
+
+async def test_waiting_status_counts_the_history_that_arrived() -> None:
+    hub = Hub(FrozenClock(OPEN_TS), simulated=False)
+    runner = Analysis(hub, analytics_settings(["^RUT", "IWM"]), FrozenClock(OPEN_TS))
+    hub.push_health(SourceHealth("yahoo", "source", "connecting"))
+    await runner.step()
+    assert runner.status.state == "waiting"
+    assert runner.status.detail == "daily history: 0 of 2 symbols"
+    assert runner.result is None
+
+
+async def test_a_failing_analytic_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: object) -> object:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(analysis, "prepare_daily", broken)
+    hub = seeded_hub()
+    runner = Analysis(hub, analytics_settings([*CRYPTO, *MARKETS]), FrozenClock(OPEN_TS))
+    await runner.step()
+    assert runner.status.state == "error"
+    assert "ZeroDivisionError: boom" in runner.status.detail
+    assert runner.result is None
+    await runner.step()  # not retried in a loop while the data is unchanged
+    assert runner.status.state == "error"
+
+
+def test_alert_log_reports_sources_going_down_and_back() -> None:
+    log = AlertLog()
+    hub = Hub(FrozenClock(OPEN_TS), simulated=False)
+    hub.push_health(SourceHealth("binance", "feed", "ok"))
+    assert not log.observe(hub.snapshot(), None, OPEN_TS)  # first sight: nothing to say
+    hub.push_health(SourceHealth("binance", "feed", "down", last_error="HTTP 451"))
+    assert log.observe(hub.snapshot(), None, OPEN_TS + 1)
+    hub.push_health(SourceHealth("binance", "feed", "ok"))
+    log.observe(hub.snapshot(), None, OPEN_TS + 2)
+    assert [(a.level, a.source, a.message) for a in log.alerts] == [
+        ("error", "binance", "down: HTTP 451"),
+        ("info", "binance", "back to ok"),
+    ]
+
+
+async def test_alert_log_reports_breakout_state_changes() -> None:
+    hub = seeded_hub()
+    runner = Analysis(hub, analytics_settings([*CRYPTO, *MARKETS]), FrozenClock(OPEN_TS))
+    await runner.step()
+    assert runner.result is not None
+    before = {row.symbol: row.state for row in runner.result.board}
+    log = AlertLog()
+    log.observe(hub.snapshot(), runner.result, OPEN_TS)
+    changed = replace(
+        runner.result,
+        board=tuple(
+            replace(row, state="breakout") if row.symbol == "^RUT" else row
+            for row in runner.result.board
+        ),
+    )
+    assert log.observe(hub.snapshot(), changed, OPEN_TS + 60)
+    (alert,) = log.alerts
+    assert alert.source == "^RUT"
+    assert alert.message.startswith(f"{before['^RUT']} → breakout")
