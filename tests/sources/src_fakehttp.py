@@ -28,6 +28,8 @@ class Reply:
     delay: float = 0.0
     content_length: int | None = None
     """Declare this length instead of the real one (a body cut off mid-transfer)."""
+    trickle: float = 0.0
+    """Send the body 1000 bytes at a time with this pause between (a dribbling server)."""
 
     @classmethod
     def file(cls, path: Path, status: int = 200, content_type: str | None = None) -> Reply:
@@ -136,7 +138,13 @@ class FakeHTTP:
                 "Connection: close",
                 *(f"{k}: {v}" for k, v in reply.headers.items()),
             ]
-            writer.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + reply.body)
+            writer.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1"))
+            step = 1000 if reply.trickle else max(len(reply.body), 1)
+            for start in range(0, len(reply.body), step):
+                writer.write(reply.body[start : start + step])
+                await writer.drain()
+                if reply.trickle:
+                    await asyncio.sleep(reply.trickle)
             await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
             # The client gave up (a timeout test) or went away; nothing left to answer.

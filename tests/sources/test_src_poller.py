@@ -685,3 +685,24 @@ async def test_unknown_at_primary_is_not_asked_again_while_the_fallback_retries(
     assert yahoo_health is not None
     assert yahoo_health.silent_symbols == ("^GSPC",)
     assert yahoo_health.status == "ok"
+
+
+async def test_a_dribbling_answer_hits_the_total_deadline(
+    server: FakeHTTP, client: httpx.AsyncClient
+) -> None:
+    # Every 1000-byte chunk arrives well within the 0.3 s read timeout, but the whole body
+    # would take over a second: the total deadline (0.5 s) ends it.
+    server.script(
+        chart_path("^RUT"),
+        Reply(200, YAHOO_DAILY.read_bytes(), trickle=0.1),
+        Reply.file(YAHOO_DAILY),
+    )
+    config = settings(
+        server.base, ["yahoo"], market_symbols=("^RUT",), intraday=False, deadline_s=0.5
+    )
+    sink = RecordingSink()
+    async with asyncio.timeout(10), running(Poller(client, config), sink):
+        await until(lambda: bool(sink.ticks))
+    down = [h for h in sink.health if h.name == "yahoo" and h.status == "down"]
+    assert down
+    assert down[0].last_error == "unreachable: answer not complete within 0.5 s"

@@ -844,8 +844,10 @@ class Poller:
         provider = endpoint.provider
         try:
             response = await asyncio.wait_for(self._client.send(request), s.deadline_s)
-        except (httpx.TimeoutException, asyncio.TimeoutError) as exc:
+        except httpx.TimeoutException as exc:
             raise Unreachable(provider, f"no answer within {s.timeout_s:g} s") from exc
+        except asyncio.TimeoutError as exc:
+            raise Unreachable(provider, f"answer not complete within {s.deadline_s:g} s") from exc
         except httpx.DecodingError as exc:
             raise BadBody(provider, f"undecodable body: {exc}") from exc
         except httpx.TransportError as exc:
