@@ -18,6 +18,7 @@ import logging
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import replace
+from types import MappingProxyType
 
 import pandas as pd
 
@@ -38,7 +39,9 @@ from r2kmon.analytics.compute import (
     compute_live,
     prepare_daily,
 )
+from r2kmon.analytics.series import is_crypto_pair
 from r2kmon.clock import Clock
+from r2kmon.config import BreakoutConfig, GaugeConfig, with_overrides
 from r2kmon.hub import Hub
 from r2kmon.model import Bar, HubSnapshot
 from r2kmon.state import Alert, AnalyticsStatus
@@ -239,7 +242,28 @@ class Analysis:
 
 
 def analytics_settings(
-    symbols: Sequence[str], base: AnalyticsSettings | None = None
+    symbols: Sequence[str],
+    gauge: GaugeConfig | None = None,
+    breakout: BreakoutConfig | None = None,
 ) -> AnalyticsSettings:
-    """The analytics settings for the configured symbols."""
-    return replace(base or AnalyticsSettings(), board_symbols=board_symbols(symbols))
+    """The analytics settings for the configured symbols, with the config's overrides of
+    the gauge and the breakout thresholds applied to the analytics' own defaults."""
+    base = AnalyticsSettings()
+    gauge = gauge or GaugeConfig()
+    breakout = breakout or BreakoutConfig()
+    markets = with_overrides(base.board.default, breakout.markets)
+    crypto = with_overrides(base.board.crypto, breakout.crypto)
+    per_symbol = {
+        symbol: with_overrides(crypto if is_crypto_pair(symbol) else markets, overrides)
+        for symbol, overrides in breakout.symbols.items()
+    }
+    return replace(
+        base,
+        board_symbols=board_symbols(symbols),
+        board=replace(base.board, default=markets, crypto=crypto, per_symbol=per_symbol),
+        gauge=replace(
+            base.gauge,
+            weights=MappingProxyType({**base.gauge.weights, **gauge.weights}),
+            **gauge.settings,
+        ),
+    )

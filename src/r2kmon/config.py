@@ -119,6 +119,33 @@ class DemoConfig:
     )
 
 
+Overrides = Mapping[str, float]
+"""Setting name → number, applied on top of the analytics' own defaults."""
+
+
+@dataclass(frozen=True)
+class GaugeConfig:
+    """The risk-on gauge: label bands and component weights (only what you change)."""
+
+    settings: Overrides = field(
+        default_factory=lambda: MappingProxyType({}),
+        metadata=_doc("risk_off_below, risk_on_above (score bands of the label)"),
+    )
+    weights: Overrides = field(
+        default_factory=lambda: MappingProxyType({}),
+        metadata=_doc("component name → weight; 0 leaves a component out"),
+    )
+
+
+@dataclass(frozen=True)
+class BreakoutConfig:
+    """Breakout state-machine thresholds: for markets, for crypto, and per symbol."""
+
+    markets: Overrides = field(default_factory=lambda: MappingProxyType({}))
+    crypto: Overrides = field(default_factory=lambda: MappingProxyType({}))
+    symbols: Mapping[str, Overrides] = field(default_factory=lambda: MappingProxyType({}))
+
+
 DEFAULT_EXCHANGES: Mapping[str, EndpointConfig] = MappingProxyType(
     {
         "binance": EndpointConfig("wss://stream.binance.com:9443", "https://api.binance.com"),
@@ -168,6 +195,8 @@ class Config:
     exchanges: Mapping[str, EndpointConfig] = field(default_factory=lambda: DEFAULT_EXCHANGES)
     providers: Mapping[str, EndpointConfig] = field(default_factory=lambda: DEFAULT_PROVIDERS)
     keys: Mapping[str, str] = field(default_factory=lambda: DEFAULT_KEYS)
+    gauge: GaugeConfig = field(default_factory=GaugeConfig)
+    breakout: BreakoutConfig = field(default_factory=BreakoutConfig)
     source: Path | None = None
 
 
@@ -182,7 +211,7 @@ _SECTIONS: Mapping[str, type[Any]] = MappingProxyType(
 _TABLES_OF_ENDPOINTS: Mapping[str, Mapping[str, EndpointConfig]] = MappingProxyType(
     {"exchanges": DEFAULT_EXCHANGES, "providers": DEFAULT_PROVIDERS}
 )
-_TOP_LEVEL = (*_SECTIONS, *_TABLES_OF_ENDPOINTS, "keys")
+_TOP_LEVEL = (*_SECTIONS, *_TABLES_OF_ENDPOINTS, "keys", "gauge", "breakout")
 
 
 # --- locating ---------------------------------------------------------------------------
@@ -257,7 +286,7 @@ class _Problems:
             raise ConfigError("\n".join(self.items))
 
 
-_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\s*(#.*)?$")
+_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\"'^= ]+?)\s*\]\s*(#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
 
 
@@ -297,6 +326,10 @@ def parse_config(text: str, path: Path) -> Config:
             built[name] = _build(_SECTIONS[name], value, name, problems)
         elif name in _TABLES_OF_ENDPOINTS:
             built[name] = _build_endpoints(name, value, _TABLES_OF_ENDPOINTS[name], problems)
+        elif name == "gauge":
+            built[name] = _build_gauge(value, problems)
+        elif name == "breakout":
+            built[name] = _build_breakout(value, problems)
         else:
             built[name] = _build_keys(value, problems)
     if not problems.items:
@@ -371,6 +404,86 @@ def _build_keys(table: dict[str, Any], problems: _Problems) -> Mapping[str, str]
         else:
             keys[binding] = key.strip()
     return MappingProxyType(keys)
+
+
+def _numbers(
+    table: dict[str, Any], prefix: str, valid: tuple[str, ...], problems: _Problems
+) -> Overrides:
+    """A table of numeric overrides whose names must be in ``valid``."""
+    out: dict[str, float] = {}
+    for key, value in table.items():
+        dotted = f"{prefix}.{key}"
+        if key not in valid:
+            problems.add(dotted, "unknown setting", valid)
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            problems.add(dotted, f"expected a number, got {_toml_type(value)}")
+        else:
+            out[key] = value
+    return MappingProxyType(out)
+
+
+def _build_gauge(table: dict[str, Any], problems: _Problems) -> GaugeConfig:
+    # Imported here: the analytics pull in pandas, which only a config that tunes them needs.
+    from r2kmon.analytics.gauge import DEFAULT_WEIGHTS, GaugeSettings
+
+    weights = table.pop("weights", {})
+    if not isinstance(weights, dict):
+        problems.add("gauge.weights", "must be a table ([gauge.weights])")
+        weights = {}
+    settings = _numbers(table, "gauge", ("risk_off_below", "risk_on_above"), problems)
+    config = GaugeConfig(
+        settings, _numbers(weights, "gauge.weights", tuple(DEFAULT_WEIGHTS), problems)
+    )
+    try:
+        GaugeSettings(weights={**DEFAULT_WEIGHTS, **config.weights}, **config.settings)
+    except ValueError as exc:
+        problems.add("gauge", str(exc))
+    return config
+
+
+def _build_breakout(table: dict[str, Any], problems: _Problems) -> BreakoutConfig:
+    from r2kmon.analytics.breakout import BreakoutSettings
+
+    valid = tuple(f.name for f in dataclasses.fields(BreakoutSettings))
+    crypto = table.pop("crypto", {})
+    symbols = table.pop("symbols", {})
+    for name, sub in (("crypto", crypto), ("symbols", symbols)):
+        if not isinstance(sub, dict):
+            problems.add(f"breakout.{name}", f"must be a table ([breakout.{name}])")
+    config = BreakoutConfig(
+        _numbers(table, "breakout", valid, problems),
+        _numbers(crypto if isinstance(crypto, dict) else {}, "breakout.crypto", valid, problems),
+        MappingProxyType(
+            {
+                symbol: _numbers(sub, f"breakout.symbols.{symbol}", valid, problems)
+                for symbol, sub in (symbols.items() if isinstance(symbols, dict) else ())
+                if isinstance(sub, dict)
+            }
+        ),
+    )
+    for where, overrides in (
+        ("breakout", config.markets),
+        ("breakout.crypto", config.crypto),
+        *((f"breakout.symbols.{s}", o) for s, o in config.symbols.items()),
+    ):
+        try:
+            with_overrides(BreakoutSettings(), overrides)
+        except ValueError as exc:
+            problems.add(where, str(exc))
+    return config
+
+
+def with_overrides(settings: Any, overrides: Overrides) -> Any:
+    """``settings`` (a dataclass) with ``overrides`` applied; whole numbers where the field
+    is an ``int``. Raises ``ValueError`` for a value the settings refuse."""
+    hints = get_type_hints(type(settings))
+    for name, value in overrides.items():
+        if hints.get(name) is int and not float(value).is_integer():
+            raise ValueError(f"{name} must be a whole number, not {value}")
+    return dataclasses.replace(
+        settings,
+        **{k: int(v) if hints.get(k) is int else float(v) for k, v in overrides.items()},
+    )
 
 
 def _check_semantics(config: Config, problems: _Problems) -> None:

@@ -89,7 +89,9 @@ class Runtime:
         if not self.producers:
             log.warning("no producers configured: nothing will be fetched")
         self.analysis = Analysis(
-            self.hub, analytics_settings(configured_symbols(config)), self.clock
+            self.hub,
+            analytics_settings(configured_symbols(config), config.gauge, config.breakout),
+            self.clock,
         )
         self._market: MarketHours | None = None
 

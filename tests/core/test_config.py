@@ -45,7 +45,7 @@ def test_every_field_appears_in_the_example_with_a_comment() -> None:
     sections = {"general": cfg.GeneralConfig, "crypto": cfg.CryptoConfig}
     sections |= {"markets": cfg.MarketsConfig, "demo": cfg.DemoConfig}
     for section, cls in sections.items():
-        block = text.split(f"[{section}]", 1)[1].split("\n[", 1)[0]
+        block = text.split(f"\n[{section}]", 1)[1].split("\n[", 1)[0]
         for field in cls.__dataclass_fields__:
             line = next((ln for ln in block.splitlines() if ln.startswith(f"{field} ")), None)
             assert line is not None, f"{section}.{field} missing from the example"
@@ -165,3 +165,67 @@ def test_secrets_are_never_printed(monkeypatch: pytest.MonkeyPatch) -> None:
     lines = "\n".join(cfg.describe(Config()))
     assert "sekrit" not in lines
     assert "coingecko: API key from $COINGECKO_API_KEY (set)" in lines
+
+
+def test_example_documents_the_analytics_defaults_it_shows() -> None:
+    """The commented-out gauge and breakout defaults in the example are the real ones."""
+    import dataclasses
+    import re
+
+    from r2kmon.analytics.breakout import BoardSettings, BreakoutSettings
+    from r2kmon.analytics.gauge import DEFAULT_WEIGHTS
+
+    text = cfg.example_text()
+
+    def shown(section: str) -> dict[str, float]:
+        block = text.split(f"\n[{section}]", 1)[1].split("\n\n", 1)[0]
+        return {
+            m.group(1): float(m.group(2))
+            for m in re.finditer(r"^# (\w+) = ([0-9.]+)", block, re.MULTILINE)
+        }
+
+    assert shown("gauge.weights") == dict(DEFAULT_WEIGHTS)
+    names = [f.name for f in dataclasses.fields(BreakoutSettings)]
+    board = BoardSettings()
+    assert shown("breakout") == {n: getattr(board.default, n) for n in names}
+    assert shown("breakout.crypto") == {n: getattr(board.crypto, n) for n in names}
+
+
+def test_gauge_and_breakout_overrides_reach_the_analytics(tmp_path: Path) -> None:
+    from r2kmon.analysis import analytics_settings
+
+    config = load_config(
+        write(
+            tmp_path,
+            "[gauge]\nrisk_on_above = 70\n[gauge.weights]\nfear_greed = 0\nbreakout = 3\n"
+            "[breakout]\nband_pct = 2.5\n[breakout.crypto]\nconfirm_closes = 5\n"
+            '[breakout.symbols."^RUT"]\nbuffer_pct = 0.5\n',
+        )
+    )
+    settings = analytics_settings(["BTC-USD", "^RUT", "IWM"], config.gauge, config.breakout)
+    assert settings.gauge.risk_on_above == 70.0
+    assert settings.gauge.risk_off_below == 40.0  # untouched
+    assert settings.gauge.weights["fear_greed"] == 0.0
+    assert settings.gauge.weights["breakout"] == 3.0
+    assert settings.gauge.weights["vix_level"] == 1.0  # untouched
+    assert settings.board.default.band_pct == 2.5
+    assert settings.board.crypto.confirm_closes == 5
+    assert settings.board.crypto.band_pct == 8.0  # crypto keeps its own defaults
+    rut = settings.board.for_symbol("^RUT")
+    assert (rut.buffer_pct, rut.band_pct) == (0.5, 2.5)  # on top of the markets group
+    assert settings.board.for_symbol("IWM").buffer_pct == 0.0
+
+
+def test_bad_gauge_and_breakout_settings_are_named(tmp_path: Path) -> None:
+    message = problem(
+        tmp_path,
+        "[gauge]\nrisk_on_above = 10\n[gauge.weights]\nfear_gread = 1\n"
+        "[breakout]\nconfirm_closes = 2.5\nband = 3\n[breakout.crypto]\nband_pct = -1\n",
+    )
+    assert "key 'gauge.weights.fear_gread': unknown setting. Did you mean 'fear_greed'?" in message
+    assert "need 0 <= risk_off_below <= risk_on_above <= 100" in message
+    assert "confirm_closes must be a whole number, not 2.5" in message
+    assert "key 'breakout.band': unknown setting. Did you mean 'band_pct'?" in message
+    assert "key 'breakout.crypto': band, buffer and confirm percentages must not be negative" in (
+        message
+    )
