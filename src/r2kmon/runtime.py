@@ -15,19 +15,29 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from functools import cache
 
+import httpx
+
 from r2kmon.analysis import Analysis, analytics_settings
 from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
+from r2kmon.feeds.backfill import Backfill, BackfillSettings
+from r2kmon.feeds.breadth import BreadthFeed
+from r2kmon.feeds.connection import FeedSettings
+from r2kmon.feeds.failover import FailoverFeeds, feed_settings
 from r2kmon.hub import Hub
-from r2kmon.model import Producer, SourceHealth, canonical_crypto, canonical_market
+from r2kmon.model import Producer, Sink, SourceHealth, canonical_crypto, canonical_market
 from r2kmon.sim.feed import SimFeed, SimFeedSettings
 from r2kmon.sim.market import SimMarkets, SimMarketSettings
 from r2kmon.sources.market_hours import MarketHours
+from r2kmon.sources.poller import Poller, new_client, settings_from_endpoints
 from r2kmon.state import AppState
 
 log = logging.getLogger(__name__)
 
 RESTART_MAX_S = 60.0
+
+CANDLE_EXCHANGES = ("binance", "coinbase", "kraken")
+"""Exchanges whose REST candles the backfill knows (OKX and Bybit stream only)."""
 
 
 def configured_symbols(config: Config) -> list[str]:
@@ -48,10 +58,39 @@ def nyse_is_open(ts: float) -> bool:
     return market_hours().state(ts).is_open
 
 
+class CryptoBackfill:
+    """The exchanges' REST history, fetched once at start, as a producer.
+
+    It finishes after one pass and then stays idle, so the supervisor does not start it
+    again; a restart of r2kmon fetches again (the store will make that incremental).
+    """
+
+    def __init__(self, backfill: Backfill, symbols: Sequence[str]) -> None:
+        self._backfill = backfill
+        self._symbols = tuple(symbols)
+
+    @property
+    def name(self) -> str:
+        return self._backfill.name
+
+    async def run(self, sink: Sink) -> None:
+        await self._backfill.run(sink, self._symbols)
+        await asyncio.Event().wait()  # done: idle until the runtime stops
+
+
 def build_producers(
-    config: Config, *, demo: bool, clock: Clock, is_open: Callable[[float], bool] = nyse_is_open
+    config: Config,
+    *,
+    demo: bool,
+    clock: Clock,
+    is_open: Callable[[float], bool] = nyse_is_open,
+    client: httpx.AsyncClient | None = None,
 ) -> list[Producer]:
-    """The producers the config asks for. Demo mode replaces every remote one."""
+    """The producers the config asks for. Demo mode replaces every remote one.
+
+    ``client`` is the one HTTP client the HTTP producers share (TLS verified, proxy
+    variables honoured); the runtime creates it and closes it when it stops.
+    """
     crypto = [canonical_crypto(s) for s in config.crypto.symbols]
     markets = [canonical_market(s) for s in config.markets.symbols]
     if demo:
@@ -63,7 +102,41 @@ def build_producers(
                 is_open,
             ),
         ]
-    return []
+    producers: list[Producer] = []
+    exchanges = [e for e in config.crypto.exchanges if config.exchanges[e].enabled]
+    if crypto and exchanges:
+        urls = {e: config.exchanges[e].url for e in exchanges}
+        rest_urls = {e: config.exchanges[e].rest_url for e in exchanges}
+        feeds = feed_settings(
+            crypto,
+            exchanges,
+            urls=urls,
+            rest_urls=rest_urls,
+            channel="trade" if config.crypto.channel == "trade" else "ticker",
+            usdt_as_usd=config.crypto.usdt_as_usd,
+        )
+        producers.append(FailoverFeeds(feeds, clock=clock))
+        with_candles = tuple(e for e in exchanges if e in CANDLE_EXCHANGES)
+        if with_candles:
+            backfill = Backfill(
+                BackfillSettings(
+                    exchanges=with_candles,
+                    rest_urls=rest_urls,
+                    usdt_as_usd=config.crypto.usdt_as_usd,
+                ),
+                clock=clock,
+                client=client,
+            )
+            producers.append(CryptoBackfill(backfill, crypto))
+    if config.crypto.breadth and config.exchanges["binance"].enabled:
+        breadth = FeedSettings(
+            "binance-breadth", "binance", (), url=config.exchanges["binance"].url
+        )
+        producers.append(BreadthFeed(breadth, clock=clock))
+    if client is not None and any(p.enabled for p in config.providers.values()):
+        settings = settings_from_endpoints(config.providers, markets, crypto_symbols=crypto)
+        producers.append(Poller(client, settings, clock=clock))
+    return producers
 
 
 class Runtime:
@@ -81,10 +154,11 @@ class Runtime:
         self.demo = demo
         self.clock = clock or SystemClock()
         self.hub = Hub(self.clock, simulated=demo, symbols=configured_symbols(config))
+        self._client = new_client() if producers is None and not demo else None
         self.producers: tuple[Producer, ...] = tuple(
             producers
             if producers is not None
-            else build_producers(config, demo=demo, clock=self.clock)
+            else build_producers(config, demo=demo, clock=self.clock, client=self._client)
         )
         if not self.producers:
             log.warning("no producers configured: nothing will be fetched")
@@ -114,6 +188,8 @@ class Runtime:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if self._client is not None:
+                await self._client.aclose()
 
     async def _supervise(self, name: str, job: Callable[[], Awaitable[None]]) -> None:
         delay = 1.0

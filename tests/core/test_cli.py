@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from r2kmon import __version__
+from r2kmon.config import EXCHANGES, PROVIDERS
 
 
 def r2kmon(
@@ -86,10 +88,26 @@ def test_options_work_before_and_after_the_command(tmp_path: Path) -> None:
         assert doc["simulated"] is True
 
 
+def dead_endpoints_config(tmp_path: Path) -> Path:
+    """A config whose every exchange and provider points at a loopback port nobody
+    listens on: every connection is refused at once, and nothing reaches the internet."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    lines = []
+    for name in EXCHANGES:
+        lines += [f"[exchanges.{name}]", f'url = "ws://127.0.0.1:{port}"',
+                  f'rest_url = "http://127.0.0.1:{port}"']  # fmt: skip
+    for name in PROVIDERS:
+        lines += [f"[providers.{name}]", f'url = "http://127.0.0.1:{port}"']
+    path = tmp_path / "dead.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def test_nothing_fetched_is_a_non_zero_exit_with_nulls(tmp_path: Path) -> None:
-    # No live producers exist yet outside demo mode: nothing can be fetched, and the
-    # document says so with nulls instead of numbers.
-    out = r2kmon("snapshot", "--json", "--wait", "0.5")
+    config = dead_endpoints_config(tmp_path)
+    out = r2kmon("snapshot", "--json", "--wait", "3", "--config", str(config))
     assert out.returncode == 1
     doc = json.loads(out.stdout)
     assert doc["simulated"] is False
@@ -97,6 +115,10 @@ def test_nothing_fetched_is_a_non_zero_exit_with_nulls(tmp_path: Path) -> None:
     assert doc["board"] == []
     assert doc["gauge"] is None
     assert doc["analytics"]["state"] == "waiting"
+    # every source says why it has nothing
+    assert doc["health"]
+    for name, health in doc["health"].items():
+        assert health["status"] in ("connecting", "down", "stale"), name
 
 
 @pytest.mark.parametrize("command", [("snapshot", "--json"), ("config", "check"), ()])
@@ -143,7 +165,11 @@ def test_the_app_refuses_a_non_terminal_with_a_message() -> None:
 
 def test_logging_goes_to_the_log_file_not_the_terminal(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    out = r2kmon("snapshot", "--json", "--wait", "0.3", env={"XDG_STATE_HOME": str(state)})
+    config = dead_endpoints_config(tmp_path)
+    out = r2kmon(
+        "snapshot", "--json", "--wait", "1", "--config", str(config),
+        env={"XDG_STATE_HOME": str(state)},
+    )  # fmt: skip
     assert out.stderr == ""
-    log = state / "r2kmon" / "log" / "r2kmon.log"
-    assert "no producers configured" in log.read_text()
+    log = (state / "r2kmon" / "log" / "r2kmon.log").read_text()
+    assert "Connect call failed" in log or "connection refused" in log.lower()
