@@ -178,3 +178,14 @@ def test_coinpaprika_errors() -> None:
         coinpaprika.GlobalEndpoint().parse(
             canned(shared("coinpaprika", "error_429_docs_example.json"), 402)
         )
+
+
+def test_the_demo_key_never_shows_in_a_repr() -> None:
+    endpoints = [
+        coingecko.GlobalEndpoint(api_key="sekrit"),
+        coingecko.MarketsEndpoint(api_key="sekrit"),
+        coingecko.MarketChartEndpoint("bitcoin", "btc", api_key="sekrit"),
+    ]
+    for endpoint in endpoints:
+        assert "sekrit" not in repr(endpoint)
+        assert "sekrit" not in str(endpoint.request().url)  # it travels in a header

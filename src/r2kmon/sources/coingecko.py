@@ -26,7 +26,7 @@ Errors: HTTP 429 with ``Retry-After`` and ``{"status": {"error_code": 429, ...}}
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import httpx
@@ -86,7 +86,7 @@ class GlobalEndpoint:
     """``/global``: total market cap and BTC dominance."""
 
     base_url: str = DEFAULT_URL
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)
 
     @property
     def provider(self) -> str:
@@ -124,7 +124,7 @@ class MarketsEndpoint:
 
     per_page: int = 100
     base_url: str = DEFAULT_URL
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)
 
     @property
     def provider(self) -> str:
@@ -180,7 +180,7 @@ class MarketChartEndpoint:
     symbol: str
     days: int = 90
     base_url: str = DEFAULT_URL
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)
 
     @property
     def provider(self) -> str:
