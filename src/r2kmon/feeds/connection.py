@@ -379,7 +379,7 @@ class FeedConnection:
         wanted = [s for s in link.symbols if s not in link.rejected]
         # Subscribing is the first thing sent: Coinbase disconnects clients that have not
         # subscribed within 5 s.
-        link.pending = self.adapter.subscribe_messages(wanted) if wanted else []
+        link.pending = self.adapter.subscribe_messages(wanted)
         link.subscribed_at = now
         sink.push_health(self.health())
         receiver = asyncio.create_task(self._receive(link, ws, sink))
@@ -428,9 +428,12 @@ class FeedConnection:
                         if not link.productive:
                             link.productive = True
                             self.last_error = None
-                elif kind == "heartbeat" or kind == "pong":
+                elif kind == "heartbeat":
+                    # A subscription's heartbeat proves it works (Coinbase sends one per
+                    # product); a pong only proves the socket does.
                     for symbol in parsed.symbols:
                         seen[symbol] = now
+                    link.productive = True
                 elif kind == "error":
                     link.rejected.update(s for s in parsed.symbols if s in link.symbols)
                     self._note_error(parsed.message)
