@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
 
@@ -76,8 +76,14 @@ def bars_frame(bars: Sequence[Bar]) -> pd.DataFrame:
     )
 
 
-def daily_inputs(snapshot: HubSnapshot) -> AnalyticsInputs:
-    """Everything daily in the snapshot, shaped for :func:`prepare_daily`."""
+def daily_inputs(
+    snapshot: HubSnapshot, history: Mapping[str, pd.Series] | None = None
+) -> AnalyticsInputs:
+    """Everything daily in the snapshot, shaped for :func:`prepare_daily`.
+
+    ``history`` holds earlier values of the single-value context series (from the store);
+    the hub's latest value is added to it.
+    """
     daily: dict[str, pd.DataFrame] = {}
     context: dict[str, pd.Series] = {}
     sources: dict[str, str] = {}
@@ -93,12 +99,16 @@ def daily_inputs(snapshot: HubSnapshot) -> AnalyticsInputs:
         if quote is not None:
             sources[symbol] = quote.source
     for name in SERIES_FROM_VALUES:
+        series = history.get(name) if history else None
         value = snapshot.context.get(name)
         if value is not None and value.value is not None and value.as_of is not None:
-            context[name] = pd.Series(
+            latest = pd.Series(
                 [value.value], index=pd.to_datetime([value.as_of], unit="s"), dtype=float
             )
+            series = latest if series is None else pd.concat([series, latest])
             sources[name] = value.source
+        if series is not None and not series.empty:
+            context[name] = series
     return AnalyticsInputs(daily=daily, context=context, sources=sources)
 
 
@@ -158,8 +168,10 @@ class Analysis:
         clock: Clock,
         *,
         interval_s: float = 2.0,
+        history: Callable[[], Mapping[str, pd.Series]] | None = None,
     ) -> None:
         self._hub = hub
+        self._history = history
         self._settings = settings
         self._clock = clock
         self._interval_s = interval_s
@@ -213,8 +225,7 @@ class Analysis:
             len(wanted),
         )
         try:
-            inputs = daily_inputs(snapshot)
-            self._daily = await asyncio.to_thread(prepare_daily, inputs, self._settings)
+            self._daily = await asyncio.to_thread(self._prepare_in_thread, snapshot)
         except Exception as exc:
             log.exception("daily analytics failed")
             self.status = AnalyticsStatus(
@@ -223,6 +234,10 @@ class Analysis:
             return True
         self._live_for = -1  # judge the live prices against the new daily state
         return True
+
+    def _prepare_in_thread(self, snapshot: HubSnapshot) -> DailyState:
+        history = self._history() if self._history is not None else None
+        return prepare_daily(daily_inputs(snapshot, history), self._settings)
 
     async def _live(self, snapshot: HubSnapshot) -> bool:
         assert self._daily is not None

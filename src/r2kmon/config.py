@@ -119,6 +119,16 @@ class DemoConfig:
     )
 
 
+@dataclass(frozen=True)
+class StoreConfig:
+    """The SQLite store that keeps history across restarts (never used in demo mode)."""
+
+    enabled: bool = field(default=True, metadata=_doc("keep bars and context in SQLite"))
+    path: str = field(
+        default="", metadata=_doc('database file; "" means r2kmon.sqlite in the data dir')
+    )
+
+
 Overrides = Mapping[str, float]
 """Setting name → number, applied on top of the analytics' own defaults."""
 
@@ -175,10 +185,26 @@ DEFAULT_KEYS: Mapping[str, str] = MappingProxyType(
     {
         "quit": "q",
         "help": "question_mark",
+        "view_dashboard": "1",
+        "view_board": "2",
+        "view_crypto": "3",
+        "view_charts": "4",
+        "view_correlation": "5",
+        "view_macro": "6",
+        "view_health": "7",
+        "next_pane": "tab",
+        "prev_pane": "shift+tab",
+        "cursor_down": "j",
+        "cursor_up": "k",
+        "detail": "enter",
+        "filter": "slash",
+        "clear_filter": "escape",
         "refresh": "r",
         "pause": "p",
         "theme": "t",
         "screenshot": "s",
+        "range_next": "right_square_bracket",
+        "range_prev": "left_square_bracket",
     }
 )
 """Binding id → key. Every binding the app has is listed here and can be remapped."""
@@ -195,6 +221,7 @@ class Config:
     exchanges: Mapping[str, EndpointConfig] = field(default_factory=lambda: DEFAULT_EXCHANGES)
     providers: Mapping[str, EndpointConfig] = field(default_factory=lambda: DEFAULT_PROVIDERS)
     keys: Mapping[str, str] = field(default_factory=lambda: DEFAULT_KEYS)
+    store: StoreConfig = field(default_factory=StoreConfig)
     gauge: GaugeConfig = field(default_factory=GaugeConfig)
     breakout: BreakoutConfig = field(default_factory=BreakoutConfig)
     source: Path | None = None
@@ -206,6 +233,7 @@ _SECTIONS: Mapping[str, type[Any]] = MappingProxyType(
         "crypto": CryptoConfig,
         "markets": MarketsConfig,
         "demo": DemoConfig,
+        "store": StoreConfig,
     }
 )
 _TABLES_OF_ENDPOINTS: Mapping[str, Mapping[str, EndpointConfig]] = MappingProxyType(

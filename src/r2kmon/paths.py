@@ -19,6 +19,11 @@ def data_dir() -> Path:
     return platformdirs.user_data_path(APP)
 
 
+def store_file() -> Path:
+    """The SQLite store of bars, context values and alerts."""
+    return data_dir() / "r2kmon.sqlite"
+
+
 def log_file() -> Path:
     """The log file; nothing is ever logged to the terminal the UI draws on."""
     return platformdirs.user_log_path(APP) / "r2kmon.log"

@@ -14,10 +14,12 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from functools import cache
+from pathlib import Path
 
 import httpx
 
-from r2kmon.analysis import Analysis, analytics_settings
+from r2kmon import paths
+from r2kmon.analysis import ALERTS_KEPT, SERIES_FROM_VALUES, Analysis, analytics_settings
 from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
 from r2kmon.feeds.backfill import Backfill, BackfillSettings
@@ -31,6 +33,7 @@ from r2kmon.sim.market import SimMarkets, SimMarketSettings
 from r2kmon.sources.market_hours import MarketHours
 from r2kmon.sources.poller import Poller, new_client, settings_from_endpoints
 from r2kmon.state import AppState
+from r2kmon.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,19 @@ def market_hours() -> MarketHours:
 def nyse_is_open(ts: float) -> bool:
     """Whether the New York Stock Exchange is in session at ``ts``."""
     return market_hours().state(ts).is_open
+
+
+PERSIST_EVERY_S = 60.0
+"""How often new bars and context values are written to the store."""
+
+
+def default_store(config: Config, demo: bool, producers: Sequence[Producer] | None) -> Store | None:
+    """The store the config asks for; none in demo mode (simulated data is never kept)
+    and none when the caller brought its own producers (tests)."""
+    if demo or producers is not None or not config.store.enabled:
+        return None
+    path = Path(config.store.path).expanduser() if config.store.path else paths.store_file()
+    return Store(path)
 
 
 class CryptoBackfill:
@@ -149,8 +165,11 @@ class Runtime:
         demo: bool,
         clock: Clock | None = None,
         producers: Sequence[Producer] | None = None,
+        store: Store | None = None,
+        persist_every_s: float = PERSIST_EVERY_S,
     ) -> None:
         self.config = config
+        self._persist_every_s = persist_every_s
         self.demo = demo
         self.clock = clock or SystemClock()
         self.hub = Hub(self.clock, simulated=demo, symbols=configured_symbols(config))
@@ -162,10 +181,17 @@ class Runtime:
         )
         if not self.producers:
             log.warning("no producers configured: nothing will be fetched")
+        self.store = store if store is not None else default_store(config, demo, producers)
+        history = (
+            functools.partial(self.store.context_history, SERIES_FROM_VALUES)
+            if self.store is not None
+            else None
+        )
         self.analysis = Analysis(
             self.hub,
             analytics_settings(configured_symbols(config), config.gauge, config.breakout),
             self.clock,
+            history=history,
         )
         self._market: MarketHours | None = None
 
@@ -175,6 +201,15 @@ class Runtime:
             (p.name, functools.partial(p.run, self.hub)) for p in self.producers
         ]
         jobs.append(("analysis", self.analysis.run))
+        if self.store is not None:
+            jobs.append(("store", self._persist))
+        if self.store is not None:
+            # Before the producers start: stored history first, newer data on top of it.
+            loaded = await asyncio.to_thread(self.store.load_into, self.hub, self.clock.now())
+            self.analysis.alert_log.alerts.extend(
+                await asyncio.to_thread(self.store.alerts, ALERTS_KEPT)
+            )
+            log.info("loaded %d bars from %s", loaded, self.store.path)
         tasks = [
             asyncio.create_task(self._supervise(name, job), name=f"r2kmon:{name}")
             for name, job in jobs
@@ -190,6 +225,20 @@ class Runtime:
             await asyncio.gather(*tasks, return_exceptions=True)
             if self._client is not None:
                 await self._client.aclose()
+            if self.store is not None:
+                await asyncio.to_thread(self._save_now)
+                self.store.close()
+
+    async def _persist(self) -> None:
+        """Write what is new to the store every ``persist_every_s`` seconds."""
+        while True:
+            await asyncio.sleep(self._persist_every_s)
+            await asyncio.to_thread(self._save_now)
+
+    def _save_now(self) -> None:
+        assert self.store is not None
+        written = self.store.save(self.hub.snapshot(), self.analysis.alerts)
+        log.debug("stored %d rows", written)
 
     async def _supervise(self, name: str, job: Callable[[], Awaitable[None]]) -> None:
         delay = 1.0

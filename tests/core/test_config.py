@@ -43,7 +43,7 @@ def test_example_file_documents_exactly_the_defaults() -> None:
 def test_every_field_appears_in_the_example_with_a_comment() -> None:
     text = cfg.example_text()
     sections = {"general": cfg.GeneralConfig, "crypto": cfg.CryptoConfig}
-    sections |= {"markets": cfg.MarketsConfig, "demo": cfg.DemoConfig}
+    sections |= {"markets": cfg.MarketsConfig, "demo": cfg.DemoConfig, "store": cfg.StoreConfig}
     for section, cls in sections.items():
         block = text.split(f"\n[{section}]", 1)[1].split("\n[", 1)[0]
         for field in cls.__dataclass_fields__:

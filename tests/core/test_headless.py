@@ -17,6 +17,7 @@ HEADLESS = [
     "r2kmon.report",
     "r2kmon.state",
     "r2kmon.analysis",
+    "r2kmon.store",
     "r2kmon.logsetup",
     "r2kmon.cli",
     "r2kmon.sim.feed",

@@ -1,0 +1,168 @@
+"""The store: SQLite (WAL) under the platform data dir, so a restart starts with history.
+
+Used by the runtime, always from a worker thread (``asyncio.to_thread``): it loads what was
+kept into the hub before the producers start, and every ``persist_every_s`` it writes what
+is new (closed bars, context values, alerts). Context values are kept as a history, which
+is how IWM's shares outstanding build up into implied flows day after day.
+
+Demo mode never opens the store: simulated prices must not mix with real ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from r2kmon.model import BAR_SECONDS, Bar, ContextValue, HubSnapshot, Interval, Sink
+from r2kmon.state import Alert
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS bars (
+    symbol TEXT NOT NULL, interval TEXT NOT NULL, start REAL NOT NULL,
+    open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL,
+    volume REAL NOT NULL,
+    PRIMARY KEY (symbol, interval, start)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS context (
+    name TEXT NOT NULL, as_of REAL NOT NULL, value REAL NOT NULL, unit TEXT NOT NULL,
+    source TEXT NOT NULL,
+    PRIMARY KEY (name, as_of)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alerts (
+    ts REAL NOT NULL, level TEXT NOT NULL, source TEXT NOT NULL, message TEXT NOT NULL
+);
+"""
+
+MINUTE_BARS_LOADED_S = 24 * 3600
+"""At start, the last day of 1-minute bars (the sparklines' span) is loaded."""
+
+STORE_SOURCE = "store"
+
+
+class Store:
+    """One SQLite file. Every method blocks: call it from a thread, never the event loop."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # One connection used from whichever worker thread runs the call, one call at a
+        # time (the lock), so check_same_thread is relaxed on purpose.
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+        self._saved_bars: dict[tuple[str, str], float] = {}
+        self._saved_context: dict[str, float] = {}
+        self._saved_alerts = 0.0
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # --- writing ----------------------------------------------------------------------
+
+    def save(self, snapshot: HubSnapshot, alerts: Sequence[Alert] = ()) -> int:
+        """Write what is new since the last call: closed bars (the forming one is left
+        for later), context values, alerts. Returns the number of rows written."""
+        bar_rows = list(self._new_bars("1m", snapshot.bars_1m))
+        bar_rows += self._new_bars("1d", snapshot.bars_1d)
+        context_rows = [
+            (v.name, v.as_of, v.value, v.unit, v.source)
+            for v in snapshot.context.values()
+            if v.value is not None
+            and v.as_of is not None
+            and not v.simulated
+            and v.as_of > self._saved_context.get(v.name, float("-inf"))
+        ]
+        alert_rows = [
+            (a.ts, a.level, a.source, a.message) for a in alerts if a.ts > self._saved_alerts
+        ]
+        with self._lock, self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO bars VALUES (?, ?, ?, ?, ?, ?, ?, ?)", bar_rows
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO context VALUES (?, ?, ?, ?, ?)", context_rows
+            )
+            self._db.executemany("INSERT INTO alerts VALUES (?, ?, ?, ?)", alert_rows)
+        for name, as_of, *_ in context_rows:
+            self._saved_context[name] = as_of
+        if alert_rows:
+            self._saved_alerts = max(row[0] for row in alert_rows)
+        return len(bar_rows) + len(context_rows) + len(alert_rows)
+
+    def _new_bars(
+        self, interval: Interval, series: Mapping[str, tuple[Bar, ...]]
+    ) -> Iterable[tuple[str, str, float, float, float, float, float, float]]:
+        for symbol, bars in series.items():
+            if len(bars) < 2:
+                continue
+            key = (symbol, interval)
+            last = self._saved_bars.get(key, float("-inf"))
+            # The last bar may still be forming; it is written once the next one starts.
+            for bar in bars[:-1]:
+                if bar.start > last:
+                    yield (symbol, interval, bar.start, bar.open, bar.high, bar.low,
+                           bar.close, bar.volume)  # fmt: skip
+            self._saved_bars[key] = max(last, bars[-2].start)
+
+    # --- reading ----------------------------------------------------------------------
+
+    def load_into(self, sink: Sink, now: float) -> int:
+        """Push the kept bars (a day of 1-minute bars, every daily bar) and the latest
+        context values into ``sink``; return how many bars were loaded."""
+        since = {"1m": now - MINUTE_BARS_LOADED_S, "1d": float("-inf")}
+        loaded = 0
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT symbol, interval, start, open, high, low, close, volume FROM bars "
+                "WHERE (interval = '1m' AND start >= ?) OR interval = '1d' "
+                "ORDER BY symbol, interval, start",
+                (since["1m"],),
+            ).fetchall()
+            latest = self._db.execute(
+                "SELECT name, MAX(as_of), value, unit, source FROM context GROUP BY name"
+            ).fetchall()
+        grouped: dict[tuple[str, str], list[Bar]] = {}
+        for symbol, interval, *values in rows:
+            grouped.setdefault((symbol, interval), []).append(Bar(*values))
+        for (symbol, interval), bars in grouped.items():
+            if interval in BAR_SECONDS:
+                sink.push_bars(symbol, interval, bars, STORE_SOURCE)  # type: ignore[arg-type]
+                self._saved_bars[(symbol, interval)] = bars[-1].start
+                loaded += len(bars)
+        for name, as_of, value, unit, source in latest:
+            sink.push_context(ContextValue(name, value, unit, source, as_of))
+            self._saved_context[name] = as_of
+        return loaded
+
+    def context_history(self, names: Sequence[str]) -> dict[str, pd.Series]:
+        """Every kept value of each named context series, by date (for the analytics)."""
+        out: dict[str, pd.Series] = {}
+        with self._lock:
+            for name in names:
+                rows = self._db.execute(
+                    "SELECT as_of, value FROM context WHERE name = ? ORDER BY as_of", (name,)
+                ).fetchall()
+                if rows:
+                    index = pd.to_datetime([r[0] for r in rows], unit="s")
+                    out[name] = pd.Series([r[1] for r in rows], index=index, dtype=float)
+        return out
+
+    def alerts(self, limit: int = 200) -> list[Alert]:
+        """The newest ``limit`` alerts, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT ts, level, source, message FROM alerts ORDER BY ts DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [Alert(ts, level, source, message) for ts, level, source, message in reversed(rows)]
