@@ -706,3 +706,15 @@ async def test_a_dribbling_answer_hits_the_total_deadline(
     down = [h for h in sink.health if h.name == "yahoo" and h.status == "down"]
     assert down
     assert down[0].last_error == "unreachable: answer not complete within 0.5 s"
+
+
+async def test_a_pure_fallback_is_not_shown_connecting(
+    server: FakeHTTP, client: httpx.AsyncClient
+) -> None:
+    server.script(chart_path("^GSPC"), Reply.file(YAHOO_DAILY))
+    config = settings(server.base, ["yahoo", "fred"], market_symbols=("^GSPC",), intraday=False)
+    sink = RecordingSink()
+    async with asyncio.timeout(10):
+        await Poller(client, config).run_once(sink)
+    assert {h.name for h in sink.health} == {"yahoo", "http-sources"}
+    assert not server.hits("/fred/graph/fredgraph.csv")

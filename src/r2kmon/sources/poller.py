@@ -345,8 +345,11 @@ class Poller:
         if self._sink is sink:
             return
         self._sink = sink
+        # Only providers some series starts with are "connecting"; a pure fallback gets a
+        # health record when it is first needed, not a "connecting" that never ends.
+        primaries = {self._primary(job.plan()) for job in self._jobs.values()}
         for state in self._providers.values():
-            if state.settings.enabled and not state.attempted:
+            if state.name in primaries and not state.attempted:
                 sink.push_health(SourceHealth(state.name, "source", "connecting"))
         self._push_summary()
 
@@ -750,13 +753,16 @@ class Poller:
 
     # --- running one job ------------------------------------------------------------
 
+    def _primary(self, attempts: Sequence[_Attempt]) -> str | None:
+        """The provider whose health speaks for a series: the first enabled one."""
+        enabled = (a.endpoint.provider for a in attempts if self._enabled(a.endpoint.provider))
+        return next(enabled, None)
+
     async def _run_job(self, job: _Job) -> None:
         attempts = job.plan()
         reasons: list[str] = []
         retry_in: list[float] = []
-        # The provider whose health speaks for this series: the first enabled one.
-        primary = next((a.endpoint.provider for a in attempts
-                        if self._enabled(a.endpoint.provider)), None)  # fmt: skip
+        primary = self._primary(attempts)
         for attempt in attempts:
             provider = attempt.endpoint.provider
             state = self._providers.get(provider)
