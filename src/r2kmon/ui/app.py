@@ -1,28 +1,59 @@
 """The Textual app: runs the runtime, pulls its state on a timer, draws the current view.
 
-The refresh timer only *asks* the runtime for its state and posts :class:`StateUpdated`
-when the version changed, so redraw cost follows the refresh rate, never the message rate.
-Tests construct the app without a runtime and post ``StateUpdated`` with fixed data and a
-frozen clock, the same message production posts.
+Started by ``cli`` for the interactive command. The refresh timer only *asks* the runtime
+for its state and posts :class:`StateUpdated` when the version changed, so redraw cost
+follows the refresh rate, never the message rate; only the visible view is drawn. Tests
+construct the app without a runtime and post ``StateUpdated`` with fixed data and a frozen
+clock, the same message production posts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
-from textual.app import App
+from rich.text import Text
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.containers import ScrollableContainer
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Input
 
 from r2kmon import paths
 from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
+from r2kmon.model import HubSnapshot
 from r2kmon.runtime import Runtime
 from r2kmon.state import AppState
 from r2kmon.ui.messages import StateUpdated
-from r2kmon.ui.screens.dashboard import DashboardScreen
+from r2kmon.ui.screens.detail import DetailScreen
 from r2kmon.ui.screens.help import HelpScreen, help_rows
+from r2kmon.ui.screens.main import VIEW_NAMES, MainScreen
+from r2kmon.ui.views.base import DrawContext
+from r2kmon.ui.views.charts import RANGES, ChartsView
+from r2kmon.ui.views.correlation import CorrelationView
+from r2kmon.ui.widgets.status_header import StatusHeader
+from r2kmon.ui.widgets.table import LineTable
 
-KEY_DISPLAY = {"question_mark": "?", "slash": "/", "escape": "esc", "tab": "tab"}
+KEY_DISPLAY = {
+    "question_mark": "?",
+    "slash": "/",
+    "escape": "esc",
+    "tab": "tab",
+    "shift+tab": "shift+tab",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+}
+NARROW_BELOW = 100
+"""Under this many columns the narrow (80x24) layout applies."""
+
+
+def _view_bindings() -> list[BindingType]:
+    return [
+        Binding(str(n), f"show_view('{name}')", name.capitalize(), id=f"view_{name}", show=False)
+        for n, name in enumerate(VIEW_NAMES, start=1)
+    ]
 
 
 class R2kApp(App[int]):
@@ -32,14 +63,23 @@ class R2kApp(App[int]):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
 
-    # Every binding has an id, so the config's [keys] table can remap it.
+    # Every binding has an id, so the config's [keys] table can remap it. None is a
+    # ctrl+shift or F-key combination: tmux and SSH pass plain keys through.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="quit", priority=True),
+        Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help", key_display="?"),
+        *_view_bindings(),
+        Binding("j", "cursor_down", "Down", id="cursor_down", show=False),
+        Binding("k", "cursor_up", "Up", id="cursor_up", show=False),
+        Binding("enter", "detail", "Detail", id="detail", show=False),
+        Binding("slash", "filter", "Filter", id="filter", key_display="/"),
+        Binding("escape", "clear_filter", "Clear filter", id="clear_filter", show=False),
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("p", "pause", "Pause", id="pause"),
         Binding("t", "cycle_theme", "Theme", id="theme"),
         Binding("s", "save_svg", "Screenshot", id="screenshot"),
+        Binding("right_square_bracket", "chart_range(1)", "Range +", id="range_next", show=False),
+        Binding("left_square_bracket", "chart_range(-1)", "Range -", id="range_prev", show=False),
     ]
 
     def __init__(
@@ -51,16 +91,19 @@ class R2kApp(App[int]):
         self.clock: Clock = clock or (runtime.clock if runtime else SystemClock())
         self.state: AppState | None = None
         self.paused = False
+        self.filter = ""
+        self.narrow = False
         self._posted_version: tuple[int, int] | None = None
-        self.dashboard = DashboardScreen(
-            ascii_only=config.general.ascii, stale_after_s=config.general.stale_after_s
-        )
+        self._statuses: dict[str, str] = {}
+        self.main = MainScreen(ascii_only=config.general.ascii)
+
+    # --- lifecycle --------------------------------------------------------------------
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.config.keys))
         if self.config.general.theme in self.available_themes:
             self.theme = self.config.general.theme
-        self.push_screen(self.dashboard)
+        self.push_screen(self.main)
         if self.runtime is not None:
             # Producers belong to the app (not to a screen that could be popped) and a
             # failure in them must never end the app: the runtime reports it in health.
@@ -68,6 +111,13 @@ class R2kApp(App[int]):
             self.set_interval(1.0 / self.config.general.refresh_hz, self.poll_hub)
         self.set_interval(1.0, self._tick_clock)
         self.call_after_refresh(self._tick_clock)
+
+    def on_resize(self, event: Resize) -> None:
+        narrow = event.size.width < NARROW_BELOW
+        if narrow != self.narrow:
+            self.narrow = narrow
+            self.main.set_class(narrow, "narrow")
+            self._draw()
 
     def poll_hub(self) -> None:
         """Post the runtime's state if it changed since the last one posted."""
@@ -80,20 +130,171 @@ class R2kApp(App[int]):
 
     def on_state_updated(self, message: StateUpdated) -> None:
         self.state = message.state
+        self._notify_health(message.state.hub)
+        if not self.paused:
+            self._draw()
+
+    def context(self) -> DrawContext:
+        general = self.config.general
+        return DrawContext(
+            now=self.clock.now(),
+            ascii_only=general.ascii,
+            stale_after_s=general.stale_after_s,
+            filter=self.filter,
+            narrow=self.narrow,
+        )
+
+    def _draw(self, *, tick: bool = False) -> None:
+        """Redraw the header and the visible view from the last state."""
+        if not self.main.is_mounted:
+            return
+        ctx = self.context()
+        state = self.state
+        header = self.main.query_one(StatusHeader)
         with self.batch_update():
-            self.dashboard.show(message.state.hub, self.clock.now(), self.paused)
+            header.show(
+                now=ctx.now,
+                view=self.main.view_title(),
+                paused=self.paused,
+                filter=self.filter,
+                simulated=state.hub.simulated if state else None,
+                market=state.market.label() if state and state.market else None,
+                health=state.hub.health if state and not self.paused else None,
+            )
+            if state is not None and not self.paused:
+                self.main.draw(state, ctx, tick=tick)
 
     def _tick_clock(self) -> None:
-        hub = self.state.hub if self.state is not None else None
-        self.dashboard.tick_clock(self.clock.now(), self.paused, hub)
+        self._draw(tick=True)
+
+    def _notify_health(self, hub: HubSnapshot) -> None:
+        """A notification when a source goes down or comes back (never per message)."""
+        for name, record in hub.health.items():
+            before = self._statuses.get(name)
+            self._statuses[name] = record.status
+            if record.status == before:
+                continue
+            if record.status == "down":
+                reason = record.last_error or "no reason given"
+                # Remote text: markup=False so "[bold]" in an error styles nothing.
+                self.notify(
+                    f"{name} is down: {reason}", title="Source down", severity="error", markup=False
+                )
+            elif before == "down" and record.status == "ok":
+                self.notify(f"{name} is back", title="Source recovered", markup=False)
+
+    # --- command palette --------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for n, name in enumerate(VIEW_NAMES, start=1):
+            yield SystemCommand(
+                f"View {n}: {name.capitalize()}",
+                f"Switch to the {name} view (key {n})",
+                lambda name=name: self.action_show_view(name),
+            )
+        for label, _ in RANGES:
+            yield SystemCommand(
+                f"Chart range {label}",
+                "Show the charts and correlations over this range",
+                lambda label=label: self._set_range_label(label),
+            )
+        yield SystemCommand("Pause / resume", "Freeze the screen", self.action_pause)
+        yield SystemCommand("Filter", "Filter rows by symbol or source", self.action_filter)
 
     # --- actions ----------------------------------------------------------------------
+
+    def action_show_view(self, name: str) -> None:
+        """Switch to view ``name`` and draw it from the last state at once."""
+        if self.screen is not self.main:
+            return
+        self.main.switch_to(name)
+        self._draw()
+
+    def action_cursor_down(self) -> None:
+        self._move_cursor(1)
+
+    def action_cursor_up(self) -> None:
+        self._move_cursor(-1)
+
+    def _move_cursor(self, step: int) -> None:
+        focused = self.focused
+        if isinstance(focused, LineTable):
+            if step > 0:
+                focused.action_cursor_down()
+            else:
+                focused.action_cursor_up()
+        elif isinstance(focused, ScrollableContainer):
+            focused.scroll_relative(y=step, animate=False)
+
+    def action_detail(self) -> None:
+        """Open the row under the cursor of the focused table."""
+        focused = self.focused
+        if self.screen is not self.main or self.state is None:
+            return
+        if not isinstance(focused, LineTable):
+            return
+        key = focused.selected_key
+        if key is None:
+            return
+        text = self.main.view.detail(key, self.state, self.context())
+        if text is not None:
+            self.push_screen(DetailScreen(text))
+
+    def action_filter(self) -> None:
+        """Show the filter line and type into it."""
+        if self.screen is not self.main:
+            return
+        field = self.main.query_one("#filter", Input)
+        field.add_class("shown")
+        field.focus()
+
+    def action_clear_filter(self) -> None:
+        """Clear and hide the filter line."""
+        field = self.main.query_one("#filter", Input)
+        was_shown = field.has_class("shown")
+        field.remove_class("shown")
+        if field.value:
+            field.value = ""
+        self.filter = ""
+        if was_shown:
+            self.main.switch_to(self.main.view_name)
+        self._draw()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.filter = event.value.strip()
+            self._draw()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter keeps the filter and returns to the table."""
+        if event.input.id == "filter":
+            if not event.value:
+                event.input.remove_class("shown")
+            self.main.switch_to(self.main.view_name)
+
+    def action_chart_range(self, step: int) -> None:
+        """Next or previous chart range (charts and correlation views)."""
+        charts = self.main.query_one(ChartsView)
+        label = charts.set_range(charts.range_index + step)
+        self._apply_range(label)
+
+    def _set_range_label(self, label: str) -> None:
+        charts = self.main.query_one(ChartsView)
+        index = [name for name, _ in RANGES].index(label)
+        self._apply_range(charts.set_range(index))
+
+    def _apply_range(self, label: str) -> None:
+        charts = self.main.query_one(ChartsView)
+        self.main.query_one(CorrelationView).range_index = charts.range_index
+        self.notify(f"Chart range: {label}", timeout=2)
+        self._draw()
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
         keymap = dict(self.config.keys)
-        bindings = [b for b in self.BINDINGS if isinstance(b, Binding)]
+        bindings = [b for b in (*self.BINDINGS, *MainScreen.BINDINGS) if isinstance(b, Binding)]
         self.push_screen(HelpScreen(help_rows(bindings, keymap, KEY_DISPLAY)))
 
     def action_refresh(self) -> None:
@@ -109,7 +310,7 @@ class R2kApp(App[int]):
     def action_pause(self) -> None:
         """Freeze the screen; data keeps flowing into the hub underneath."""
         self.paused = not self.paused
-        self.call_after_refresh(self._tick_clock)
+        self._draw()
         if not self.paused:
             self.poll_hub()
         self.notify(
@@ -127,4 +328,4 @@ class R2kApp(App[int]):
         directory = paths.screenshot_dir()
         directory.mkdir(parents=True, exist_ok=True)
         saved = self.save_screenshot(path=str(directory))
-        self.notify(f"Saved {saved}")
+        self.notify(Text(f"Saved {saved}").plain, markup=False)

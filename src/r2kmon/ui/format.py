@@ -1,8 +1,11 @@
-"""Turning numbers into the short strings the tables show. Pure functions, no Textual."""
+"""Turning numbers into the short strings the tables show. Pure functions, no Textual.
+
+Used by every table and panel of the UI; tested without a terminal."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from decimal import Decimal
 
 SPARK_UNICODE = "▁▂▃▄▅▆▇█"
@@ -57,3 +60,68 @@ def age(seconds: float) -> str:
     if seconds < 86_400:
         return f"{int(seconds // 3600)}h"
     return f"{int(seconds // 86_400)}d"
+
+
+def when(ts: float | None, *, with_time: bool = False) -> str:
+    """A UTC date (``2026-11-17``), with ``HH:MM`` when asked; ``—`` when unknown."""
+    if ts is None:
+        return "—"
+    moment = datetime.fromtimestamp(ts, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+def signed(value: float | None, digits: int = 2, suffix: str = "") -> str:
+    """``+1.23`` / ``-0.40`` with a suffix; ``—`` when unknown."""
+    if value is None:
+        return "—"
+    return f"{value:+.{digits}f}{suffix}"
+
+
+def number(value: float | None, digits: int = 2) -> str:
+    """A plain number with thousands separators; ``—`` when unknown."""
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def big(value: float | None, unit: str = "") -> str:
+    """Large amounts shortened: ``6.12T`` · ``-3.4B`` · ``250.0M``; ``—`` when unknown."""
+    if value is None:
+        return "—"
+    for size, letter in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= size:
+            return f"{value / size:,.2f}{letter}{unit}"
+    return f"{value:,.2f}{unit}"
+
+
+def bar(score: float | None, width: int, *, ascii_only: bool = False) -> str:
+    """A 0-100 score as a horizontal bar ``width`` cells wide (eighths in Unicode)."""
+    if width <= 0:
+        return ""
+    if score is None:
+        return ("." if ascii_only else "·") * width
+    filled = max(0.0, min(100.0, score)) / 100 * width
+    if ascii_only:
+        full = round(filled)
+        return "#" * full + "-" * (width - full)
+    eighths = round(filled * 8)
+    full, part = divmod(eighths, 8)
+    partial = " ▏▎▍▌▋▊▉"[part] if part and full < width else ""
+    line = "█" * full + partial
+    return line + "░" * (width - len(line))
+
+
+def progress(done: int, total: int, width: int = 20, *, ascii_only: bool = False) -> str:
+    """``▕██████░░░░▏ 3/7`` for something being loaded."""
+    if total <= 0:
+        return ""
+    share = max(0.0, min(1.0, done / total)) * 100
+    left, right = ("[", "]") if ascii_only else ("▕", "▏")
+    return f"{left}{bar(share, width, ascii_only=ascii_only)}{right} {done}/{total}"
+
+
+def countdown(seconds: float) -> str:
+    """Seconds to wait as ``in 12s`` / ``in 3m`` / ``now``."""
+    if seconds <= 0.5:
+        return "now"
+    return f"in {age(seconds)}"

@@ -1,24 +1,19 @@
 """The quote table: one widget drawing every row through Textual's line API.
 
-Measured in ``../shared/bench``: twenty ``Sparkline`` widgets redrawn at 4 Hz cost about a
-fifth of a core. Here one widget draws all rows, keeps each row's rendered strip, and on a
-new snapshot re-renders and repaints only the rows whose content changed.
+Used by the dashboard. Measured in ``../shared/bench``: twenty ``Sparkline`` widgets redrawn
+at 4 Hz cost about a fifth of a core. Here one :class:`~r2kmon.ui.widgets.table.LineTable`
+draws all rows, keeps each row's rendered strip, and on a new snapshot re-renders and
+repaints only the rows whose content changed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.events import Resize
-from textual.geometry import Size
-from textual.scroll_view import ScrollView
-from textual.strip import Strip
 
 from r2kmon.ui import format as fmt
 from r2kmon.ui.rows import QuoteRow
+from r2kmon.ui.widgets.table import LineTable
 
 SYMBOL_W, PRICE_W, CHANGE_W, SOURCE_W, AGE_W = 10, 13, 10, 14, 6
 FIXED_W = SYMBOL_W + PRICE_W + CHANGE_W + SOURCE_W + AGE_W + 5  # five gaps of one cell
@@ -32,57 +27,21 @@ HEAD = Style(bold=True, underline=True)
 STALE = Style(color="yellow", bold=True)
 
 
-class QuoteTable(ScrollView, can_focus=True):
+class QuoteTable(LineTable[QuoteRow]):
     """Symbol, price, change, sparkline, source and age for every symbol."""
-
-    DEFAULT_CSS = """
-    QuoteTable {
-        height: 1fr;
-        scrollbar-size-vertical: 1;
-    }
-    """
 
     def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ascii_only = ascii_only
-        self._rows: list[QuoteRow] = []
-        self._strips: dict[int, Strip] = {}
 
-    @property
-    def rows(self) -> Sequence[QuoteRow]:
-        """The rows as last set."""
-        return tuple(self._rows)
+    def render_header(self, width: int) -> Text:
+        return self._header()
 
-    def set_rows(self, rows: Sequence[QuoteRow]) -> None:
-        """Show ``rows``; repaint only the lines whose row changed."""
-        old = self._rows
-        self._rows = list(rows)
-        if len(rows) != len(old):
-            self._strips.clear()
-            self.virtual_size = Size(self.size.width, len(rows) + 1)
-            self.refresh()
-            return
-        for index, (before, after) in enumerate(zip(old, rows, strict=True)):
-            if before != after:
-                self._strips.pop(index, None)
-                self.refresh_line(index + 1)
+    def render_row(self, row: QuoteRow, width: int) -> Text:
+        return self._row(row)
 
-    def on_resize(self, event: Resize) -> None:
-        self._strips.clear()
-        self.virtual_size = Size(event.size.width, len(self._rows) + 1)
-
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        line = y + self.scroll_offset.y
-        if line == 0:
-            return self._strip(self._header(), width)
-        index = line - 1
-        if index >= len(self._rows):
-            return Strip.blank(width, self.rich_style)
-        strip = self._strips.get(index)
-        if strip is None:
-            strip = self._strips[index] = self._strip(self._row(self._rows[index]), width)
-        return strip
+    def key_of(self, row: QuoteRow) -> str:
+        return row.symbol
 
     def _spark_width(self) -> int:
         return max(MIN_SPARK_W, self.size.width - FIXED_W - 1)
@@ -124,12 +83,3 @@ class QuoteTable(ScrollView, can_focus=True):
         else:
             text.append(fmt.age(row.age_s or 0).rjust(AGE_W), base)
         return text
-
-    def _strip(self, text: Text, width: int) -> Strip:
-        text.truncate(width, pad=True)
-        segments = [
-            Segment(seg.text, self.rich_style + seg.style if seg.style else self.rich_style)
-            for seg in text.render(self.app.console)
-            if seg.text != "\n"
-        ]
-        return Strip(segments, width)

@@ -1,12 +1,15 @@
-"""The top line: name, clock, SIMULATED badge, PAUSED flag, and one chip per source.
+"""The top line of every view: name, view, clock, US session, SIMULATED, PAUSED, the
+filter, and one chip per source.
 
-Redrawn once a second for the clock and when the health it shows changes; every state is
-spelled out (``ok``, ``stale``, ...) so nothing depends on colour alone.
+Used by the main screen. Redrawn once a second for the clock and when what it shows
+changes; every state is spelled out (``ok``, ``stale``, ``open``, ...) so nothing depends on
+colour alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from rich.style import Style
@@ -14,14 +17,23 @@ from rich.text import Text
 from textual.widget import Widget
 
 from r2kmon.model import SourceHealth
+from r2kmon.ui.palette import HEALTH_STYLE
 
-STATUS_STYLE = {
-    "ok": Style(color="green"),
-    "connecting": Style(color="yellow"),
-    "stale": Style(color="yellow", bold=True),
-    "down": Style(color="red", bold=True),
-}
 BADGE = Style(color="black", bgcolor="yellow", bold=True)
+STATUS_STYLE = HEALTH_STYLE
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderInfo:
+    """What the header shows; equal info is never repainted."""
+
+    second: int = 0
+    view: str = ""
+    market: str | None = None
+    simulated: bool = False
+    paused: bool = False
+    filter: str = ""
+    health: tuple[SourceHealth, ...] = ()
 
 
 class StatusHeader(Widget):
@@ -37,45 +49,63 @@ class StatusHeader(Widget):
     def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ascii_only = ascii_only
-        self.now: float = 0.0
-        self.simulated = False
-        self.paused = False
-        self.health: tuple[SourceHealth, ...] = ()
+        self.info = HeaderInfo()
+
+    @property
+    def paused(self) -> bool:
+        return self.info.paused
 
     def show(
         self,
         *,
         now: float,
-        simulated: bool,
-        paused: bool,
+        view: str | None = None,
+        market: str | None = None,
+        simulated: bool | None = None,
+        paused: bool | None = None,
+        filter: str | None = None,
         health: Mapping[str, SourceHealth] | None = None,
     ) -> None:
-        """Update what the header shows; repaint only when the text would change."""
-        records = tuple(health.values()) if health is not None else self.health
-        shown_now = int(now)
-        if (shown_now, simulated, paused, records) == (
-            int(self.now),
-            self.simulated,
-            self.paused,
-            self.health,
-        ):
-            return
-        self.now, self.simulated, self.paused, self.health = now, simulated, paused, records
-        self.refresh()
+        """Update what the header shows (``None`` keeps a field); repaint only on change."""
+        old = self.info
+        info = HeaderInfo(
+            int(now),
+            old.view if view is None else view,
+            old.market if market is None else market,
+            old.simulated if simulated is None else simulated,
+            old.paused if paused is None else paused,
+            old.filter if filter is None else filter,
+            old.health if health is None else tuple(health.values()),
+        )
+        if info != old:
+            self.info = info
+            self.refresh()
 
     def render(self) -> Text:
-        clock = datetime.fromtimestamp(self.now, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        info = self.info
+        wide = self.size.width >= 120
+        moment = datetime.fromtimestamp(info.second, tz=timezone.utc)
+        clock = moment.strftime("%Y-%m-%d %H:%M:%S UTC" if wide else "%H:%M:%SZ")
+        sep = " | " if self.ascii_only else " │ "
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(" r2kmon ", Style(bold=True))
-        text.append(f"{clock} UTC ")
-        if self.simulated:
+        text.append(" r2kmon", Style(bold=True))
+        if info.view:
+            text.append(sep)
+            text.append(info.view, Style(bold=True, underline=True))
+        text.append(sep + clock)
+        if info.market:
+            text.append(sep + "US " + info.market)
+        if info.simulated:
+            text.append(" ")
             text.append(" SIMULATED ", BADGE)
+        if info.paused:
             text.append(" ")
-        if self.paused:
             text.append(" PAUSED ", Style(reverse=True, bold=True))
-            text.append(" ")
+        if info.filter:
+            text.append(sep + "filter: ")
+            text.append(info.filter, Style(bold=True))  # typed by the user: plain text
         dot = "*" if self.ascii_only else "●"
-        for record in self.health:
+        for record in info.health:
             style = STATUS_STYLE[record.status]
             text.append(f" {dot} ", style)
             text.append(record.name)  # remote/config text: plain, never markup

@@ -1,0 +1,97 @@
+"""The main screen: the status header, the seven views in a switcher (only the current one
+is drawn), the ``/`` filter line and the footer.
+
+Used by the app, which pushes it once and calls :meth:`MainScreen.draw` when the state or
+the clock moved. Only the visible view's :meth:`~r2kmon.ui.views.base.View.show` runs.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Input
+
+from r2kmon.state import AppState
+from r2kmon.ui.views.base import DrawContext, View
+from r2kmon.ui.views.board import BoardView
+from r2kmon.ui.views.charts import ChartsView
+from r2kmon.ui.views.correlation import CorrelationView
+from r2kmon.ui.views.crypto import CryptoView
+from r2kmon.ui.views.dashboard import DashboardView
+from r2kmon.ui.views.health import HealthView
+from r2kmon.ui.views.macro import MacroView
+from r2kmon.ui.widgets.status_header import StatusHeader
+
+VIEW_NAMES = ("dashboard", "board", "crypto", "charts", "correlation", "macro", "health")
+"""View names in digit order: ``1`` is the dashboard, ``7`` health."""
+
+
+class MainScreen(Screen[None]):
+    """Header, the current view, the filter line, the footer."""
+
+    # tab/shift+tab replace the Screen's own (id-less) bindings so they can be remapped.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "app.focus_next", "Next pane", id="next_pane", show=False),
+        Binding("shift+tab", "app.focus_previous", "Previous pane", id="prev_pane", show=False),
+    ]
+
+    def __init__(self, *, ascii_only: bool) -> None:
+        super().__init__(name="main")
+        self.ascii_only = ascii_only
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(ascii_only=self.ascii_only, id="status")
+        with ContentSwitcher(initial="view-dashboard", id="views"):
+            yield DashboardView(ascii_only=self.ascii_only, id="view-dashboard")
+            yield BoardView(id="view-board")
+            yield CryptoView(id="view-crypto")
+            yield ChartsView(id="view-charts")
+            yield CorrelationView(id="view-correlation")
+            yield MacroView(id="view-macro")
+            yield HealthView(id="view-health")
+        filter_input = Input(
+            placeholder="filter symbols and sources (enter keeps, escape clears)", id="filter"
+        )
+        filter_input.cursor_blink = False  # a blinking cursor repaints twice a second
+        yield filter_input
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.switch_to(self.view_name)
+
+    @property
+    def view(self) -> View:
+        """The view on screen."""
+        switcher = self.query_one(ContentSwitcher)
+        return self.query_one(f"#{switcher.current}", View)
+
+    @property
+    def view_name(self) -> str:
+        current = self.query_one(ContentSwitcher).current or "view-dashboard"
+        return current.removeprefix("view-")
+
+    def switch_to(self, name: str) -> View:
+        """Show the view ``name``; focus its first table so j/k work at once."""
+        self.query_one(ContentSwitcher).current = f"view-{name}"
+        view = self.view
+        first = view.query_one(view.FIRST_FOCUS) if view.FIRST_FOCUS else None
+        if first is None or not first.focusable:
+            first = next((w for w in view.query("*") if w.focusable), None)
+        if first is not None:
+            first.focus()
+        return view
+
+    def view_title(self) -> str:
+        view = self.view
+        return f"{view.DIGIT} {view.TITLE}"
+
+    def draw(self, state: AppState, ctx: DrawContext, *, tick: bool = False) -> None:
+        """Draw the visible view (and only it)."""
+        view = self.view
+        if tick:
+            view.tick(state, ctx)
+        else:
+            view.show(state, ctx)

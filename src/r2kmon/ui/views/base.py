@@ -1,0 +1,96 @@
+"""What every view shares: the draw context, the :class:`View` base, loading text.
+
+Used by the main screen (which shows one view at a time and calls :meth:`View.show` on the
+visible one only) and by each view module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual.containers import Vertical
+
+from r2kmon.state import AnalyticsStatus, AppState
+from r2kmon.ui import format as fmt
+from r2kmon.ui.palette import BAD, DIM, WARN
+from r2kmon.ui.widgets.table import LineTable
+
+
+@dataclass(frozen=True, slots=True)
+class DrawContext:
+    """Everything besides the state that decides how a view looks."""
+
+    now: float
+    """The frozen or wall clock, UTC epoch seconds (ages and countdowns)."""
+    ascii_only: bool = False
+    stale_after_s: float = 60.0
+    filter: str = ""
+    """The ``/`` filter: only rows whose symbol or name contains it (case-insensitive)."""
+    narrow: bool = False
+    """The terminal is under 100 columns wide (80x24 layout)."""
+
+    def matches(self, *names: str) -> bool:
+        """Whether a row named ``names`` passes the filter."""
+        if not self.filter:
+            return True
+        needle = self.filter.casefold()
+        return any(needle in name.casefold() for name in names)
+
+
+class View(Vertical):
+    """One view of the main screen. Subclasses compose their panes and draw in :meth:`show`."""
+
+    DEFAULT_CSS = """
+    View { height: 1fr; }
+    """
+
+    TITLE: ClassVar[str] = ""
+    """Shown in the header as ``<digit> <TITLE>``, and in the command palette."""
+    DIGIT: ClassVar[str] = ""
+    FIRST_FOCUS: ClassVar[str] = ""
+    """Selector of the pane focused when the view is shown (default: the first one)."""
+
+    def show(self, state: AppState, ctx: DrawContext) -> None:
+        """Draw ``state``. Called only while this view is visible."""
+        raise NotImplementedError
+
+    def tick(self, state: AppState, ctx: DrawContext) -> None:
+        """Once a second while visible: ages and countdowns moved on. Redraws by default;
+        the tables repaint only lines that changed."""
+        self.show(state, ctx)
+
+    def detail(self, key: str, state: AppState, ctx: DrawContext) -> Text | None:
+        """What ``enter`` opens for the row ``key`` of a table in this view."""
+        return None
+
+    def focused_table(self) -> LineTable[object] | None:
+        """The table of this view that has focus, if any."""
+        focused = self.screen.focused if self.is_mounted else None
+        if isinstance(focused, LineTable) and self in focused.ancestors:
+            return focused
+        return None
+
+
+def loading_text(status: AnalyticsStatus, *, ascii_only: bool = False, what: str = "") -> Text:
+    """What a pane shows while the analytics are not ready: what is loading, how far along."""
+    text = Text(no_wrap=True)
+    if status.state == "error":
+        text.append("Analytics failed: ", BAD)
+        text.append(status.detail)  # from the runtime: plain text
+        return text
+    word = "Computing" if status.state == "computing" else "Loading"
+    text.append(f"{word} {what}: " if what else f"{word}: ", WARN)
+    text.append(status.detail)
+    if status.total > 0:
+        text.append("  ")
+        text.append(fmt.progress(status.done, status.total, 16, ascii_only=ascii_only), DIM)
+    return text
+
+
+def missing(reason: str) -> Text:
+    """``—`` and why, for a value that could not be had (never a guess)."""
+    text = Text("— ", DIM)
+    text.append(reason, DIM)
+    return text

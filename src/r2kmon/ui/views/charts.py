@@ -1,0 +1,232 @@
+"""View 4, charts: ``^RUT`` and ``IWM`` with their resistance levels drawn and breakouts
+marked, BTC, and the IWM/SPY ratio, over 1M/6M/1Y/5Y/max (``[`` and ``]`` change it).
+
+Cheap by construction: the view computes a small key (range, the number and date of the
+last daily bar of each charted symbol, the analytics version); only when the key changed
+does a thread worker slice, thin and divide the series, and only charts whose data
+differs are replotted. A new price inside today's bar does not replot anything; a new
+daily bar does. Nothing runs while the view is hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Grid
+from textual.worker import Worker, WorkerState
+
+from r2kmon.analytics.breakout import BoardRow
+from r2kmon.analytics.event_study import EventStudy
+from r2kmon.model import Bar
+from r2kmon.state import AppState
+from r2kmon.ui.views.base import DrawContext, View, loading_text
+from r2kmon.ui.views.board_rows import KIND_WORDS
+from r2kmon.ui.widgets.chart import DAY, Chart, ChartData, Line, thin
+from r2kmon.ui.widgets.line import TextLine
+
+RANGES: tuple[tuple[str, float | None], ...] = (
+    ("1M", 31),
+    ("6M", 183),
+    ("1Y", 366),
+    ("5Y", 5 * 365.25),
+    ("max", None),
+)
+DEFAULT_RANGE = 2
+MAX_POINTS = 400
+"""Points per line after thinning: more than a 200-column braille chart can show."""
+
+INDEX, SMALL_CAPS, LARGE_CAPS, BTC = "^RUT", "IWM", "SPY", "BTC-USD"
+CHARTED = (INDEX, SMALL_CAPS, BTC, LARGE_CAPS)
+EPISODE = ("breakout", "confirmed", "retest", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class ChartInputs:
+    """References to what the charts need, taken on the UI loop (no copying)."""
+
+    bars: Mapping[str, tuple[Bar, ...]]
+    board: tuple[BoardRow, ...]
+    studies: tuple[EventStudy, ...]
+    waiting: str
+    range_index: int
+
+
+def cut(bars: Sequence[Bar], days: float | None) -> Sequence[Bar]:
+    """The bars of the last ``days`` calendar days (all of them for ``None``)."""
+    if not bars or days is None:
+        return bars
+    start = bars[-1].start - days * DAY
+    lo, hi = 0, len(bars)
+    while lo < hi:  # bisect on start times
+        mid = (lo + hi) // 2
+        if bars[mid].start < start:
+            lo = mid + 1
+        else:
+            hi = mid
+    return bars[lo:]
+
+
+def _close_near(bars: Sequence[Bar], ts: float) -> float | None:
+    for bar in reversed(bars):
+        if bar.start <= ts:
+            return bar.close
+    return None
+
+
+def price_chart(symbol: str, inputs: ChartInputs, with_levels: bool) -> ChartData:
+    """Closes of ``symbol``; with resistance levels and breakout marks for the indices."""
+    label, days = RANGES[inputs.range_index]
+    bars = cut(inputs.bars.get(symbol, ()), days)
+    title = f"{symbol} daily close · {label}"
+    if len(bars) < 2:
+        return ChartData(title, empty=f"{symbol}: no daily history yet")
+    xs, ys = thin([b.start for b in bars], [b.close for b in bars], MAX_POINTS)
+    levels: list[tuple[str, float]] = []
+    marks: list[tuple[str, tuple[float, ...], tuple[float, ...]]] = []
+    if with_levels:
+        row = next((r for r in inputs.board if r.symbol == symbol), None)
+        if row is not None and row.resistance is not None:
+            kind = KIND_WORDS.get(row.resistance_kind or "", "")
+            levels.append((f"{kind} high {row.resistance:,.2f}", row.resistance))
+        first = bars[0].start
+        past = [
+            o.event
+            for s in inputs.studies
+            if s.symbol == symbol
+            for o in s.outcomes
+            if o.event.day.timestamp() >= first
+        ]
+        if past:
+            marks.append(
+                (
+                    "breakouts (x)",
+                    tuple(e.day.timestamp() for e in past),
+                    tuple(e.close for e in past),
+                )
+            )
+        if (
+            row is not None
+            and row.state in EPISODE
+            and row.since is not None
+            and row.since >= first
+        ):
+            close = _close_near(bars, row.since)
+            if close is not None:
+                marks.append((f"{row.state} since (x)", (row.since,), (close,)))
+        if not levels and inputs.waiting:
+            title += f" · levels: {inputs.waiting}"
+    return ChartData(title, (Line(symbol, xs, ys),), tuple(levels), tuple(marks))
+
+
+def ratio_chart(inputs: ChartInputs) -> ChartData:
+    """IWM/SPY on the days both closed: small caps against large caps."""
+    label, days = RANGES[inputs.range_index]
+    title = f"{SMALL_CAPS}/{LARGE_CAPS} ratio · {label}"
+    den = {b.start: b.close for b in inputs.bars.get(LARGE_CAPS, ())}
+    num = cut(inputs.bars.get(SMALL_CAPS, ()), days)
+    pairs = [(b.start, b.close / den[b.start]) for b in num if den.get(b.start)]
+    if len(pairs) < 2:
+        return ChartData(title, empty=f"needs daily history of {SMALL_CAPS} and {LARGE_CAPS}")
+    xs, ys = thin([p[0] for p in pairs], [p[1] for p in pairs], MAX_POINTS)
+    return ChartData(title, (Line(f"{SMALL_CAPS}/{LARGE_CAPS}", xs, ys),))
+
+
+def build_charts(inputs: ChartInputs) -> tuple[ChartData, ...]:
+    """The four charts (runs in a thread worker)."""
+    return (
+        price_chart(INDEX, inputs, True),
+        price_chart(SMALL_CAPS, inputs, True),
+        price_chart(BTC, inputs, False),
+        ratio_chart(inputs),
+    )
+
+
+def bars_key(bars: Mapping[str, tuple[Bar, ...]], symbols: Sequence[str]) -> tuple[object, ...]:
+    """Changes when a daily bar is added, not when today's bar moves."""
+    return tuple(
+        (s, len(bars.get(s, ())), bars[s][-1].start if bars.get(s) else None) for s in symbols
+    )
+
+
+class ChartsView(View):
+    """Four charts; the range is shared with the correlation view."""
+
+    TITLE = "Charts"
+    DIGIT = "4"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.range_index = DEFAULT_RANGE
+        self._key: tuple[object, ...] | None = None
+        self.builds = 0
+        """Worker runs so far (tests check that unchanged data starts none)."""
+
+    def compose(self) -> ComposeResult:
+        yield TextLine(id="chart-caption")
+        with Grid(id="chart-grid"):
+            for name in ("rut", "iwm", "btc", "ratio"):
+                yield Chart(id=f"chart-{name}")
+
+    def set_range(self, index: int) -> str:
+        """Switch the range (wraps around); the next :meth:`show` replots."""
+        self.range_index = index % len(RANGES)
+        return RANGES[self.range_index][0]
+
+    def _caption(self) -> Text:
+        text = Text("range ")
+        for n, (label, _) in enumerate(RANGES):
+            text.append(
+                f"[{label}]" if n == self.range_index else f" {label} ",
+                "bold reverse" if n == self.range_index else "dim",
+            )
+        text.append(
+            "   [ and ] change the range · x marks breakouts · red lines are resistance", "dim"
+        )
+        return text
+
+    def show(self, state: AppState, ctx: DrawContext) -> None:
+        self.query_one("#chart-caption", TextLine).set(self._caption())
+        bars = state.hub.bars_1d
+        key = (
+            self.range_index,
+            bars_key(bars, CHARTED),
+            state.analytics_version,
+            state.analytics is None,
+        )
+        if key == self._key:
+            return
+        self._key = key
+        analytics = state.analytics
+        inputs = ChartInputs(
+            bars={s: bars.get(s, ()) for s in CHARTED},
+            board=analytics.board if analytics else (),
+            studies=analytics.event_studies if analytics else (),
+            waiting="" if analytics else loading_text(state.analytics_status).plain,
+            range_index=self.range_index,
+        )
+        self.builds += 1
+        self.run_worker(
+            lambda: build_charts(inputs),
+            thread=True,
+            exclusive=True,
+            group="charts",
+            exit_on_error=False,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "charts" or event.state != WorkerState.SUCCESS:
+            return
+        result = event.worker.result
+        if not isinstance(result, tuple):
+            return
+        charts = list(self.query(Chart))
+        with self.app.batch_update():
+            for chart, data in zip(charts, result, strict=False):
+                if isinstance(data, ChartData):
+                    chart.draw(data)
+
+    def tick(self, state: AppState, ctx: DrawContext) -> None:
+        """Charts change with daily bars, not with the clock."""

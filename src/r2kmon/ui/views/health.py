@@ -1,0 +1,124 @@
+"""View 7, health and alerts: every source's state, age, message rate, bad frames,
+reconnect countdown (from ``retry_at``), silent symbols and last error; then the alert log,
+newest first. The countdowns move once a second; only their cells repaint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from r2kmon.model import HubSnapshot
+from r2kmon.state import Alert, AppState
+from r2kmon.ui import format as fmt
+from r2kmon.ui.palette import ALERT_STYLE, DIM, HEALTH_STYLE, health_word
+from r2kmon.ui.views.base import DrawContext, View
+from r2kmon.ui.views.details import source_detail
+from r2kmon.ui.widgets.table import Column, ColumnTable, TableRow
+
+SOURCE_COLUMNS = (
+    Column("SOURCE", 14),
+    Column("KIND", 6, drop=3),
+    Column("STATE", 13),
+    Column("AGE", 5, "right"),
+    Column("MSG/S", 6, "right", drop=2),
+    Column("BAD", 4, "right", drop=2),
+    Column("RETRY", 7, "right"),
+    Column("SILENT", 10, drop=1),
+    Column("LAST ERROR", 16, flex=True),
+)
+
+ALERT_COLUMNS = (
+    Column("TIME (UTC)", 16),
+    Column("LEVEL", 7),
+    Column("SOURCE", 14, drop=1),
+    Column("MESSAGE", 20, flex=True),
+)
+
+
+def source_rows(hub: HubSnapshot, ctx: DrawContext) -> list[TableRow]:
+    """One row per source the hub has heard from, in the order they reported."""
+    rows = []
+    for record in hub.health.values():
+        if not ctx.matches(record.name):
+            continue
+        age = "—" if record.last_ok is None else fmt.age(max(0.0, ctx.now - record.last_ok))
+        retry = "—" if record.retry_at is None else fmt.countdown(record.retry_at - ctx.now)
+        error = Text(record.last_error or "—", DIM if not record.last_error else "")
+        rows.append(
+            TableRow(
+                f"src:{record.name}",
+                (
+                    Text(record.name),
+                    record.kind,
+                    Text(
+                        health_word(record.status, ascii_only=ctx.ascii_only),
+                        HEALTH_STYLE[record.status],
+                    ),
+                    age,
+                    f"{record.msgs_per_s:.1f}",
+                    str(record.bad_frames),
+                    retry,
+                    Text(", ".join(record.silent_symbols) or "—"),
+                    error,
+                ),
+            )
+        )
+    return rows
+
+
+def alert_rows(alerts: Sequence[Alert], ctx: DrawContext) -> list[TableRow]:
+    """The alert log, newest first."""
+    rows = []
+    for n, alert in enumerate(reversed(alerts)):
+        if not ctx.matches(alert.source, alert.message):
+            continue
+        rows.append(
+            TableRow(
+                f"alert:{len(alerts) - 1 - n}",
+                (
+                    fmt.when(alert.ts, with_time=True),
+                    Text(alert.level, ALERT_STYLE.get(alert.level, DIM)),
+                    Text(alert.source),
+                    Text(alert.message),
+                ),
+            )
+        )
+    return rows
+
+
+class HealthView(View):
+    """Sources and the alert log."""
+
+    TITLE = "Health"
+    DIGIT = "7"
+
+    def compose(self) -> ComposeResult:
+        yield Static("Sources", classes="pane-title")
+        yield ColumnTable(SOURCE_COLUMNS, id="sources")
+        yield Static("Alert log (newest first)", classes="pane-title")
+        yield ColumnTable(ALERT_COLUMNS, id="alerts")
+
+    def show(self, state: AppState, ctx: DrawContext) -> None:
+        sources = self.query_one("#sources", ColumnTable)
+        sources.set_rows(source_rows(state.hub, ctx), Text("no source has reported yet", DIM))
+        sources.styles.height = max(len(sources.rows), 1) + 1
+        self.query_one("#alerts", ColumnTable).set_rows(
+            alert_rows(state.alerts, ctx), Text("no alerts so far", DIM)
+        )
+
+    def detail(self, key: str, state: AppState, ctx: DrawContext) -> Text | None:
+        if key.startswith("src:"):
+            record = state.hub.health.get(key[4:])
+            return source_detail(record, ctx) if record else None
+        if key.startswith("alert:"):
+            alert = state.alerts[int(key[6:])]
+            text = Text(fmt.when(alert.ts, with_time=True) + " UTC  ", DIM)
+            text.append(alert.level, ALERT_STYLE.get(alert.level, DIM))
+            text.append("\n" + alert.source + "\n\n")
+            text.append(alert.message)
+            return text
+        return None

@@ -1,0 +1,296 @@
+"""View 6, macro: altcoin season, BTC dominance, net liquidity, VIX, the dollar, the
+10-year yield, IWM flows (or the labelled money-flow proxy), relative strength and
+sentiment — each with its trend, ``as_of`` and source.
+
+A value that could not be had shows ``—`` and the reason (not configured, not fetched yet,
+analytics still loading), never a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from r2kmon.analytics.compute import ContextEntry
+from r2kmon.analytics.gauge import Component
+from r2kmon.model import HubSnapshot
+from r2kmon.state import AppState
+from r2kmon.ui import format as fmt
+from r2kmon.ui.palette import DIM, direction_style
+from r2kmon.ui.views.base import DrawContext, View
+from r2kmon.ui.widgets.table import Column, ColumnTable, TableRow
+
+MACRO_COLUMNS = (
+    Column("SIGNAL", 15),
+    Column("VALUE", 9, "right"),
+    Column("TREND", 15),
+    Column("AS OF", 10),
+    Column("SOURCE", 10, drop=1),
+    Column("NOTE / WHY MISSING", 12, flex=True),
+)
+
+VIX, DOLLAR, TEN_YEAR = "^VIX", "DX-Y.NYB", "^TNX"
+# FRED series names the hub keys its context values by (see sources/fred.py).
+FRED_VIX, FRED_DOLLAR, FRED_10Y, FEAR_GREED = (
+    "vix_close",
+    "usd_broad_index",
+    "us10y_yield",
+    "fear_greed",
+)
+
+
+def _trend(
+    value: float | None,
+    unit: str,
+    ctx: DrawContext,
+    words: tuple[str, str] = ("rising", "falling"),
+    shown: str | None = None,
+) -> Text:
+    """An arrow, a word and the number, so the direction never rests on colour."""
+    if value is None:
+        return Text("—", DIM)
+    up, down = ("^", "v") if ctx.ascii_only else ("▲", "▼")
+    number = shown if shown is not None else f"{value:+.1f}{unit}"
+    if value == 0:
+        return Text(f"= flat {number}")
+    word = words[0] if value > 0 else words[1]
+    return Text(f"{up if value > 0 else down} {word} {number}", direction_style(value))
+
+
+def _row(
+    key: str,
+    name: str,
+    value: str | Text,
+    trend: Text,
+    as_of: float | None,
+    source: str,
+    note: str | Text,
+) -> TableRow:
+    return TableRow(
+        key,
+        (
+            name,
+            value,
+            trend,
+            fmt.when(as_of),
+            Text(source),
+            note if isinstance(note, Text) else Text(note, DIM),
+        ),
+    )
+
+
+def _missing_row(key: str, name: str, reason: str) -> TableRow:
+    return TableRow(key, (name, Text("—", DIM), Text("—", DIM), "—", "", Text(reason, DIM)))
+
+
+def _market_row(
+    key: str,
+    name: str,
+    hub: HubSnapshot,
+    symbol: str,
+    fred: str,
+    component: Component | None,
+    ctx: DrawContext,
+) -> TableRow:
+    """A market number from the live quote, else from FRED's daily value."""
+    trend = _trend(
+        component.value if component else None, "% vs avg", ctx, ("above avg", "below avg")
+    )
+    quote = hub.quotes.get(symbol)
+    if quote is not None:
+        return _row(key, name, fmt.price(quote.price), trend, quote.ts, quote.source, symbol)
+    value = hub.context.get(fred)
+    if value is not None and value.value is not None:
+        return _row(
+            key, name, fmt.number(value.value), trend, value.as_of, value.source, f"FRED {fred}"
+        )
+    if symbol not in hub.symbols:
+        reason = f"{symbol} is not in [markets] symbols and FRED has not answered"
+    else:
+        reason = f"no quote for {symbol} yet"
+    return _missing_row(key, name, reason)
+
+
+def macro_rows(state: AppState, ctx: DrawContext) -> list[TableRow]:
+    """Every macro signal, present or with the reason it is missing."""
+    hub = state.hub
+    analytics = state.analytics
+    entries: Mapping[str, ContextEntry] = (
+        {c.name: c for c in analytics.context} if analytics is not None else {}
+    )
+    components: Mapping[str, Component] = (
+        {c.name: c for c in analytics.gauge.components} if analytics is not None else {}
+    )
+    waiting = state.analytics_status.detail
+    rows: list[TableRow] = []
+
+    season = entries.get("altcoin_season")
+    if season is None or season.value is None:
+        rows.append(
+            _missing_row(
+                "altcoin_season",
+                "Altcoin season",
+                waiting if analytics is None else "needs 90 days of the alt coins and BTC",
+            )
+        )
+    else:
+        beating, coins = season.detail.get("beating_btc"), season.detail.get("coins")
+        rows.append(
+            _row(
+                "altcoin_season", "Altcoin season", f"{season.value:.0f}/100",
+                Text(season.label or "—"), season.as_of, season.source,
+                f"{beating} of {coins} coins beat BTC over {season.detail.get('window_days')} days",
+            )
+        )  # fmt: skip
+
+    dom = entries.get("btc_dominance")
+    if dom is None or dom.value is None:
+        rows.append(
+            _missing_row(
+                "btc_dominance",
+                "BTC dominance",
+                waiting if analytics is None else "no dominance from CoinGecko/CoinPaprika yet",
+            )
+        )
+    else:
+        change = dom.detail.get("change_pp")
+        trend = _trend(change if isinstance(change, float) else None, "pp", ctx)
+        rows.append(
+            _row(
+                "btc_dominance",
+                "BTC dominance",
+                f"{dom.value:.1f}%",
+                trend,
+                dom.as_of,
+                dom.source,
+                dom.label or "",
+            )
+        )
+
+    liq = entries.get("net_liquidity")
+    if liq is None or liq.value is None:
+        rows.append(
+            _missing_row(
+                "net_liquidity",
+                "Net liquidity",
+                waiting if analytics is None else "needs FRED WALCL, WTREGEN and RRPONTSYD",
+            )
+        )
+    else:
+        change = liq.detail.get("change_4w_pct")
+        trend = _trend(change if isinstance(change, float) else None, "% 4w", ctx)
+        rows.append(
+            _row(
+                "net_liquidity",
+                "Net liquidity",
+                fmt.big(liq.value, ""),
+                trend,
+                liq.as_of,
+                liq.source,
+                "Fed assets minus TGA and reverse repo, USD",
+            )
+        )
+
+    rows.append(_market_row("vix", "VIX", hub, VIX, FRED_VIX, components.get("vix_trend"), ctx))
+    rows.append(
+        _market_row(
+            "dollar", "Dollar", hub, DOLLAR, FRED_DOLLAR, components.get("dollar_trend"), ctx
+        )
+    )
+    rows.append(_market_row("us10y", "10-year yield", hub, TEN_YEAR, FRED_10Y, None, ctx))
+
+    flows = entries.get("flows")
+    if flows is None or flows.value is None:
+        rows.append(
+            _missing_row(
+                "flows",
+                "IWM flows",
+                waiting
+                if analytics is None
+                else "no iShares shares data and no IWM volume history",
+            )
+        )
+    else:
+        kind = flows.detail.get("kind")
+        name = "IWM flows" if kind == "implied" else "IWM flow proxy"
+        week = flows.detail.get("week_usd")
+        note = Text(flows.label or "")
+        if flows.detail.get("divergence"):
+            note.append("  DIVERGENCE: flows against price", "bold yellow")
+        rows.append(
+            _row(
+                "flows", name, fmt.big(flows.value, ""),
+                _trend(
+                    week if isinstance(week, float) else None, "", ctx, ("in", "out"),
+                    f"{fmt.big(week)} 1w" if isinstance(week, float) else None,
+                ),
+                flows.as_of, flows.source, note,
+            )
+        )  # fmt: skip
+
+    for name, entry in entries.items():
+        if not name.startswith("rs:"):
+            continue
+        pct = entry.detail.get("pct_vs_slow")
+        rows.append(
+            _row(
+                name, name[3:], "—" if entry.value is None else f"{entry.value:.4f}",
+                Text(entry.label or "—"),
+                entry.as_of, entry.source,
+                "" if not isinstance(pct, float) else f"{pct:+.1f}% vs 200-day average",
+            )
+        )  # fmt: skip
+
+    fg = hub.context.get(FEAR_GREED)
+    fg_component = components.get("fear_greed")
+    if fg is not None and fg.value is not None:
+        rows.append(
+            _row(
+                "fear_greed",
+                "Fear & greed",
+                f"{fg.value:.0f}/100",
+                Text("—", DIM),
+                fg.as_of,
+                fg.source,
+                "crypto sentiment",
+            )
+        )
+    elif fg_component is not None and fg_component.value is not None:
+        rows.append(
+            _row(
+                "fear_greed",
+                "Fear & greed",
+                f"{fg_component.value:.0f}/100",
+                Text("—", DIM),
+                fg_component.as_of,
+                "analytics",
+                "crypto sentiment",
+            )
+        )
+    else:
+        rows.append(_missing_row("fear_greed", "Fear & greed", "no answer from alternative.me yet"))
+    return [r for r in rows if ctx.matches(r.key, str(r.cells[0]))]
+
+
+class MacroView(View):
+    """Market context, each number with its age and source."""
+
+    TITLE = "Macro"
+    DIGIT = "6"
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            "Market context (— means not available, with the reason)", classes="pane-title"
+        )
+        yield ColumnTable(MACRO_COLUMNS, id="macro")
+
+    def show(self, state: AppState, ctx: DrawContext) -> None:
+        self.query_one("#macro", ColumnTable).set_rows(
+            macro_rows(state, ctx), Text("no signal matches the filter", DIM)
+        )
+
+    def tick(self, state: AppState, ctx: DrawContext) -> None:
+        """Dates only; nothing ages by the second."""

@@ -1,0 +1,125 @@
+"""A plotext chart that is replotted only when its data changed.
+
+Used by the charts and correlation views. ``PlotextPlot.render()`` rebuilds the whole chart
+on every refresh (``../shared/research/aesthetics.md`` A9), so the views prepare a frozen
+:class:`ChartData` off the UI loop (in a thread worker), and :meth:`Chart.draw` replots and
+refreshes only when that data differs from what is on screen. Dates are plotted as day
+numbers with a few labelled ticks, which is cheaper for plotext than date strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from rich.text import Text
+from textual_plotext import PlotextPlot
+
+DAY = 86_400.0
+COLORS = ("cyan", "magenta", "yellow", "green", "blue", "red")
+"""16-colour names; each line also has its own marker and a legend label, so the lines
+are told apart without colour too."""
+MARKERS = ("braille", "dot", "hd", "sd")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One series: x in UTC epoch seconds, y in its own unit."""
+
+    label: str
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ChartData:
+    """Everything one chart draws. Frozen and comparable: equal data is never replotted."""
+
+    title: str
+    lines: tuple[Line, ...] = ()
+    levels: tuple[tuple[str, float], ...] = ()
+    """Horizontal lines (label, y): resistance levels, the zero line."""
+    marks: tuple[tuple[str, tuple[float, ...], tuple[float, ...]], ...] = ()
+    """Scatter marks (label, xs, ys): breakouts."""
+    empty: str = ""
+    """Why there is nothing to draw (loading, not configured), shown instead of axes."""
+    y_range: tuple[float, float] | None = None
+    extra: tuple[str, ...] = field(default=())
+
+
+def thin(
+    xs: Sequence[float], ys: Sequence[float], points: int
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """At most ``points`` evenly spaced samples, always keeping the last one: a chart
+    ``w`` cells wide cannot show more than ``2w`` braille columns anyway."""
+    n = len(xs)
+    if n <= points or points < 2:
+        return tuple(xs), tuple(ys)
+    step = (n - 1) / (points - 1)
+    picks = sorted({round(i * step) for i in range(points)})
+    return tuple(xs[i] for i in picks), tuple(ys[i] for i in picks)
+
+
+def _date_label(ts: float, span_days: float) -> str:
+    moment = datetime.fromtimestamp(ts, tz=timezone.utc)
+    return moment.strftime("%Y" if span_days > 3 * 365 else "%Y-%m" if span_days > 60 else "%m-%d")
+
+
+class Chart(PlotextPlot):
+    """A plotext plot fed with :class:`ChartData`."""
+
+    DEFAULT_CSS = """
+    Chart { height: 1fr; min-height: 8; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.data: ChartData | None = None
+        self.replots = 0
+        """How many times the chart was replotted (tests check it stays put)."""
+
+    def draw(self, data: ChartData) -> None:
+        """Replot with ``data`` unless it is what the chart already shows."""
+        if data == self.data:
+            return
+        self.data = data
+        self.replots += 1
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(data.title)
+        xs_all = [x for line in data.lines for x in line.xs]
+        if data.empty or not xs_all:
+            plt.text(data.empty or "no data", 0.5, 0.5, alignment="center")
+            plt.xlim(0, 1)
+            plt.ylim(0, 1)
+            plt.xticks([], [])
+            plt.yticks([], [])
+            self.refresh()
+            return
+        for n, line in enumerate(data.lines):
+            plt.plot(
+                [x / DAY for x in line.xs],
+                list(line.ys),
+                label=line.label,
+                color=COLORS[n % len(COLORS)],
+                marker=MARKERS[n % len(MARKERS)],
+            )
+        for label, y in data.levels:
+            plt.hline(y, color="red")
+            plt.text(label, min(xs_all) / DAY, y, color="red", alignment="left")
+        for label, xs, ys in data.marks:
+            if xs:
+                plt.scatter([x / DAY for x in xs], list(ys), marker="x", color="green", label=label)
+        lo, hi = min(xs_all), max(xs_all)
+        span = (hi - lo) / DAY
+        ticks = [lo + (hi - lo) * i / 4 for i in range(5)]
+        plt.xticks([t / DAY for t in ticks], [_date_label(t, span) for t in ticks])
+        if data.y_range is not None:
+            plt.ylim(*data.y_range)
+        self.refresh()
+
+    def caption(self) -> Text:
+        """The chart's title as text (for tests and screen readers of the capture)."""
+        return Text(self.data.title if self.data else "")
