@@ -48,11 +48,16 @@ from r2kmon.state import Alert, AnalyticsStatus
 
 log = logging.getLogger(__name__)
 
-SERIES_FROM_BARS = (WALCL, WTREGEN, RRPONTSYD, ALT_BASKET)
+SERIES_FROM_BARS = (WALCL, WTREGEN, RRPONTSYD)
 """Context series the sources deliver as daily bars under these names (FRED series ids)."""
 
-SERIES_FROM_VALUES = (BTC_DOMINANCE, FEAR_GREED, IWM_SHARES, IWM_NAV)
-"""Context the sources deliver as single values; the hub keeps only the latest of each."""
+SERIES_FROM_VALUES = (BTC_DOMINANCE, FEAR_GREED, IWM_SHARES, IWM_NAV, ALT_BASKET)
+"""Context the sources deliver as single values; the hub keeps only the latest of each, and
+the store keeps their history."""
+
+FRED_LIQUIDITY_UNIT_USD = 1e9
+"""``sources.fred`` converts WALCL, WTREGEN and RRPONTSYD to billions of dollars before they
+reach the hub (FRED itself sends millions for the first two)."""
 
 ALERTS_KEPT = 200
 
@@ -276,6 +281,12 @@ def analytics_settings(
         base,
         board_symbols=board_symbols(symbols),
         board=replace(base.board, default=markets, crypto=crypto, per_symbol=per_symbol),
+        liquidity=replace(
+            base.liquidity,
+            walcl_unit_usd=FRED_LIQUIDITY_UNIT_USD,
+            tga_unit_usd=FRED_LIQUIDITY_UNIT_USD,
+            rrp_unit_usd=FRED_LIQUIDITY_UNIT_USD,
+        ),
         gauge=replace(
             base.gauge,
             weights=MappingProxyType({**base.gauge.weights, **gauge.weights}),

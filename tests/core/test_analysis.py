@@ -146,3 +146,33 @@ async def test_alert_log_reports_breakout_state_changes() -> None:
     (alert,) = log.alerts
     assert alert.source == "^RUT"
     assert alert.message.startswith(f"{before['^RUT']} → breakout")
+
+
+async def test_net_liquidity_through_every_layer_matches_the_worked_value() -> None:
+    """FRED files → the fred parser → the hub → the analysis: units agree across layers.
+
+    The fixture README works it out by hand for 2024-01-03:
+    7681.024 − 758.448 − 719.897 = 6202.679 $bn.
+    """
+    from r2kmon.sources.fred import parse_fredgraph_text
+    from tests.conftest import SHARED
+
+    fixtures = SHARED / "fixtures" / "http" / "fred"
+    files = {
+        "WALCL": "WALCL_fredgraph_2023-12-27_2024-01-10.csv",
+        "WTREGEN": "WTREGEN_fredgraph_2023-12-27_2024-01-10.csv",
+        "RRPONTSYD": "RRPONTSYD_fredgraph_2023-12-29_2024-01-04_holiday_gap.csv",
+    }
+    day = pd.Timestamp("2024-01-03").timestamp()
+    hub = Hub(FrozenClock(day + DAY), simulated=False)
+    for series_id, name in files.items():
+        series = parse_fredgraph_text((fixtures / name).read_text(), series_id)
+        bars = [bar for bar in series.bars() if bar.start <= day]  # as seen on 2024-01-03
+        hub.push_bars(series_id, "1d", bars, "fred")
+    # the analytics need some market history to run at all
+    hub.push_bars("IWM", "1d", [Bar(day - i * DAY, 1, 1, 1, 1) for i in range(5, -1, -1)], "y")
+    runner = Analysis(hub, analytics_settings(["IWM"]), FrozenClock(day + DAY))
+    await runner.step()
+    assert runner.result is not None
+    net = next(c for c in runner.result.context if c.name == "net_liquidity")
+    assert net.value == pytest.approx(6202.679e9, rel=1e-6)

@@ -58,6 +58,7 @@ from r2kmon.analytics.series import (
     clean_closes,
     clean_values,
     day_of,
+    empty_series,
     epoch,
     finite_or_none,
     is_crypto_pair,
@@ -246,16 +247,16 @@ def _static(
     def cut(series: pd.Series) -> pd.Series:
         return series if before is None else series[series.index < before]
 
-    btc = closes.get(settings.btc_symbol, pd.Series(dtype="float64"))
+    btc = closes.get(settings.btc_symbol, empty_series())
     coin_names = settings.alt_coins or tuple(s for s in closes if is_crypto_pair(s))
     coins = {s: cut(closes[s]) for s in coin_names if s in closes}
     season = altcoin_season(coins, cut(btc), settings.season)
     dom_raw = context.get(BTC_DOMINANCE)
     dom = dominance_trend(
-        cut(clean_values(dom_raw)) if dom_raw is not None else pd.Series(dtype="float64"),
+        cut(clean_values(dom_raw)) if dom_raw is not None else empty_series(),
         settings.season,
     )
-    empty = pd.Series(dtype="float64")
+    empty = empty_series()
     liq = net_liquidity(
         cut(clean_values(context.get(WALCL, empty))),
         cut(clean_values(context.get(RRPONTSYD, empty))),

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from r2kmon.analytics.series import clean_closes, epoch, finite_or_none, value_asof
+from r2kmon.analytics.series import clean_closes, empty_series, epoch, finite_or_none, value_asof
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +161,7 @@ def window_returns(asset: pd.Series, horizon_days: int, max_gap_days: int = 3) -
     """
     clean = clean_closes(asset)
     if clean.empty:
-        return pd.Series(dtype="float64")
+        return empty_series()
     calendar = pd.date_range(clean.index[0], clean.index[-1], freq="D")
     filled = clean.reindex(calendar).ffill(limit=max_gap_days)
     ahead = filled.shift(-horizon_days)

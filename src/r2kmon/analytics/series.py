@@ -131,3 +131,10 @@ class Averager:
         if self.series.empty:
             return None
         return float(self.series.iloc[-1]), pd.Timestamp(self.series.index[-1])
+
+
+def empty_series() -> pd.Series:
+    """A series with no values but a date index, so date comparisons on it still work
+    (a plain ``pd.Series(dtype=float)`` has a RangeIndex that cannot be compared with a
+    date: that once failed the whole daily computation when BTC had no history yet)."""
+    return pd.Series(dtype="float64", index=pd.DatetimeIndex([]))
