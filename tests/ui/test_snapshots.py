@@ -1,13 +1,16 @@
-"""SVG snapshots of the dashboard and the help screen at 80x24 and 160x48.
+"""SVG snapshots of every view at 80x24 and 160x48, of the help screen, and of the panes
+while history is loading.
 
-Frozen clock, seeded demo data posted as the runtime posts it, no timers running data in.
-Update after an intended change with ``pytest tests/ui --snapshot-update`` and look at the
-report before committing.
+Frozen clock, data posted as the runtime posts it (``StateUpdated(AppState(...))``): the
+hub holds the real daily history and the analytics are a real ``compute_all`` result on it
+(``tests/ui/data.py``). No timers feed data in, the filter cursor does not blink, and the
+chart workers are waited for before the picture is taken. Update after an intended change
+with ``pytest tests/ui --snapshot-update`` and look at the report before committing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from textual.pilot import Pilot
@@ -17,32 +20,61 @@ from r2kmon.config import Config
 from r2kmon.state import AppState
 from r2kmon.ui.app import R2kApp
 from r2kmon.ui.messages import StateUpdated
-from tests.core.sample import OPEN_TS, seeded_snapshot
+from r2kmon.ui.screens.main import VIEW_NAMES
+from tests.ui.data import NOW, loading_state, ready_state
 
 SIZES = [(80, 24), (160, 48)]
 SnapCompare = Callable[..., bool]
 
 
 def app() -> R2kApp:
-    return R2kApp(None, Config(), clock=FrozenClock(OPEN_TS))
+    return R2kApp(None, Config(), clock=FrozenClock(NOW))
 
 
-async def with_data(pilot: Pilot[int]) -> None:
-    pilot.app.post_message(StateUpdated(AppState(seeded_snapshot())))
-    await pilot.pause()
+def showing(state: AppState, *keys: str) -> Callable[[Pilot[int]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[int]) -> None:
+        pilot.app.post_message(StateUpdated(state))
+        await pilot.pause()
+        # The "coinbase is down" toast is tested in test_app; here it would hide the view.
+        pilot.app.clear_notifications()
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+
+    return run_before
 
 
-async def with_help(pilot: Pilot[int]) -> None:
-    await with_data(pilot)
-    await pilot.press("question_mark")
-    await pilot.pause()
+@pytest.fixture(scope="session", autouse=True)
+def _states() -> None:
+    """Build the history state once, before the first snapshot times anything."""
+    ready_state()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_dashboard(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
-    assert snap_compare(app(), terminal_size=size, run_before=with_data)
+@pytest.mark.parametrize("view", VIEW_NAMES)
+def test_view(snap_compare: SnapCompare, view: str, size: tuple[int, int]) -> None:
+    digit = str(VIEW_NAMES.index(view) + 1)
+    assert snap_compare(app(), terminal_size=size, run_before=showing(ready_state(), digit))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_help(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
-    assert snap_compare(app(), terminal_size=size, run_before=with_help)
+    assert snap_compare(
+        app(), terminal_size=size, run_before=showing(ready_state(), "question_mark")
+    )
+
+
+@pytest.mark.parametrize("view", ["dashboard", "board", "charts"])
+def test_loading(snap_compare: SnapCompare, view: str) -> None:
+    digit = str(VIEW_NAMES.index(view) + 1)
+    assert snap_compare(app(), terminal_size=(80, 24), run_before=showing(loading_state(), digit))
+
+
+def test_filter_and_detail(snap_compare: SnapCompare) -> None:
+    assert snap_compare(
+        app(),
+        terminal_size=(80, 24),
+        run_before=showing(ready_state(), "slash", "e", "t", "h", "enter", "enter"),
+    )

@@ -182,9 +182,7 @@ class ChartsView(View):
                 f"[{label}]" if n == self.range_index else f" {label} ",
                 "bold reverse" if n == self.range_index else "dim",
             )
-        text.append(
-            "   [ and ] change the range · x marks breakouts · red lines are resistance", "dim"
-        )
+        text.append("  [ ] range · x breakout · red: resistance", "dim")
         return text
 
     def show(self, state: AppState, ctx: DrawContext) -> None:
