@@ -17,10 +17,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from feed_fakes import RecordingSink
+from feed_fakes import RecordingSink, wait_until
 
 from r2kmon.clock import FrozenClock
-from r2kmon.feeds.backfill import Backfill, BackfillSettings
+from r2kmon.feeds.backfill import Backfill, BackfillProducer, BackfillSettings
 from r2kmon.model import Bar
 
 HTTP = Path(__file__).parents[2] / ".." / "shared" / "fixtures" / "http"
@@ -314,3 +314,24 @@ async def test_coinbase_minutes_are_asked_in_windows_of_at_most_300(serve_http: 
         start = datetime.fromisoformat(query["start"].replace("Z", "+00:00")).timestamp()
         end = datetime.fromisoformat(query["end"].replace("Z", "+00:00")).timestamp()
         assert (end - start) / 60 + 1 <= 300
+
+
+async def test_producer_fetches_once_then_idles_until_cancelled(serve_http: ServeHttp) -> None:
+    fake = await serve_http(
+        lambda p, q: fixture("binance/klines_LTCUSDT_1m_limit3_2026-06-20.json")
+    )
+    bf = backfill(
+        {"binance": fake.url}, FrozenClock(LTC_NOW), Sleeps(), intervals=("1m",), minute_hours=0.05
+    )
+    producer = BackfillProducer(bf, ["LTC-USD"])
+    assert producer.name == "backfill"
+    sink = RecordingSink()
+    task = asyncio.create_task(producer.run(sink))
+    async with asyncio.timeout(5):
+        await wait_until(lambda: bool(producer.results))
+    await asyncio.sleep(0.05)
+    assert not task.done()  # returning would make the runtime fetch again
+    assert len(fake.requests) == 1
+    task.cancel()
+    await asyncio.wait({task})
+    assert task.cancelled()

@@ -413,3 +413,24 @@ def _error_text(response: httpx.Response) -> str:
     if isinstance(body, dict):
         return clean_text(str(body.get("msg") or body.get("message") or body), 160)
     return clean_text(str(body), 120)
+
+
+class BackfillProducer:
+    """The backfill in the runtime's ``Producer`` shape: fetch once, then stay idle.
+
+    ``run`` returning would make the runtime restart it (and fetch again), so after the
+    one pass it waits until cancelled.
+    """
+
+    def __init__(self, backfill: Backfill, symbols: Sequence[str]) -> None:
+        self.backfill = backfill
+        self.symbols = tuple(symbols)
+        self.results: list[SeriesResult] = []
+
+    @property
+    def name(self) -> str:
+        return self.backfill.name
+
+    async def run(self, sink: Sink) -> None:
+        self.results = await self.backfill.run(sink, self.symbols)
+        await asyncio.Event().wait()

@@ -415,7 +415,13 @@ class FeedConnection:
                     parsed = parse(frame)
                 except FeedError as exc:
                     self.bad_frames += 1
-                    self._note_error(f"bad frame: {exc}")
+                    self.last_error = clean_text(f"bad frame: {exc}")
+                    # A server spewing garbage must not flood the log: the first ten,
+                    # then one in a thousand (the count is in the health record).
+                    if self.bad_frames <= 10 or self.bad_frames % 1000 == 0:
+                        log.warning(
+                            "%s: %s (%d so far)", self.name, self.last_error, self.bad_frames
+                        )
                     continue
                 kind = parsed.kind
                 if kind == "ticks":
