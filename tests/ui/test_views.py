@@ -1,0 +1,319 @@
+"""Every binding and view switch under Pilot, with the history state posted as production
+posts it: views, panes, cursor, detail, filter, chart ranges, the command palette,
+notifications, remapped keys, and the redraw rules (only the visible view, charts only on
+new data)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from r2kmon.clock import FrozenClock
+from r2kmon.config import DEFAULT_KEYS, Config, parse_config
+from r2kmon.model import SourceHealth
+from r2kmon.ui.app import R2kApp
+from r2kmon.ui.messages import StateUpdated
+from r2kmon.ui.screens.detail import DetailScreen
+from r2kmon.ui.screens.main import VIEW_NAMES, MainScreen
+from r2kmon.ui.views.charts import ChartsView
+from r2kmon.ui.views.correlation import CorrelationView
+from r2kmon.ui.widgets.chart import Chart
+from r2kmon.ui.widgets.quote_table import QuoteTable
+from r2kmon.ui.widgets.table import ColumnTable, LineTable
+from tests.ui.data import NOW, loading_state, ready_state
+
+TITLES = {
+    "dashboard": "1 Dashboard",
+    "board": "2 Board",
+    "crypto": "3 Crypto",
+    "charts": "4 Charts",
+    "correlation": "5 Correlation",
+    "macro": "6 Macro",
+    "health": "7 Health",
+}
+
+
+def make_app(config: Config | None = None) -> R2kApp:
+    return R2kApp(None, config or Config(), clock=FrozenClock(NOW))
+
+
+def screen_text(app: R2kApp) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def test_every_binding_has_an_id_listed_in_the_config_defaults() -> None:
+    ids = [b.id for b in (*R2kApp.BINDINGS, *MainScreen.BINDINGS)]  # type: ignore[union-attr]
+    assert None not in ids
+    assert sorted(ids) == sorted(DEFAULT_KEYS)  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize("view", VIEW_NAMES)
+async def test_digit_switches_to_the_view_and_draws_it(view: str) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(StateUpdated(ready_state()))
+        await pilot.pause()
+        await pilot.press(str(VIEW_NAMES.index(view) + 1))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.main.view_name == view
+        text = screen_text(app)
+        assert TITLES[view] in text.splitlines()[0]
+        assert "Traceback" not in text
+
+
+async def test_views_show_what_the_analytics_computed() -> None:
+    state = ready_state()
+    assert state.analytics is not None
+    rut = next(r for r in state.analytics.board if r.symbol == "^RUT")
+    assert rut.resistance is not None
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.post_message(StateUpdated(state))
+        await pilot.pause()
+        text = screen_text(app)
+        assert f"{rut.resistance:,.2f}" in text
+        assert f"{state.analytics.gauge.score:5.1f}".strip() in text
+        await pilot.press("2")
+        await pilot.pause()
+        event = state.analytics.event_studies[0].outcomes[-1].event
+        assert event.day.strftime("%Y-%m-%d") in screen_text(app)
+        await pilot.press("7")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "in 12s" in text  # coinbase retry_at is now + 12 s
+        assert "Name or service not known" in text
+
+
+async def test_only_the_visible_view_is_drawn() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(StateUpdated(ready_state()))
+        await pilot.pause()
+        health = app.main.query_one("#sources", ColumnTable)
+        assert health.rows == ()  # never shown, never drawn
+        await pilot.press("7")
+        await pilot.pause()
+        assert len(health.rows) == 4
+
+
+async def test_tab_moves_between_panes_and_j_k_move_the_cursor() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(StateUpdated(ready_state()))
+        await pilot.pause()
+        quotes = app.main.query_one(QuoteTable)
+        assert app.focused is quotes
+        await pilot.press("j", "j")
+        assert quotes.cursor == 2
+        await pilot.press("k")
+        assert quotes.cursor == 1
+        await pilot.press("down")
+        assert quotes.cursor == 2
+        await pilot.press("up")
+        assert quotes.cursor == 1
+        await pilot.press("tab")
+        assert app.focused is not quotes
+        await pilot.press("shift+tab")
+        assert app.focused is quotes
+
+
+async def test_enter_opens_the_detail_of_the_selected_row() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(StateUpdated(ready_state()))
+        await pilot.pause()
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        text = screen_text(app)
+        assert "ETH-USD" in text
+        assert "corr 90d" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, DetailScreen)
+        await pilot.press("7", "j", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        assert "[Errno -2] Name or service not known" in screen_text(app)
+
+
+async def test_filter_keeps_matching_rows_and_escape_clears_it() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(StateUpdated(ready_state()))
+        await pilot.pause()
+        quotes = app.main.query_one(QuoteTable)
+        await pilot.press("slash", "e", "t", "h")
+        await pilot.pause()
+        assert [r.symbol for r in quotes.rows] == ["ETH-USD"]
+        assert "filter: eth" in screen_text(app)
+        await pilot.press("enter")  # keeps the filter, back to the table
+        assert app.focused is quotes
+        assert app.filter == "eth"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.filter == ""
+        assert len(quotes.rows) == len(ready_state().hub.symbols)
+
+
+async def test_typing_q_into_the_filter_does_not_quit() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", "q", "1")
+        await pilot.pause()
+        assert app.is_running
+        assert app.filter == "q1"
+        assert app.main.view_name == "dashboard"
+
+
+async def test_pause_freezes_every_view_and_resume_draws_the_latest() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(StateUpdated(loading_state()))
+        await pilot.pause()
+        await pilot.press("p")
+        app.post_message(StateUpdated(ready_state()))
+        await pilot.pause()
+        assert "PAUSED" in screen_text(app)
+        assert app.main.query_one("#board", ColumnTable).rows == ()
+        await pilot.press("p")
+        await pilot.pause()
+        assert len(app.main.query_one("#board", ColumnTable).rows) == 5
+
+
+async def test_range_keys_replot_the_charts_and_unchanged_data_does_not() -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        state = ready_state()
+        app.post_message(StateUpdated(state))
+        await pilot.pause()
+        await pilot.press("4")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        charts = app.main.query_one(ChartsView)
+        rut = app.main.query_one("#chart-rut", Chart)
+        assert rut.data is not None
+        assert "1Y" in rut.data.title
+        builds, replots = charts.builds, rut.replots
+        # Same daily bars, a new hub version: nothing is rebuilt or replotted.
+        app.post_message(StateUpdated(replace(state, hub=replace(state.hub, version=999))))
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert (charts.builds, rut.replots) == (builds, replots)
+        await pilot.press("right_square_bracket")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "5Y" in rut.data.title
+        assert rut.replots == replots + 1
+        assert app.main.query_one(CorrelationView).range_index == charts.range_index
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "6M" in rut.data.title
+
+
+async def test_correlation_matrix_is_computed_off_the_loop_for_every_symbol() -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.post_message(StateUpdated(ready_state()))
+        await pilot.pause()
+        await pilot.press("5")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        view = app.main.query_one(CorrelationView)
+        assert view.data is not None
+        with_history = [s for s in ready_state().hub.symbols if ready_state().hub.bars_1d.get(s)]
+        assert list(view.data.symbols) == with_history
+        matrix = app.main.query_one("#corr-matrix", ColumnTable)
+        assert [r.key for r in matrix.rows] == with_history
+
+
+async def test_loading_panes_say_what_is_loading() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(StateUpdated(loading_state()))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Loading the gauge: daily history: 2 of 5" in text
+        assert "Loading the board: daily history: 2 of 5 symbols" in text
+        assert "2/5" in text
+        await pilot.press("2")
+        await pilot.pause()
+        assert "Loading: daily history: 2 of 5 symbols" in screen_text(app)
+
+
+async def test_a_source_going_down_is_a_notification_once() -> None:
+    app = make_app()
+    base = ready_state()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(StateUpdated(base))
+        await pilot.pause()
+        downs = [n for n in app._notifications if n.title == "Source down"]
+        assert len(downs) == 1
+        assert "coinbase" in downs[0].message
+        app.post_message(StateUpdated(base))
+        await pilot.pause()
+        assert len([n for n in app._notifications if n.title == "Source down"]) == 1
+        health = dict(base.hub.health)
+        health["coinbase"] = SourceHealth("coinbase", "feed", "ok", last_ok=NOW)
+        back = replace(base, hub=replace(base.hub, health=health))
+        app.post_message(StateUpdated(back))
+        await pilot.pause()
+        assert any(n.title == "Source recovered" for n in app._notifications)
+        assert app.is_running
+
+
+async def test_command_palette_lists_every_view() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)):
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for n, name in enumerate(VIEW_NAMES, start=1):
+            assert f"View {n}: {name.capitalize()}" in titles
+        command = next(
+            c for c in app.get_system_commands(app.screen) if c.title.startswith("View 6")
+        )
+        command.callback()
+        assert app.main.view_name == "macro"
+
+
+async def test_remapped_view_and_cursor_keys_from_a_config(tmp_path: Path) -> None:
+    config = parse_config(
+        '[keys]\nview_health = "h"\nhelp = "question_mark"\ncursor_down = "n"\n'
+        'next_pane = "w"\nfilter = "f"\n',
+        tmp_path / "k.toml",
+    )
+    app = make_app(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(StateUpdated(ready_state()))
+        await pilot.pause()
+        quotes = app.main.query_one(QuoteTable)
+        await pilot.press("n")
+        assert quotes.cursor == 1
+        await pilot.press("w")
+        assert app.focused is not quotes
+        await pilot.press("7")  # no longer bound
+        assert app.main.view_name == "dashboard"
+        await pilot.press("h")
+        assert app.main.view_name == "health"
+        await pilot.press("f", "x")
+        assert app.filter == "x"
+
+
+async def test_ascii_option_draws_without_block_glyphs(tmp_path: Path) -> None:
+    config = parse_config("[general]\nascii = true\n", tmp_path / "a.toml")
+    app = make_app(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(StateUpdated(ready_state()))
+        await pilot.pause()
+        app.clear_notifications()
+        await pilot.pause()
+        body = "\n".join(screen_text(app).splitlines()[1:-1])
+        assert not any(ch in body for ch in "▁▂▃▄▅▆▇█●▲▼≈✗")
+        assert "~ testing" in body
+
+
+def test_line_tables_repaint_only_changed_rows() -> None:
+    assert issubclass(QuoteTable, LineTable)
+    assert issubclass(ColumnTable, LineTable)
