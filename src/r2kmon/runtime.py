@@ -28,6 +28,7 @@ from r2kmon.feeds.connection import FeedSettings
 from r2kmon.feeds.failover import FailoverFeeds, feed_settings
 from r2kmon.hub import Hub
 from r2kmon.model import Producer, Sink, SourceHealth, canonical_crypto, canonical_market
+from r2kmon.sim.context import SimContext, SimContextSettings
 from r2kmon.sim.feed import SimFeed, SimFeedSettings
 from r2kmon.sim.market import SimMarkets, SimMarketSettings
 from r2kmon.sources.market_hours import MarketHours
@@ -117,6 +118,7 @@ def build_producers(
                 clock,
                 is_open,
             ),
+            SimContext(SimContextSettings(config.demo.seed), clock),
         ]
     producers: list[Producer] = []
     exchanges = [e for e in config.crypto.exchanges if config.exchanges[e].enabled]

@@ -152,7 +152,7 @@ async def test_net_liquidity_through_every_layer_matches_the_worked_value() -> N
     """FRED files → the fred parser → the hub → the analysis: units agree across layers.
 
     The fixture README works it out by hand for 2024-01-03:
-    7681.024 − 758.448 − 719.897 = 6202.679 $bn.
+    7681.024 - 758.448 - 719.897 = 6202.679 $bn.
     """
     from r2kmon.sources.fred import parse_fredgraph_text
     from tests.conftest import SHARED

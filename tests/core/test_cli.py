@@ -67,7 +67,10 @@ def test_demo_snapshot_json_is_the_documented_document() -> None:
         ("^RUT", "BTC-USD", 30),
         ("^RUT", "BTC-USD", 90),
     }
-    assert doc["context"]["net_liquidity"]["value"] is None  # no FRED in demo: null, not a guess
+    # the simulated liquidity series went through the same analytics as FRED's would
+    assert doc["context"]["net_liquidity"]["value"] > 0
+    assert doc["context"]["fear_greed"]["source"] == "demo-context"
+    assert doc["context"]["flows"]["label"] == "money-flow proxy — not fund flows"
     assert doc["analytics"]["state"] == "ready"
     assert doc["health"]["demo-crypto"]["status"] == "ok"
     assert doc["health"]["demo-markets"]["simulated"] is True

@@ -102,3 +102,20 @@ async def test_the_runtime_runs_the_producers_into_its_hub() -> None:
     assert state.analytics_status.state == "ready"
     assert state.market is not None
     assert state.market.state == "open"  # a Tuesday at 10:00 in New York
+
+
+def test_simulated_context_uses_the_real_sources_names() -> None:
+    from r2kmon.sim.context import SimContext, SimContextSettings
+
+    clock = FrozenClock(OPEN_TS)
+    hub = Hub(clock, simulated=True)
+    context = SimContext(SimContextSettings(7), clock)
+    context.backfill(hub)
+    for value in context.values(OPEN_TS):
+        hub.push_context(value)
+    snap = hub.snapshot()
+    assert {"WALCL", "WTREGEN", "RRPONTSYD"} <= set(snap.bars_1d)
+    assert len(snap.bars_1d["WALCL"]) == 104  # two years of weekly releases
+    assert {"btc_dominance", "fear_greed", "fed_total_assets"} <= set(snap.context)
+    assert all(v.simulated for v in snap.context.values())
+    assert 0 <= (snap.context["fear_greed"].value or -1) <= 100

@@ -36,6 +36,8 @@ _START = {
     "^VIX": (17.0, 0.9),
 }
 _DEFAULT_START = (100.0, 0.25)
+# Typical daily share volume of the ETFs (indices trade no shares of their own).
+_VOLUME = {"IWM": 30e6, "SPY": 60e6}
 HISTORY_DAYS = 6 * 365
 
 SESSION_S = 6.5 * 3600
@@ -101,12 +103,21 @@ class SimMarkets:
         """Daily bars up to the last session, and a quote at the last close."""
         now = self._clock.now()
         sessions = self.sessions(now)
+        walk_volume = random.Random(self._settings.seed ^ 0xB01)
         for symbol, walk in self._walks.items():
             target = walk.price
             bars = [walk.bar(day, SESSION_S * TRADING_TIME) for day in sessions]
             scale = target / walk.price if bars else 1.0
+            volume = _VOLUME.get(symbol, 0.0)
             bars = [
-                Bar(b.start, b.open * scale, b.high * scale, b.low * scale, b.close * scale)
+                Bar(
+                    b.start,
+                    b.open * scale,
+                    b.high * scale,
+                    b.low * scale,
+                    b.close * scale,
+                    round(volume * math.exp(walk_volume.gauss(0.0, 0.3))) if volume else 0.0,
+                )
                 for b in bars
             ]
             walk.price = bars[-1].close if bars else target
