@@ -118,6 +118,38 @@ def test_demo_in_tmux_shows_live_quotes_and_quits_cleanly(
     assert "Traceback" not in tmux.screen()
 
 
+VIEWS = [
+    ("1", "1 Dashboard", "RISK-ON GAUGE"),
+    ("2", "2 Board", "SYMBOL"),
+    ("3", "3 Crypto", "24h breadth"),
+    ("4", "4 Charts", "daily close"),
+    ("5", "5 Correlation", "SYMBOL"),
+    ("6", "6 Macro", "Altcoin season"),
+    ("7", "7 Health", "demo-crypto"),
+]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+def test_every_view_by_key_in_tmux(tmux: Tmux, tmp_path: Path, size: tuple[int, int]) -> None:
+    tmux.start([sys.executable, "-m", "r2kmon", "--demo"], size, demo_env(tmp_path))
+    tmux.wait_for(lambda s: "BTC-USD" in s and "demo-crypto" in s)
+    for key, title, marker in [*VIEWS[1:], VIEWS[0]]:
+        tmux.tmux("send-keys", "-t", "r2k", key)
+        screen = tmux.wait_for(
+            lambda s, t=title, m=marker: t in s.splitlines()[0] and m in s, seconds=15
+        )
+        assert "Traceback" not in screen
+    tmux.tmux("send-keys", "-t", "r2k", "/")
+    tmux.wait_for(lambda s: "escape clears" in s)
+    tmux.tmux("send-keys", "-t", "r2k", "-l", "eth")
+    tmux.wait_for(lambda s: "filter: eth" in s and "BTC-USD" not in s)
+    tmux.tmux("send-keys", "-t", "r2k", "Escape")
+    tmux.wait_for(lambda s: "BTC-USD" in s and "filter:" not in s)
+    tmux.tmux("send-keys", "-t", "r2k", "q")
+    assert tmux.wait_exit() == 0
+    assert "Traceback" not in tmux.screen()
+
+
 def test_no_color_run_still_reads_right(tmux: Tmux, tmp_path: Path) -> None:
     tmux.start(
         [sys.executable, "-m", "r2kmon", "--demo"], (80, 24), demo_env(tmp_path, NO_COLOR="1")
@@ -126,6 +158,12 @@ def test_no_color_run_still_reads_right(tmux: Tmux, tmp_path: Path) -> None:
     assert "SIMULATED" in screen
     # direction is in the text, not only in colour
     assert any(arrow in screen for arrow in "▲▼")
+    for key, title, _ in VIEWS:
+        tmux.tmux("send-keys", "-t", "r2k", key)
+        screen = tmux.wait_for(lambda s, t=title: t in s.splitlines()[0], seconds=15)
+        assert "Traceback" not in screen
+    health = tmux.screen()
+    assert "● ok" in health  # states in words and marks, readable without colour
     tmux.tmux("send-keys", "-t", "r2k", "q")
     assert tmux.wait_exit() == 0
 

@@ -92,6 +92,9 @@ class StatusHeader(Widget):
         if info.view:
             text.append(sep)
             text.append(info.view, Style(bold=True, underline=True))
+        if info.filter:
+            text.append(sep + "filter: ")
+            text.append(info.filter, Style(bold=True))  # typed by the user: plain text
         text.append(sep + clock)
         if info.market:
             text.append(sep + "US " + info.market)
@@ -101,9 +104,6 @@ class StatusHeader(Widget):
         if info.paused:
             text.append(" ")
             text.append(" PAUSED ", Style(reverse=True, bold=True))
-        if info.filter:
-            text.append(sep + "filter: ")
-            text.append(info.filter, Style(bold=True))  # typed by the user: plain text
         dot = "*" if self.ascii_only else "●"
         for record in info.health:
             style = STATUS_STYLE[record.status]
