@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from feed_fakes import RecordingSink, wait_until
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from websockets.asyncio.server import ServerConnection, serve
 
 from r2kmon.feeds.base import FeedError
@@ -129,3 +131,37 @@ async def test_breadth_feed_streams_context_values() -> None:
     assert up[-1].unit == "%"
     assert up[-1].source == "binance-breadth"
     assert sink.ticks == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(frame=st.binary(max_size=200) | st.text(max_size=200))
+def test_breadth_parse_of_arbitrary_bytes_returns_or_raises_feed_error(frame: bytes | str) -> None:
+    try:
+        BreadthAdapter(BreadthState()).parse(frame)
+    except FeedError:
+        return
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    entries=st.lists(
+        st.dictionaries(
+            st.sampled_from(["s", "c", "o", "q", "E", "e"]),
+            st.none()
+            | st.integers()
+            | st.text(max_size=12)
+            | st.sampled_from(["BTCUSDT", "1.5", "NaN"]),
+        ),
+        max_size=5,
+    )
+)
+def test_breadth_arbitrary_entries_return_or_raise_feed_error(
+    entries: list[dict[str, Any]],
+) -> None:
+    state = BreadthState()
+    try:
+        BreadthAdapter(state).parse(json.dumps({"stream": "!miniTicker@arr", "data": entries}))
+    except FeedError:
+        return
+    reading = state.reading()
+    assert reading.up_pct is None or 0.0 <= reading.up_pct <= 100.0

@@ -132,6 +132,16 @@ async def test_unanswered_control_pings_drop_the_connection() -> None:
         await wait_until(lambda: fake.connections >= 2 and len(sink.ticks) >= 4)
 
 
+async def test_unanswered_application_pings_end_in_a_reconnect() -> None:
+    # OKX stops reading and sending: our text pings get no pong, the watchdog fires.
+    fake = await start("okx", faults=[Fault("deaf", after=2)])
+    sink = RecordingSink()
+    settings = fast("okx", fake.url, keepalive_interval=0.1, stall_timeout=0.5)
+    async with asyncio.timeout(5), running(FeedConnection(settings), sink):
+        await wait_until(lambda: fake.connections >= 2 and len(sink.ticks) >= 4)
+    assert any(h.last_error and "stalled" in h.last_error for h in sink.health)
+
+
 @pytest.mark.parametrize(
     ("exchange", "ping"),
     [("okx", "ping"), ("bybit", '{"op":"ping"}'), ("kraken", '"method": "ping"')],

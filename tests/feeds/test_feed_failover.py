@@ -182,3 +182,37 @@ def test_names_must_be_unique_and_present() -> None:
         FailoverFeeds(feed_settings(["BTC-USD"], ["binance", "binance"]))
     with pytest.raises(ValueError, match="at least one"):
         FailoverFeeds([])
+
+
+async def test_failover_into_the_real_hub_names_the_source_per_symbol() -> None:
+    from r2kmon.clock import SystemClock
+    from r2kmon.hub import Hub
+
+    primary = await fake("binance", {"BTCUSDT"})
+    secondary = await fake("coinbase", {"BTC-USD", "ETH-USD"})
+    feeds = FailoverFeeds(
+        feed_settings(
+            ["BTC-USD", "ETH-USD"],
+            ["binance", "coinbase"],
+            urls={"binance": primary.url, "coinbase": secondary.url},
+            **FAST,
+        ),
+        SETTINGS,
+    )
+    hub = Hub(SystemClock(), simulated=False, symbols=["BTC-USD", "ETH-USD"])
+    task = asyncio.create_task(feeds.run(hub))
+    try:
+        async with asyncio.timeout(5):
+            await wait_until(
+                lambda: (
+                    {s: q.source for s, q in hub.snapshot().quotes.items()}
+                    == {"BTC-USD": "binance", "ETH-USD": "coinbase"}
+                )
+            )
+            await wait_until(lambda: hub.snapshot().health["binance"].status == "ok")
+    finally:
+        task.cancel()
+        await asyncio.wait({task})
+    snapshot = hub.snapshot()
+    assert set(snapshot.health) >= {"binance", "coinbase", "crypto-feeds"}
+    assert snapshot.quotes["BTC-USD"].ref_price is not None
