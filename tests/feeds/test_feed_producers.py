@@ -1,0 +1,62 @@
+"""The one-call wiring the runtime uses: which producers, with which names."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from feed_fakes import FakeExchange, RecordingSink, wait_until
+
+from r2kmon.feeds.backfill import BackfillProducer
+from r2kmon.feeds.breadth import BreadthFeed
+from r2kmon.feeds.failover import FailoverFeeds
+from r2kmon.feeds.producers import crypto_producers
+
+
+def test_composition_follows_the_config_choices() -> None:
+    # Built, never run: nothing here opens a socket.
+    producers = crypto_producers(["btc/usd", "ETH-USD"], ["okx", "binance", "kraken"])
+    assert [type(p) for p in producers] == [FailoverFeeds, BreadthFeed, BackfillProducer]
+    assert [p.name for p in producers] == ["crypto-feeds", "binance-breadth", "backfill"]
+    failover = producers[0]
+    assert isinstance(failover, FailoverFeeds)
+    assert [c.name for c in failover.connections] == ["okx", "binance", "kraken"]
+    assert failover.symbols == ("BTC-USD", "ETH-USD")
+    backfill = producers[2]
+    assert isinstance(backfill, BackfillProducer)
+    # Only exchanges with REST candles, in the configured priority.
+    assert backfill.backfill.settings.exchanges == ("binance", "kraken")
+
+    only_okx = crypto_producers(["BTC-USD"], ["okx", "bybit"])
+    assert [type(p) for p in only_okx] == [FailoverFeeds]
+
+
+def test_bad_choices_are_refused() -> None:
+    with pytest.raises(ValueError, match="channel"):
+        crypto_producers(["BTC-USD"], ["binance"], channel="candles")
+    with pytest.raises(ValueError, match="unknown exchanges"):
+        crypto_producers(["BTC-USD"], ["mtgox"])
+
+
+async def test_the_producers_stream_from_configured_urls() -> None:
+    fake = await FakeExchange("bybit", {"BTCUSDT"}).start()
+    try:
+        (feeds,) = crypto_producers(
+            ["BTC-USD"],
+            ["bybit"],
+            urls={"bybit": fake.url},
+            breadth=False,
+            backfill=False,
+            backoff_initial=0.05,
+            health_interval=0.05,
+        )
+        sink = RecordingSink()
+        task = asyncio.create_task(feeds.run(sink))
+        try:
+            async with asyncio.timeout(5):
+                await wait_until(lambda: len(sink.ticks_of("BTC-USD", "bybit")) >= 3)
+        finally:
+            task.cancel()
+            await asyncio.wait({task})
+    finally:
+        await fake.stop()
