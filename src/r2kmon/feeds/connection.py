@@ -27,13 +27,14 @@ nothing) or that the exchange refuses is listed in ``SourceHealth.silent_symbols
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import random
 import ssl
 from collections.abc import AsyncGenerator, Generator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Final, cast
+from typing import Any, Final, cast
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.client import process_exception as default_process_exception
@@ -44,6 +45,11 @@ from r2kmon.feeds.base import Adapter, Channel, FeedError
 from r2kmon.model import HealthStatus, Sink, SourceHealth, canonical_crypto, clean_text
 
 log = logging.getLogger(__name__)
+
+# ``connect(reconnect_delays=...)`` is recent (present in websockets 17); older releases
+# read their backoff from WEBSOCKETS_BACKOFF_* environment variables instead, and then the
+# handshake retries use those (our own backoff still spaces reconnects after a session).
+_HAS_RECONNECT_DELAYS: Final = "reconnect_delays" in inspect.signature(connect).parameters
 
 # HTTP answers to the handshake that say "later", not "never".
 _RETRYABLE_STATUS: Final = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -323,6 +329,9 @@ class FeedConnection:
     async def _run_link(self, link: _Link, sink: Sink) -> None:
         settings = self.settings
         url = self.adapter.connect_url()
+        options: dict[str, Any] = {}
+        if _HAS_RECONNECT_DELAYS:
+            options["reconnect_delays"] = lambda: self._delays(link)
         while True:
             connector = connect(
                 url,
@@ -332,8 +341,8 @@ class FeedConnection:
                 ping_timeout=settings.ping_timeout,
                 max_size=settings.max_frame_bytes,
                 process_exception=self._process_exception,
-                reconnect_delays=lambda: self._delays(link),
                 ssl=settings.ssl_context if url.startswith("wss:") else None,
+                **options,
             )
             try:
                 # __aiter__ is an async generator; closing it closes the last connection.
