@@ -216,3 +216,44 @@ async def test_failover_into_the_real_hub_names_the_source_per_symbol() -> None:
     snapshot = hub.snapshot()
     assert set(snapshot.health) >= {"binance", "coinbase", "crypto-feeds"}
     assert snapshot.quotes["BTC-USD"].ref_price is not None
+
+
+async def test_a_parser_bug_on_one_exchange_leaves_the_others_serving() -> None:
+    from typing import Any
+
+    from r2kmon.feeds.base import Parsed
+    from r2kmon.feeds.binance import BinanceAdapter
+    from r2kmon.feeds.connection import FeedConnection
+
+    class Buggy(BinanceAdapter):
+        def classify(self, message: Any) -> Parsed:
+            raise RuntimeError("parser bug")
+
+    primary = await fake("binance", {"BTCUSDT"})
+    secondary = await fake("okx", {"BTC-USDT"})
+    first, second = feed_settings(
+        ["BTC-USD"],
+        ["binance", "okx"],
+        urls={"binance": primary.url, "okx": secondary.url},
+        **FAST,
+    )
+    connections = [
+        FeedConnection(first, adapter=Buggy(["BTC-USD"], url=primary.url)),
+        FeedConnection(second),
+    ]
+    settings = FailoverSettings(stale_after=0.4, check_interval=0.05, restart_initial=10.0)
+    feeds = FailoverFeeds([], settings, connections=connections)
+    sink = RecordingSink()
+    async with asyncio.timeout(5), running(feeds, sink):
+        await wait_until(lambda: len(sink.ticks_of("BTC-USD", "okx")) >= 3)
+        await wait_until(
+            lambda: (
+                (h := sink.last_health("binance")) is not None
+                and h.status == "down"
+                and "internal error" in (h.last_error or "")
+            )
+        )
+        await asyncio.sleep(0.2)
+    # Restarted only after the (long) restart delay: one connection, not a loop.
+    assert primary.connections == 1
+    assert not sink.ticks_of("BTC-USD", "binance")

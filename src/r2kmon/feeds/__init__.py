@@ -5,6 +5,18 @@ config and runs a :class:`~r2kmon.feeds.failover.FailoverFeeds`) and by the benc
 Nothing here imports the hub or the UI: producers push into a :class:`~r2kmon.model.Sink`.
 
 ``ADAPTERS`` maps the config's exchange key to its adapter class.
+
+Modules, by what a reader looks for::
+
+    base.py        the adapter contract, Parsed frames, FeedError, shared number/time parsing
+    symbols.py     BTC-USD ⇄ btcusdt / BTCUSDT / BTC/USD / BTC-USDT, usdt_as_usd
+    binance.py coinbase.py kraken.py okx.py bybit.py     one pure adapter per exchange
+    connection.py  FeedSettings + FeedConnection: the one websocket loop (backoff, keepalive,
+                   resubscribe, stall and silence watchdogs, error classes)
+    failover.py    FailoverFeeds: per-symbol routing over a priority list of exchanges
+    backfill.py    REST candles at start (Binance, Coinbase, Kraken as fallback)
+    breadth.py     all-market breadth from Binance's !miniTicker@arr
+    producers.py   crypto_producers(): all of the above from plain config values
 """
 
 from __future__ import annotations
