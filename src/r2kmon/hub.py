@@ -16,6 +16,7 @@ import logging
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from decimal import Decimal
 from types import MappingProxyType
 
 from r2kmon.clock import Clock
@@ -43,25 +44,45 @@ RATE_WINDOW_S = 10.0
 
 
 class _Series:
-    """Bars of one symbol and interval: closed bars plus the one still forming."""
+    """Bars of one symbol and interval: closed bars plus the one still forming.
 
-    __slots__ = ("_cache", "closed", "current", "seconds")
+    The forming bar is kept as plain mutable numbers and becomes a :class:`Bar` only when
+    a reader asks (:meth:`as_tuple`): a tick then costs a few float operations, not an
+    object.
+    """
+
+    __slots__ = ("_cache", "close", "closed", "high", "low", "open", "seconds", "start", "volume")
 
     def __init__(self, seconds: int, keep: int) -> None:
         self.seconds = seconds
         self.closed: deque[Bar] = deque(maxlen=keep)
-        self.current: Bar | None = None
+        self.start: float | None = None
+        self.open = self.high = self.low = self.close = self.volume = 0.0
         self._cache: tuple[Bar, ...] | None = None
+
+    @property
+    def current(self) -> Bar | None:
+        if self.start is None:
+            return None
+        return Bar(self.start, self.open, self.high, self.low, self.close, self.volume)
 
     def add_price(self, ts: float, price: float, size: float) -> None:
         start = ts - ts % self.seconds
-        current = self.current
-        if current is None or start > current.start:
-            if current is not None:
-                self.closed.append(current)
-            self.current = Bar(start, price, price, price, price, size)
-        elif start == current.start:
-            self.current = current.with_price(price, size)
+        if self.start is None or start > self.start:
+            if self.start is not None:
+                self.closed.append(
+                    Bar(self.start, self.open, self.high, self.low, self.close, self.volume)
+                )
+            self.start = start
+            self.open = self.high = self.low = self.close = price
+            self.volume = size
+        elif start == self.start:
+            if price > self.high:
+                self.high = price
+            elif price < self.low:
+                self.low = price
+            self.close = price
+            self.volume += size
         else:
             return  # a late tick for a bar already closed: keep the bar as it closed
         self._cache = None
@@ -69,20 +90,23 @@ class _Series:
     def merge(self, bars: Iterable[Bar]) -> None:
         """Merge history bars; a bar with the same start replaces the older one."""
         by_start = {bar.start: bar for bar in self.closed}
-        if self.current is not None:
-            by_start[self.current.start] = self.current
+        current = self.current
+        if current is not None:
+            by_start[current.start] = current
         for bar in bars:
             by_start[bar.start] = bar
         ordered = sorted(by_start.values(), key=lambda bar: bar.start)
         self.closed.clear()
         self.closed.extend(ordered[:-1])
-        self.current = ordered[-1] if ordered else None
+        last = ordered[-1]
+        self.start, self.open, self.high, self.low, self.close, self.volume = last
         self._cache = None
 
     def as_tuple(self) -> tuple[Bar, ...]:
         if self._cache is None:
             bars = tuple(self.closed)
-            self._cache = bars if self.current is None else (*bars, self.current)
+            current = self.current
+            self._cache = bars if current is None else (*bars, current)
         return self._cache
 
 
@@ -123,8 +147,11 @@ class Hub:
         self._simulated = simulated
         self._symbols: list[str] = list(dict.fromkeys(symbols))
         self._known = set(self._symbols)
+        self._latest: dict[str, Tick] = {}
+        self._refs: dict[str, Decimal] = {}
         self._quotes: dict[str, Quote] = {}
         self._series: dict[tuple[str, Interval], _Series] = {}
+        self._minutes: dict[str, _Series] = {}
         self._health: dict[str, SourceHealth] = {}
         self._context: dict[str, ContextValue] = {}
         self._rates: dict[str, _Rate] = {}
@@ -140,32 +167,39 @@ class Hub:
     # --- Sink -------------------------------------------------------------------------
 
     def push_ticks(self, ticks: Sequence[Tick]) -> None:
-        """Record observed prices: quote, 1-minute bar, message rate of the source."""
+        """Record observed prices: latest tick, 1-minute bar, message rate of the source.
+
+        The hot path of ingest, called per websocket message: it only stores the tick and
+        updates a few numbers; quotes are built in :meth:`snapshot`.
+        """
         if not ticks:
             return
         mono = self._clock.monotonic()
+        latest = self._latest
         for tick in ticks:
-            self._apply_tick(tick)
+            symbol = tick.symbol
+            old = latest.get(symbol)
+            if old is not None and tick.ts < old.ts and tick.source == old.source:
+                continue  # out of order within one source: the newer price stands
+            latest[symbol] = tick
+            if tick.ref_price is not None:
+                self._refs[symbol] = tick.ref_price
+            series = self._minutes.get(symbol)
+            if series is None:
+                series = self._new_symbol(symbol)
+            series.add_price(tick.ts, float(tick.price), float(tick.size) if tick.size else 0.0)
             rate = self._rates.get(tick.source)
             if rate is None:
                 rate = self._rates[tick.source] = _Rate(mono)
             rate.add(1, mono)
-        self._changed()
+        self._version += 1
 
-    def _apply_tick(self, tick: Tick) -> None:
-        symbol = tick.symbol
-        old = self._quotes.get(symbol)
-        if old is not None and tick.ts < old.ts and tick.source == old.source:
-            return  # out of order within one source: the newer price stands
-        ref = tick.ref_price
-        if ref is None and old is not None:
-            ref = old.ref_price
-        self._quotes[symbol] = Quote(symbol, tick.price, tick.ts, tick.source, ref, tick.simulated)
+    def _new_symbol(self, symbol: str) -> _Series:
         if symbol not in self._known:
             self._known.add(symbol)
             self._symbols.append(symbol)
-        size = float(tick.size) if tick.size is not None else 0.0
-        self._series_for(symbol, "1m").add_price(tick.ts, float(tick.price), size)
+        series = self._minutes[symbol] = self._series_for(symbol, "1m")
+        return series
 
     def push_bars(self, symbol: str, interval: Interval, bars: Sequence[Bar], source: str) -> None:
         """Merge history bars for ``symbol`` (backfill at start, or polled daily bars)."""
@@ -202,7 +236,7 @@ class Hub:
             version=self._version,
             taken_at=self._clock.now(),
             simulated=self._simulated,
-            quotes=MappingProxyType(dict(self._quotes)),
+            quotes=MappingProxyType(self._current_quotes()),
             bars_1m=self._bars("1m"),
             bars_1d=self._bars("1d"),
             health=MappingProxyType(self._measured_health()),
@@ -212,6 +246,24 @@ class Hub:
         )
         self._snapshot = snap
         return snap
+
+    def _current_quotes(self) -> dict[str, Quote]:
+        """A quote per symbol from its latest tick; unchanged quotes are reused."""
+        quotes = self._quotes
+        for symbol, tick in self._latest.items():
+            ref = tick.ref_price if tick.ref_price is not None else self._refs.get(symbol)
+            quote = quotes.get(symbol)
+            if (
+                quote is None
+                or quote.ts != tick.ts
+                or quote.price != tick.price
+                or quote.source != tick.source
+                or quote.ref_price != ref
+            ):
+                quotes[symbol] = Quote(
+                    symbol, tick.price, tick.ts, tick.source, ref, tick.simulated
+                )
+        return dict(quotes)
 
     def _bars(self, interval: Interval) -> MappingProxyType[str, tuple[Bar, ...]]:
         return MappingProxyType(

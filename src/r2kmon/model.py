@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 TickKind = Literal["trade", "ticker", "bar"]
 """How a price was observed: a single trade, a ticker update, or a bar close (HTTP polls)."""
@@ -33,13 +33,16 @@ Interval = Literal["1m", "1d"]
 BAR_SECONDS: Mapping[Interval, int] = MappingProxyType({"1m": 60, "1d": 86_400})
 
 
-@dataclass(frozen=True, slots=True)
-class Tick:
+class Tick(NamedTuple):
     """One observed price of one symbol, already in canonical form.
 
     ``ref_price`` is what the change is measured against: the 24 h open for a crypto
     ticker, the previous close for an index. It is ``None`` when the wire does not carry
     it (a bare trade), and the hub then keeps the last one it saw.
+
+    A ``NamedTuple`` rather than a frozen dataclass: one is built per websocket message,
+    and building a frozen dataclass costs several times more (measured in
+    ``bench/ingest.py``); it is just as immutable.
     """
 
     symbol: str
@@ -52,11 +55,11 @@ class Tick:
     simulated: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Bar:
+class Bar(NamedTuple):
     """An OHLC bar starting at ``start`` (UTC epoch seconds) for ``interval``.
 
     Floats, not decimals: bars feed sparklines, charts and pandas analytics, all float64.
+    A ``NamedTuple`` for the same reason as :class:`Tick`: thousands are built at start.
     """
 
     start: float

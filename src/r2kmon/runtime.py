@@ -22,12 +22,9 @@ from r2kmon import paths
 from r2kmon.analysis import ALERTS_KEPT, SERIES_FROM_VALUES, Analysis, analytics_settings
 from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
-from r2kmon.feeds.backfill import Backfill, BackfillSettings
-from r2kmon.feeds.breadth import BreadthFeed
-from r2kmon.feeds.connection import FeedSettings
-from r2kmon.feeds.failover import FailoverFeeds, feed_settings
+from r2kmon.feeds.producers import crypto_producers
 from r2kmon.hub import Hub
-from r2kmon.model import Producer, Sink, SourceHealth, canonical_crypto, canonical_market
+from r2kmon.model import Producer, SourceHealth, canonical_crypto, canonical_market
 from r2kmon.sim.context import SimContext, SimContextSettings
 from r2kmon.sim.feed import SimFeed, SimFeedSettings
 from r2kmon.sim.market import SimMarkets, SimMarketSettings
@@ -39,9 +36,6 @@ from r2kmon.store import Store
 log = logging.getLogger(__name__)
 
 RESTART_MAX_S = 60.0
-
-CANDLE_EXCHANGES = ("binance", "coinbase", "kraken")
-"""Exchanges whose REST candles the backfill knows (OKX and Bybit stream only)."""
 
 
 def configured_symbols(config: Config) -> list[str]:
@@ -75,26 +69,6 @@ def default_store(config: Config, demo: bool, producers: Sequence[Producer] | No
     return Store(path)
 
 
-class CryptoBackfill:
-    """The exchanges' REST history, fetched once at start, as a producer.
-
-    It finishes after one pass and then stays idle, so the supervisor does not start it
-    again; a restart of r2kmon fetches again (the store will make that incremental).
-    """
-
-    def __init__(self, backfill: Backfill, symbols: Sequence[str]) -> None:
-        self._backfill = backfill
-        self._symbols = tuple(symbols)
-
-    @property
-    def name(self) -> str:
-        return self._backfill.name
-
-    async def run(self, sink: Sink) -> None:
-        await self._backfill.run(sink, self._symbols)
-        await asyncio.Event().wait()  # done: idle until the runtime stops
-
-
 def build_producers(
     config: Config,
     *,
@@ -120,37 +94,17 @@ def build_producers(
             ),
             SimContext(SimContextSettings(config.demo.seed), clock),
         ]
-    producers: list[Producer] = []
     exchanges = [e for e in config.crypto.exchanges if config.exchanges[e].enabled]
-    if crypto and exchanges:
-        urls = {e: config.exchanges[e].url for e in exchanges}
-        rest_urls = {e: config.exchanges[e].rest_url for e in exchanges}
-        feeds = feed_settings(
-            crypto,
-            exchanges,
-            urls=urls,
-            rest_urls=rest_urls,
-            channel="trade" if config.crypto.channel == "trade" else "ticker",
-            usdt_as_usd=config.crypto.usdt_as_usd,
-        )
-        producers.append(FailoverFeeds(feeds, clock=clock))
-        with_candles = tuple(e for e in exchanges if e in CANDLE_EXCHANGES)
-        if with_candles:
-            backfill = Backfill(
-                BackfillSettings(
-                    exchanges=with_candles,
-                    rest_urls=rest_urls,
-                    usdt_as_usd=config.crypto.usdt_as_usd,
-                ),
-                clock=clock,
-                client=client,
-            )
-            producers.append(CryptoBackfill(backfill, crypto))
-    if config.crypto.breadth and config.exchanges["binance"].enabled:
-        breadth = FeedSettings(
-            "binance-breadth", "binance", (), url=config.exchanges["binance"].url
-        )
-        producers.append(BreadthFeed(breadth, clock=clock))
+    producers = crypto_producers(
+        crypto,
+        exchanges,
+        urls={e: config.exchanges[e].url for e in exchanges},
+        rest_urls={e: config.exchanges[e].rest_url for e in exchanges},
+        channel=config.crypto.channel,
+        usdt_as_usd=config.crypto.usdt_as_usd,
+        breadth=config.crypto.breadth,
+        clock=clock,
+    )
     if client is not None and any(p.enabled for p in config.providers.values()):
         settings = settings_from_endpoints(config.providers, markets, crypto_symbols=crypto)
         producers.append(Poller(client, settings, clock=clock))

@@ -83,6 +83,8 @@ def test_snapshots_are_immutable_and_unaffected_by_later_pushes(hub: Hub) -> Non
         snap.quotes["BTC-USD"] = snap.quotes["BTC-USD"]  # type: ignore[index]
     with pytest.raises(dataclasses.FrozenInstanceError):
         snap.version = 99  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        snap.bars_1m["BTC-USD"][-1].close = 1.0  # type: ignore[misc]
     hub.push_ticks([tick("200", T0 + 1), tick("5", T0 + 1, symbol="ETH-USD")])
     assert snap.quotes["BTC-USD"].price == Decimal("100")
     assert "ETH-USD" not in snap.quotes
