@@ -45,7 +45,7 @@ from r2kmon.sources.base import (
     require_dict,
     require_list,
 )
-from r2kmon.sources.crypto_common import COIN_COLUMNS, CoinHistory, GlobalMarket
+from r2kmon.sources.crypto_common import CoinHistory, GlobalMarket, coins_frame
 
 PROVIDER = "coingecko"
 DEFAULT_URL = "https://api.coingecko.com/api/v3"
@@ -168,8 +168,7 @@ def parse_markets(payload: object) -> pd.DataFrame:
                 "change_30d_pct": as_float(coin.get("price_change_percentage_30d_in_currency")),
             }
         )
-    frame = pd.DataFrame(rows, columns=COIN_COLUMNS)
-    return frame.astype({"price": "float64", "market_cap": "float64", "change_30d_pct": "float64"})
+    return coins_frame(rows)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,7 @@ from r2kmon.sources.base import (
     require_dict,
     require_list,
 )
-from r2kmon.sources.crypto_common import COIN_COLUMNS, CoinHistory, GlobalMarket
+from r2kmon.sources.crypto_common import CoinHistory, GlobalMarket, coins_frame
 
 PROVIDER = "coinpaprika"
 DEFAULT_URL = "https://api.coinpaprika.com/v1"
@@ -130,8 +130,7 @@ def parse_tickers(payload: object) -> pd.DataFrame:
                 "change_30d_pct": as_float(usd.get("percent_change_30d")),
             }
         )
-    frame = pd.DataFrame(rows, columns=COIN_COLUMNS)
-    return frame.astype({"price": "float64", "market_cap": "float64", "change_30d_pct": "float64"})
+    return coins_frame(rows)
 
 
 @dataclass(frozen=True, slots=True)

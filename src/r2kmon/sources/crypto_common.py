@@ -32,6 +32,13 @@ the two providers use different ids."""
 COIN_COLUMNS = ["id", "symbol", "name", "rank", "price", "market_cap", "change_30d_pct"]
 
 
+def coins_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """The coin rows of either provider as one frame with :data:`COIN_COLUMNS`, numbers as
+    float64 (a column of all-missing values would otherwise come out as ``object``)."""
+    frame = pd.DataFrame(rows, columns=COIN_COLUMNS)
+    return frame.astype({"price": "float64", "market_cap": "float64", "change_30d_pct": "float64"})
+
+
 def is_excluded(symbol: str) -> bool:
     """True for a stablecoin or a wrapped/staked token symbol."""
     return symbol.strip().lower() in EXCLUDED_SYMBOLS
