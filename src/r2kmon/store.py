@@ -109,10 +109,12 @@ class Store:
             key = (symbol, interval)
             last = self._saved_bars.get(key, float("-inf"))
             # The last bar may still be forming; it is written once the next one starts.
-            for bar in bars[:-1]:
-                if bar.start > last:
-                    yield (symbol, interval, bar.start, bar.open, bar.high, bar.low,
-                           bar.close, bar.volume)  # fmt: skip
+            # New bars are at the end: walk back from there instead of over all history.
+            first_new = len(bars) - 1
+            while first_new > 0 and bars[first_new - 1].start > last:
+                first_new -= 1
+            for bar in bars[first_new:-1]:
+                yield (symbol, interval, *bar)
             self._saved_bars[key] = max(last, bars[-2].start)
 
     # --- reading ----------------------------------------------------------------------
