@@ -85,7 +85,10 @@ class BackfillSettings:
     """Base URL per exchange key; missing or empty → the exchange's own."""
     intervals: tuple[Interval, ...] = ("1m", "1d")
     minute_hours: float = 24.0
-    daily_days: int = 3 * 365
+    daily_days: int = 10 * 365
+    """Deep enough for the event study: what BTC and ETH did after the Russell 2000
+    breakouts of 2020 and 2021 needs daily bars from 2017 on (Binance's BTCUSDT starts in
+    August 2017; Coinbase goes back to 2015)."""
     usdt_as_usd: bool = True
     timeout: float = 10.0
     max_retry_after: float = 60.0
@@ -100,6 +103,10 @@ class BackfillSettings:
     """Pause between two requests to one exchange (Coinbase allows 10/s, Kraken 1/s)."""
     name: str = "backfill"
     """Name of the health record."""
+
+
+FROM_START = frozenset({"binance", "coinbase"})
+"""Exchanges whose candles are fetched forward from the start of the window."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +222,11 @@ class Backfill:
             expected = span / STEP[interval]
             # Coinbase omits buckets without trades, so "complete" allows some gaps;
             # Kraken's 720-row cap shows up as far less than expected.
-            complete = bars[0].start <= start + STEP[interval] * max(2.0, expected * 0.1)
+            reaches_start = bars[0].start <= start + STEP[interval] * max(2.0, expected * 0.1)
+            # Binance and Coinbase are asked from the window's start forward, so a later
+            # first bar is where the pair's history begins (its listing), not a cut; only
+            # Kraken, which returns its newest 720 rows whatever is asked, truncates.
+            complete = reaches_start or exchange in FROM_START
             if not complete:
                 reasons.append(f"{exchange}: only {len(bars)} bars back to {_iso(bars[0].start)}")
             return SeriesResult(symbol, interval, exchange, len(bars), complete, tuple(reasons))
