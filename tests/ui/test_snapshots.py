@@ -41,7 +41,12 @@ def showing(state: AppState, *keys: str) -> Callable[[Pilot[int]], Awaitable[Non
             await pilot.press(key)
             await pilot.pause()
             await pilot.app.workers.wait_for_complete()
-            await pilot.pause()
+            # The worker's result arrives as a message, then the charts replot and repaint:
+            # let each of those steps run before the picture is taken.
+            for _ in range(3):
+                await pilot.pause()
+        # Let late messages (a worker's result, a replot's repaint) land before the picture.
+        await pilot.pause(0.2)
 
     return run_before
 

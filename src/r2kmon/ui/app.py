@@ -51,7 +51,7 @@ NARROW_BELOW = 100
 
 def _view_bindings() -> list[BindingType]:
     return [
-        Binding(str(n), f"show_view('{name}')", name.capitalize(), id=f"view_{name}", show=False)
+        Binding(str(n), f"show_view('{name}')", f"View: {name}", id=f"view_{name}", show=False)
         for n, name in enumerate(VIEW_NAMES, start=1)
     ]
 
@@ -69,17 +69,29 @@ class R2kApp(App[int]):
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help", key_display="?"),
         *_view_bindings(),
-        Binding("j", "cursor_down", "Down", id="cursor_down", show=False),
-        Binding("k", "cursor_up", "Up", id="cursor_up", show=False),
-        Binding("enter", "detail", "Detail", id="detail", show=False),
+        Binding("j", "cursor_down", "Cursor down (or scroll)", id="cursor_down", show=False),
+        Binding("k", "cursor_up", "Cursor up (or scroll)", id="cursor_up", show=False),
+        Binding("enter", "detail", "Detail of the row", id="detail", show=False),
         Binding("slash", "filter", "Filter", id="filter", key_display="/"),
         Binding("escape", "clear_filter", "Clear filter", id="clear_filter", show=False),
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("p", "pause", "Pause", id="pause"),
         Binding("t", "cycle_theme", "Theme", id="theme"),
         Binding("s", "save_svg", "Screenshot", id="screenshot"),
-        Binding("right_square_bracket", "chart_range(1)", "Range +", id="range_next", show=False),
-        Binding("left_square_bracket", "chart_range(-1)", "Range -", id="range_prev", show=False),
+        Binding(
+            "right_square_bracket",
+            "chart_range(1)",
+            "Chart range longer",
+            id="range_next",
+            show=False,
+        ),
+        Binding(
+            "left_square_bracket",
+            "chart_range(-1)",
+            "Chart range shorter",
+            id="range_prev",
+            show=False,
+        ),
     ]
 
     def __init__(

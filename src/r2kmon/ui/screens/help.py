@@ -1,4 +1,8 @@
-"""The help screen: every binding with the key it has now (after remapping)."""
+"""The help screen: every binding with the key it has now (after remapping).
+
+Used by the app's ``help`` action; the rows come from the app's and the main screen's
+bindings, so a binding added there is listed here without further work.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -24,7 +28,7 @@ class HelpScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical {
+    HelpScreen > VerticalScroll {
         width: auto; max-width: 90%; height: auto; max-height: 90%;
         border: round $accent; padding: 0 2; background: $surface;
     }
@@ -44,9 +48,13 @@ class HelpScreen(ModalScreen[None]):
             text.append(f"{description:<28}")
             text.append(f" [{binding_id}]\n", style="dim")
         text.append('\nRemap any key in the config: [keys] <id> = "<key>".\n', style="dim")
-        text.append("escape, ? or q closes this help.", style="dim")
-        with Vertical():
+        text.append("escape, ? or q closes this help; j/k or the arrows scroll it.", style="dim")
+        with VerticalScroll():
             yield Static(text, id="help-text")
+
+    def on_mount(self) -> None:
+        # Focused, so the arrows (and j/k through the app) scroll a help taller than 24 lines.
+        self.query_one(VerticalScroll).focus()
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

@@ -158,6 +158,7 @@ class CorrelationView(View):
         self._key: tuple[object, ...] | None = None
         self.data: CorrelationData | None = None
         self.builds = 0
+        self._ctx = DrawContext(now=0.0)
 
     def compose(self) -> ComposeResult:
         yield TextLine(id="corr-latest")

@@ -10,10 +10,9 @@ numbers with a few labelled ticks, which is cheaper for plotext than date string
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from rich.text import Text
 from textual_plotext import PlotextPlot
 
 DAY = 86_400.0
@@ -45,7 +44,6 @@ class ChartData:
     empty: str = ""
     """Why there is nothing to draw (loading, not configured), shown instead of axes."""
     y_range: tuple[float, float] | None = None
-    extra: tuple[str, ...] = field(default=())
 
 
 def thin(
@@ -73,8 +71,14 @@ class Chart(PlotextPlot):
     Chart { height: 1fr; min-height: 8; }
     """
 
+    # Nothing to select in a plot; without selection, Textual adds no per-cell offsets.
+    ALLOW_SELECT = False
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
+        # plotext's "clear" theme draws on the terminal's own colours: readable in 16-colour
+        # and NO_COLOR terminals, and it needs no per-app theme built at mount time.
+        self.set_reactive(PlotextPlot.theme, "clear")
         self.data: ChartData | None = None
         self.replots = 0
         """How many times the chart was replotted (tests check it stays put)."""
@@ -114,12 +118,11 @@ class Chart(PlotextPlot):
                 plt.scatter([x / DAY for x in xs], list(ys), marker="x", color="green", label=label)
         lo, hi = min(xs_all), max(xs_all)
         span = (hi - lo) / DAY
-        ticks = [lo + (hi - lo) * i / 4 for i in range(5)]
+        # As many date labels as fit without touching (8 cells each plus a gap), so plotext
+        # never has to drop colliding ones, which it does differently from run to run.
+        count = max(2, min(5, (self.size.width - 10) // 11))
+        ticks = [lo + (hi - lo) * i / (count - 1) for i in range(count)]
         plt.xticks([t / DAY for t in ticks], [_date_label(t, span) for t in ticks])
         if data.y_range is not None:
             plt.ylim(*data.y_range)
         self.refresh()
-
-    def caption(self) -> Text:
-        """The chart's title as text (for tests and screen readers of the capture)."""
-        return Text(self.data.title if self.data else "")
