@@ -32,6 +32,15 @@ MACRO_COLUMNS = (
     Column("NOTE / WHY MISSING", 12, flex=True),
 )
 
+MACRO_NARROW = (
+    *MACRO_COLUMNS[:2],
+    Column("TREND", 17),
+    MACRO_COLUMNS[3],
+    Column("SOURCE", 0),
+    MACRO_COLUMNS[5],
+)
+"""The same columns with the source hidden (width 0), for the 80x24 layout."""
+
 VIX, DOLLAR, TEN_YEAR = "^VIX", "DX-Y.NYB", "^TNX"
 # FRED series names the hub keys its context values by (see sources/fred.py).
 FRED_VIX, FRED_DOLLAR, FRED_10Y, FEAR_GREED = (
@@ -288,6 +297,9 @@ class MacroView(View):
         yield ColumnTable(MACRO_COLUMNS, id="macro")
 
     def show(self, state: AppState, ctx: DrawContext) -> None:
+        table = self.query_one("#macro", ColumnTable)
+        # 80 columns: the source gives way to the note, which says why a value is missing.
+        table.set_columns(MACRO_NARROW if ctx.narrow else MACRO_COLUMNS)
         self.query_one("#macro", ColumnTable).set_rows(
             macro_rows(state, ctx), Text("no signal matches the filter", DIM)
         )

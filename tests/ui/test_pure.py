@@ -1,0 +1,120 @@
+"""The pure parts of the UI, without a terminal: formatting, column layout, chart data
+(thinning, ranges, levels and breakout marks), board and event-study rows (losses shown
+with a sign and a mark, not only a colour)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.text import Text
+
+from r2kmon.model import Bar
+from r2kmon.ui import format as fmt
+from r2kmon.ui.views.base import DrawContext
+from r2kmon.ui.views.board_rows import board_rows, event_rows, summary_rows
+from r2kmon.ui.views.charts import RANGES, ChartInputs, cut, price_chart, ratio_chart
+from r2kmon.ui.widgets.chart import thin
+from r2kmon.ui.widgets.table import Column, join_cells, layout
+from tests.ui.data import NOW, ready_state
+
+CTX = DrawContext(now=NOW)
+
+
+@given(st.floats(0, 100), st.integers(1, 40), st.booleans())
+def test_bar_is_always_exactly_as_wide_as_asked(score: float, width: int, ascii_only: bool) -> None:
+    assert len(fmt.bar(score, width, ascii_only=ascii_only)) == width
+
+
+def test_bar_and_progress_say_missing_and_progress_in_text() -> None:
+    assert fmt.bar(None, 4) == "····"
+    assert fmt.bar(None, 4, ascii_only=True) == "...."
+    assert fmt.progress(2, 5, 10, ascii_only=True) == "[####------] 2/5"
+    assert fmt.countdown(12.2) == "in 12s"
+    assert fmt.countdown(0) == "now"
+    assert fmt.big(-3.4e9) == "-3.40B"
+    assert fmt.signed(None) == "—"
+
+
+@given(st.integers(20, 200))
+def test_layout_fits_the_width_dropping_the_least_important_first(width: int) -> None:
+    columns = [
+        Column("A", 10),
+        Column("B", 10, drop=2),
+        Column("C", 10, flex=True),
+        Column("D", 10, drop=1),
+    ]
+    widths = layout(columns, width)
+    shown = [w for w in widths if w > 0]
+    assert sum(shown) + len(shown) - 1 <= max(width, 21)
+    if widths[1] > 0:
+        assert widths[3] > 0  # D (drop=1) goes only after B (drop=2)
+    line = join_cells(columns, widths, ["a", "b", "c", "d"])
+    assert line.cell_len == sum(shown) + len(shown) - 1
+
+
+def test_remote_text_in_a_cell_is_literal() -> None:
+    line = join_cells([Column("X", 20)], [20], ["[bold red]evil"])
+    assert line.plain.startswith("[bold red]evil")
+    assert not line.spans
+
+
+@given(st.integers(0, 3000), st.integers(2, 500))
+def test_thin_keeps_the_last_point_and_the_limit(n: int, points: int) -> None:
+    xs = [float(i) for i in range(n)]
+    tx, _ = thin(xs, xs, points)
+    assert len(tx) <= max(points, n if n <= points else points)
+    if n:
+        assert tx[-1] == xs[-1]
+        assert tx[0] == xs[0]
+
+
+def test_cut_keeps_the_last_calendar_days() -> None:
+    bars = [Bar(i * 86_400.0, 1, 1, 1, float(i)) for i in range(100)]
+    assert [b.close for b in cut(bars, 10)] == [float(i) for i in range(89, 100)]
+    assert cut(bars, None) == bars
+
+
+def test_charts_draw_the_resistance_and_the_breakouts_from_the_analytics() -> None:
+    state = ready_state()
+    assert state.analytics is not None
+    inputs = ChartInputs(
+        bars=state.hub.bars_1d,
+        board=state.analytics.board,
+        studies=state.analytics.event_studies,
+        waiting="",
+        range_index=[r for r, _ in RANGES].index("max"),
+    )
+    chart = price_chart("^RUT", inputs, True)
+    rut = next(r for r in state.analytics.board if r.symbol == "^RUT")
+    assert [y for _, y in chart.levels] == [rut.resistance]
+    study = next(s for s in state.analytics.event_studies if s.symbol == "^RUT")
+    marked = next(m for m in chart.marks if m[0].startswith("breakouts"))
+    assert len(marked[1]) == len(study.outcomes)
+    ratio = ratio_chart(inputs)
+    assert ratio.lines
+    assert 0.2 < ratio.lines[0].ys[-1] < 0.6  # IWM/SPY from the history files
+    empty = price_chart("SOL-USD", inputs, False)
+    assert "no daily history" in empty.empty
+
+
+def test_event_rows_show_losses_with_a_sign_and_a_mark() -> None:
+    state = ready_state()
+    assert state.analytics is not None
+    rows = event_rows(state.analytics.event_studies, CTX)
+    texts = [c.plain if isinstance(c, Text) else c for r in rows for c in r.cells]
+    losses = [t for t in texts if t.startswith("▼-")]
+    gains = [t for t in texts if t.startswith("▲+")]
+    assert losses
+    assert gains
+    ascii_rows = event_rows(state.analytics.event_studies, DrawContext(now=NOW, ascii_only=True))
+    ascii_texts = [c.plain for r in ascii_rows for c in r.cells if isinstance(c, Text)]
+    assert any(t.startswith("v-") for t in ascii_texts)
+    summary = summary_rows(state.analytics.event_studies, CTX)
+    assert len(summary) == sum(len(s.summaries) for s in state.analytics.event_studies)
+
+
+def test_board_rows_follow_the_filter() -> None:
+    state = ready_state()
+    assert state.analytics is not None
+    rows = board_rows(state.analytics.board, DrawContext(now=NOW, filter="usd"))
+    assert [r.key for r in rows] == [r.symbol for r in state.analytics.board if "USD" in r.symbol]
