@@ -139,6 +139,17 @@ async def test_enter_opens_the_detail_of_the_selected_row() -> None:
         assert "[Errno -2] Name or service not known" in screen_text(app)
 
 
+async def test_macro_detail_shows_the_whole_reason_a_value_is_missing() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.post_message(StateUpdated(ready_state()))
+        await pilot.pause()
+        await pilot.press("6", "j", "j", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        assert "needs FRED WALCL, WTREGEN and RRPONTSYD" in screen_text(app)
+
+
 async def test_filter_keeps_matching_rows_and_escape_clears_it() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -306,3 +306,15 @@ class MacroView(View):
 
     def tick(self, state: AppState, ctx: DrawContext) -> None:
         """Dates only; nothing ages by the second."""
+
+    def detail(self, key: str, state: AppState, ctx: DrawContext) -> Text | None:
+        """Every cell of the signal, uncut (the note is often wider than 80 columns)."""
+        row = next((r for r in macro_rows(state, ctx) if r.key == key), None)
+        if row is None:
+            return None
+        text = Text()
+        for column, cell in zip(MACRO_COLUMNS, row.cells, strict=False):
+            text.append(f"{column.name.lower():<20}", DIM)
+            text.append_text(cell if isinstance(cell, Text) else Text(cell))
+            text.append("\n")
+        return text
