@@ -73,6 +73,8 @@ async def test_views_show_what_the_analytics_computed() -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         app.post_message(StateUpdated(state))
         await pilot.pause()
+        app.clear_notifications()  # the "coinbase is down" toast would cover text
+        await pilot.pause()
         text = screen_text(app)
         assert f"{rut.resistance:,.2f}" in text
         assert f"{state.analytics.gauge.score:5.1f}".strip() in text

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 DAY = 86_400.0
@@ -80,6 +81,8 @@ class Chart(PlotextPlot):
         # and NO_COLOR terminals, and it needs no per-app theme built at mount time.
         self.set_reactive(PlotextPlot.theme, "clear")
         self.data: ChartData | None = None
+        self._x_span: tuple[float, float] | None = None
+        self._ticks_for: tuple[int, tuple[float, float]] | None = None
         self.replots = 0
         """How many times the chart was replotted (tests check it stays put)."""
 
@@ -89,6 +92,7 @@ class Chart(PlotextPlot):
             return
         self.data = data
         self.replots += 1
+        self._ticks_for = None  # clear_figure() below drops the ticks set by render()
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
@@ -100,6 +104,7 @@ class Chart(PlotextPlot):
             plt.ylim(0, 1)
             plt.xticks([], [])
             plt.yticks([], [])
+            self._x_span = None
             self.refresh()
             return
         for n, line in enumerate(data.lines):
@@ -116,13 +121,21 @@ class Chart(PlotextPlot):
         for label, xs, ys in data.marks:
             if xs:
                 plt.scatter([x / DAY for x in xs], list(ys), marker="x", color="green", label=label)
-        lo, hi = min(xs_all), max(xs_all)
-        span = (hi - lo) / DAY
-        # As many date labels as fit without touching (8 cells each plus a gap), so plotext
-        # never has to drop colliding ones, which it does differently from run to run.
-        count = max(2, min(5, (self.size.width - 10) // 11))
-        ticks = [lo + (hi - lo) * i / (count - 1) for i in range(count)]
-        plt.xticks([t / DAY for t in ticks], [_date_label(t, span) for t in ticks])
+        # Date ticks are placed in render(), where the chart's width is known for sure.
+        self._x_span = (min(xs_all), max(xs_all))
         if data.y_range is not None:
             plt.ylim(*data.y_range)
         self.refresh()
+
+    def render(self) -> RenderResult:
+        span = self._x_span
+        if span is not None and (self.size.width, span) != self._ticks_for:
+            # As many date labels as fit without touching (8 cells each plus a gap), so
+            # plotext never has to drop colliding ones.
+            self._ticks_for = (self.size.width, span)
+            lo, hi = span
+            count = max(2, min(5, (self.size.width - 10) // 11))
+            ticks = [lo + (hi - lo) * i / (count - 1) for i in range(count)]
+            days = (hi - lo) / DAY
+            self.plt.xticks([t / DAY for t in ticks], [_date_label(t, days) for t in ticks])
+        return super().render()
