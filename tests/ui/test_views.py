@@ -5,6 +5,7 @@ new data)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from r2kmon.clock import FrozenClock
 from r2kmon.config import DEFAULT_KEYS, Config, parse_config
 from r2kmon.model import SourceHealth
+from r2kmon.state import AppState
 from r2kmon.ui.app import R2kApp
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.screens.detail import DetailScreen
@@ -330,3 +332,53 @@ async def test_ascii_option_draws_without_block_glyphs(tmp_path: Path) -> None:
 def test_line_tables_repaint_only_changed_rows() -> None:
     assert issubclass(QuoteTable, LineTable)
     assert issubclass(ColumnTable, LineTable)
+
+
+class FakeRuntime:
+    """What the app needs of a runtime: a clock, a producer to run, and ``state()``."""
+
+    def __init__(self) -> None:
+        self.clock = FrozenClock(NOW)
+        self.current = loading_state()
+
+    async def run(self) -> None:
+        await asyncio.Event().wait()
+
+    def state(self) -> AppState:
+        return self.current
+
+
+async def test_r_redraws_now_even_while_paused() -> None:
+    runtime = FakeRuntime()
+    app = R2kApp(runtime, Config(), clock=runtime.clock)  # type: ignore[arg-type]
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.poll_hub()
+        await pilot.pause()
+        board = app.main.query_one("#board", ColumnTable)
+        assert board.rows == ()
+        await pilot.press("p")
+        runtime.current = ready_state()
+        app.poll_hub()  # the timer's call: nothing is posted while paused
+        await pilot.pause()
+        assert board.rows == ()
+        await pilot.press("r")
+        await pilot.pause()
+        assert len(board.rows) == 5
+        assert app.paused
+        assert "PAUSED" in screen_text(app)
+
+
+async def test_200x60_uses_the_width_gauge_beside_the_board() -> None:
+    app = make_app()
+    async with app.run_test(size=(200, 60)) as pilot:
+        app.post_message(StateUpdated(ready_state()))
+        await pilot.pause()
+        app.clear_notifications()
+        await pilot.pause()
+        gauge_line = next(line for line in screen_text(app).splitlines() if "RISK-ON GAUGE" in line)
+        assert "SYMBOL" in gauge_line  # the board's header on the same line
+        for digit in "234567":
+            await pilot.press(digit)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert "Traceback" not in screen_text(app)

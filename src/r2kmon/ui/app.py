@@ -107,6 +107,7 @@ class R2kApp(App[int]):
         self.narrow = False
         self._posted_version: tuple[int, int] | None = None
         self._statuses: dict[str, str] = {}
+        self._force_draw = False
         self.main = MainScreen(ascii_only=config.general.ascii)
 
     # --- lifecycle --------------------------------------------------------------------
@@ -143,8 +144,9 @@ class R2kApp(App[int]):
     def on_state_updated(self, message: StateUpdated) -> None:
         self.state = message.state
         self._notify_health(message.state.hub)
-        if not self.paused:
-            self._draw()
+        force, self._force_draw = self._force_draw, False
+        if not self.paused or force:
+            self._draw(force=force)
 
     def context(self) -> DrawContext:
         general = self.config.general
@@ -156,8 +158,9 @@ class R2kApp(App[int]):
             narrow=self.narrow,
         )
 
-    def _draw(self, *, tick: bool = False) -> None:
-        """Redraw the header and the visible view from the last state."""
+    def _draw(self, *, tick: bool = False, force: bool = False) -> None:
+        """Redraw the header and the visible view from the last state (while paused only
+        when ``force``d by the refresh key)."""
         if not self.main.is_mounted:
             return
         ctx = self.context()
@@ -171,9 +174,9 @@ class R2kApp(App[int]):
                 filter=self.filter,
                 simulated=state.hub.simulated if state else None,
                 market=state.market.label() if state and state.market else None,
-                health=state.hub.health if state and not self.paused else None,
+                health=state.hub.health if state and (force or not self.paused) else None,
             )
-            if state is not None and not self.paused:
+            if state is not None and (force or not self.paused):
                 self.main.draw(state, ctx, tick=tick)
 
     def _tick_clock(self) -> None:
@@ -310,7 +313,9 @@ class R2kApp(App[int]):
         self.push_screen(HelpScreen(help_rows(bindings, keymap, KEY_DISPLAY)))
 
     def action_refresh(self) -> None:
-        """Redraw now from the latest snapshot, even if paused or unchanged."""
+        """Redraw now from the latest snapshot, even if paused or unchanged (a paused screen
+        takes this one frame and stays paused)."""
+        self._force_draw = True
         if self.runtime is not None:
             self._posted_version = None
             paused, self.paused = self.paused, False
