@@ -15,7 +15,6 @@ from textual.containers import Vertical
 from r2kmon.state import AnalyticsStatus, AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import BAD, DIM, WARN
-from r2kmon.ui.widgets.table import LineTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,13 +62,6 @@ class View(Vertical):
 
     def detail(self, key: str, state: AppState, ctx: DrawContext) -> Text | None:
         """What ``enter`` opens for the row ``key`` of a table in this view."""
-        return None
-
-    def focused_table(self) -> LineTable[object] | None:
-        """The table of this view that has focus, if any."""
-        focused = self.screen.focused if self.is_mounted else None
-        if isinstance(focused, LineTable) and self in focused.ancestors:
-            return focused
         return None
 
 

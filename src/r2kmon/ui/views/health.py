@@ -115,7 +115,10 @@ class HealthView(View):
             record = state.hub.health.get(key[4:])
             return source_detail(record, ctx) if record else None
         if key.startswith("alert:"):
-            alert = state.alerts[int(key[6:])]
+            index = int(key[6:])
+            if not 0 <= index < len(state.alerts):
+                return None  # the bounded log moved on since the row was drawn
+            alert = state.alerts[index]
             text = Text(fmt.when(alert.ts, with_time=True) + " UTC  ", DIM)
             text.append(alert.level, ALERT_STYLE.get(alert.level, DIM))
             text.append("\n" + alert.source + "\n\n")
