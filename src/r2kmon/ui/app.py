@@ -163,9 +163,12 @@ class R2kApp(App[int]):
         when ``force``d by the refresh key)."""
         if not self.main.is_mounted:
             return
+        headers = self.main.query(StatusHeader)
+        if not headers:
+            return  # the screen is still being composed, or already torn down (at exit)
+        header = headers.first()
         ctx = self.context()
         state = self.state
-        header = self.main.query_one(StatusHeader)
         with self.batch_update():
             header.show(
                 now=ctx.now,
