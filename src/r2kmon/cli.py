@@ -16,11 +16,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from r2kmon import __version__, paths
 from r2kmon.config import Config, describe, example_text, find_config_file, load_config
 from r2kmon.errors import R2kError, StartupError
 from r2kmon.logsetup import configure_logging
+
+if TYPE_CHECKING:
+    from r2kmon.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -152,9 +156,13 @@ async def _snapshot(config: Config, *, demo: bool, wait: float, as_json: bool) -
 def _run_app(config: Config, *, demo: bool) -> int:
     if not sys.stdout.isatty():
         raise StartupError("standard output is not a terminal; use 'r2kmon snapshot' in scripts")
-    from r2kmon.runtime import Runtime
     from r2kmon.ui.app import R2kApp
 
-    app = R2kApp(Runtime(config, demo=demo), config)
+    def build() -> Runtime:
+        from r2kmon.runtime import Runtime
+
+        return Runtime(config, demo=demo)
+
+    app = R2kApp(None, config, build_runtime=build)
     app.run()
     return app.return_code or 0

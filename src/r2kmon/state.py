@@ -7,11 +7,14 @@ with the version it last drew and redraws only when it differs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from r2kmon.analytics.compute import AnalyticsResult
 from r2kmon.model import HubSnapshot
-from r2kmon.sources.market_hours import MarketState
+
+if TYPE_CHECKING:
+    # Types only: importing them would load pandas for every reader of this module.
+    from r2kmon.analytics.compute import AnalyticsResult
+    from r2kmon.sources.market_hours import MarketState
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,7 +104,10 @@ def test_demo_in_tmux_shows_live_quotes_and_quits_cleanly(
     tmux.start([sys.executable, "-m", "r2kmon", "--demo"], size, demo_env(tmp_path))
     first = tmux.wait_for(lambda s: "BTC-USD" in s and "demo-crypto" in s)
     assert "SIMULATED" in first
-    btc_row = next(line for line in first.splitlines() if "BTC-USD" in line)
+    # the quote row (the breakout board lists BTC-USD too, without a source)
+    btc_row = next(
+        line for line in first.splitlines() if "BTC-USD" in line and "demo-crypto" in line
+    )
     assert any(glyph in btc_row for glyph in "▁▂▃▄▅▆▇█"), btc_row
     assert "Traceback" not in first
     # live: the BTC row changes on its own within a few seconds

@@ -9,8 +9,9 @@ clock, the same message production posts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import ClassVar
+import asyncio
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import App, SystemCommand
@@ -24,7 +25,6 @@ from r2kmon import paths
 from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
 from r2kmon.model import HubSnapshot
-from r2kmon.runtime import Runtime
 from r2kmon.state import AppState
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.screens.detail import DetailScreen
@@ -35,6 +35,11 @@ from r2kmon.ui.views.charts import RANGES, ChartsView
 from r2kmon.ui.views.correlation import CorrelationView
 from r2kmon.ui.widgets.status_header import StatusHeader
 from r2kmon.ui.widgets.table import LineTable
+
+if TYPE_CHECKING:
+    # Only for types: the runtime (feeds, sources, HTTP and websocket clients) is imported
+    # and built after the first screen is up; see ``build_runtime``.
+    from r2kmon.runtime import Runtime
 
 KEY_DISPLAY = {
     "question_mark": "?",
@@ -95,10 +100,19 @@ class R2kApp(App[int]):
     ]
 
     def __init__(
-        self, runtime: Runtime | None, config: Config, *, clock: Clock | None = None
+        self,
+        runtime: Runtime | None,
+        config: Config,
+        *,
+        clock: Clock | None = None,
+        build_runtime: Callable[[], Runtime] | None = None,
     ) -> None:
+        """``runtime`` runs at once; ``build_runtime`` is called in a thread after the
+        first screen is drawn (the CLI's way: the first screen does not wait for the
+        runtime's imports, its stored history or its producers)."""
         super().__init__()
         self.runtime = runtime
+        self._build_runtime = build_runtime
         self.config = config
         self.clock: Clock = clock or (runtime.clock if runtime else SystemClock())
         self.state: AppState | None = None
@@ -118,12 +132,29 @@ class R2kApp(App[int]):
             self.theme = self.config.general.theme
         self.push_screen(self.main)
         if self.runtime is not None:
-            # Producers belong to the app (not to a screen that could be popped) and a
-            # failure in them must never end the app: the runtime reports it in health.
-            self.run_worker(self.runtime.run(), name="runtime", exit_on_error=False)
-            self.set_interval(1.0 / self.config.general.refresh_hz, self.poll_hub)
+            self._start_runtime(self.runtime)
+        elif self._build_runtime is not None:
+            # After the first refresh, so the first screen is painted before the runtime's
+            # imports and backfill compete with it for the interpreter.
+            self.call_after_refresh(self._build_in_thread)
         self.set_interval(1.0, self._tick_clock)
         self.call_after_refresh(self._tick_clock)
+
+    def _build_in_thread(self) -> None:
+        self.run_worker(self._build_and_start(), name="build-runtime", exit_on_error=False)
+
+    async def _build_and_start(self) -> None:
+        assert self._build_runtime is not None
+        runtime = await asyncio.to_thread(self._build_runtime)
+        self.runtime = runtime
+        self.clock = runtime.clock
+        self._start_runtime(runtime)
+
+    def _start_runtime(self, runtime: Runtime) -> None:
+        # Producers belong to the app (not to a screen that could be popped) and a
+        # failure in them must never end the app: the runtime reports it in health.
+        self.run_worker(runtime.run(), name="runtime", exit_on_error=False)
+        self.set_interval(1.0 / self.config.general.refresh_hz, self.poll_hub)
 
     def on_resize(self, event: Resize) -> None:
         narrow = event.size.width < NARROW_BELOW
