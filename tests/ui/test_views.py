@@ -382,3 +382,23 @@ async def test_200x60_uses_the_width_gauge_beside_the_board() -> None:
             await app.workers.wait_for_complete()
             await pilot.pause()
             assert "Traceback" not in screen_text(app)
+
+
+@pytest.mark.parametrize(
+    ("usdt_as_usd", "said"), [(True, "USDT pairs stand for USD"), (False, "USD pairs only")]
+)
+async def test_crypto_view_says_whether_usdt_counts_as_usd(
+    tmp_path: Path, usdt_as_usd: bool, said: str
+) -> None:
+    from r2kmon.config import parse_config
+
+    config = parse_config(
+        f"[crypto]\nusdt_as_usd = {str(usdt_as_usd).lower()}\n", tmp_path / "c.toml"
+    )
+    app = make_app(config)
+    async with app.run_test(size=(160, 40)) as pilot:
+        app.post_message(StateUpdated(ready_state()))
+        await pilot.pause()
+        await pilot.press("3")
+        await pilot.pause()
+        assert said in screen_text(app)

@@ -187,6 +187,7 @@ class R2kApp(App[int]):
             stale_after_s=general.stale_after_s,
             filter=self.filter,
             narrow=self.narrow,
+            usdt_as_usd=self.config.crypto.usdt_as_usd,
         )
 
     def _draw(self, *, tick: bool = False, force: bool = False) -> None:

@@ -29,6 +29,8 @@ class DrawContext:
     """The ``/`` filter: only rows whose symbol or name contains it (case-insensitive)."""
     narrow: bool = False
     """The terminal is under 100 columns wide (80x24 layout)."""
+    usdt_as_usd: bool = True
+    """The config lets a USDT market stand for USD (``[crypto] usdt_as_usd``)."""
 
     def matches(self, *names: str) -> bool:
         """Whether a row named ``names`` passes the filter."""

@@ -161,7 +161,14 @@ class CryptoView(View):
 
     def show(self, state: AppState, ctx: DrawContext) -> None:
         hub = state.hub
-        self.query_one("#breadth", TextLine).set(breadth_text(state, ctx))
+        line = breadth_text(state, ctx)
+        # Binance and most venues quote BTC in USDT, not USD: say which rule is in force.
+        line.append("  ·  ", DIM)
+        line.append(
+            "USDT pairs stand for USD (usdt_as_usd)" if ctx.usdt_as_usd else "USD pairs only",
+            DIM,
+        )
+        self.query_one("#breadth", TextLine).set(line)
         pairs = self.query_one("#pairs", ColumnTable)
         pairs.set_rows(pair_rows(hub, ctx), Text("no crypto pair configured or matching", DIM))
         feeds = self.query_one("#feeds", ColumnTable)
