@@ -39,6 +39,9 @@ class CountingHub:
             self.ctx.stop()
             self.done.set()
 
+    def push_standby(self, ticks: Sequence[Tick]) -> None:
+        self.hub.push_standby(ticks)
+
     def push_bars(self, symbol: str, interval: Interval, bars: Sequence[Bar], source: str) -> None:
         self.hub.push_bars(symbol, interval, bars, source)
 
@@ -71,6 +74,9 @@ class CountingSink:
         if self.count >= self.n and not self.done.is_set():
             self.ctx.stop()
             self.done.set()
+
+    def push_standby(self, ticks: Sequence[Tick]) -> None:
+        return None
 
     def push_bars(self, symbol: str, interval: Interval, bars: Sequence[Bar], source: str) -> None:
         return None

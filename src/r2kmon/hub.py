@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from types import MappingProxyType
@@ -148,6 +148,7 @@ class Hub:
         self._symbols: list[str] = list(dict.fromkeys(symbols))
         self._known = set(self._symbols)
         self._latest: dict[str, Tick] = {}
+        self._standby: dict[str, dict[str, Tick]] = {}
         self._refs: dict[str, Decimal] = {}
         self._quotes: dict[str, Quote] = {}
         self._series: dict[tuple[str, Interval], _Series] = {}
@@ -201,6 +202,18 @@ class Hub:
         series = self._minutes[symbol] = self._series_for(symbol, "1m")
         return series
 
+    def push_standby(self, ticks: Sequence[Tick]) -> None:
+        """Keep the latest price per exchange of symbols another exchange serves."""
+        if not ticks:
+            return
+        standby = self._standby
+        for tick in ticks:
+            by_source = standby.get(tick.symbol)
+            if by_source is None:
+                by_source = standby[tick.symbol] = {}
+            by_source[tick.source] = tick
+        self._version += 1
+
     def push_bars(self, symbol: str, interval: Interval, bars: Sequence[Bar], source: str) -> None:
         """Merge history bars for ``symbol`` (backfill at start, or polled daily bars)."""
         if not bars:
@@ -243,6 +256,7 @@ class Hub:
             context=MappingProxyType(dict(self._context)),
             symbols=tuple(self._symbols),
             daily_version=self._daily_version,
+            standby=self._standby_quotes(),
         )
         self._snapshot = snap
         return snap
@@ -264,6 +278,21 @@ class Hub:
                     symbol, tick.price, tick.ts, tick.source, ref, tick.simulated
                 )
         return dict(quotes)
+
+    def _standby_quotes(self) -> MappingProxyType[str, Mapping[str, Quote]]:
+        """Standby prices as quotes, leaving out the exchange that serves the symbol now
+        (its price is the quote itself)."""
+        out: dict[str, Mapping[str, Quote]] = {}
+        for symbol, by_source in self._standby.items():
+            serving = self._latest.get(symbol)
+            quotes = {
+                source: Quote(symbol, t.price, t.ts, source, t.ref_price, t.simulated)
+                for source, t in by_source.items()
+                if serving is None or source != serving.source
+            }
+            if quotes:
+                out[symbol] = MappingProxyType(quotes)
+        return MappingProxyType(out)
 
     def _bars(self, interval: Interval) -> MappingProxyType[str, tuple[Bar, ...]]:
         return MappingProxyType(

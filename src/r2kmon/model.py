@@ -158,6 +158,9 @@ class HubSnapshot:
     """Every configured symbol in display order, including those with no quote yet."""
     daily_version: int = 0
     """Grows when daily bars change, so daily analytics are redone only then."""
+    standby: Mapping[str, Mapping[str, Quote]] = field(default_factory=lambda: MappingProxyType({}))
+    """Symbol → exchange → latest quote from the exchanges streaming the symbol without
+    serving it (for the price per exchange and the spread)."""
 
 
 class Sink(Protocol):
@@ -168,6 +171,10 @@ class Sink(Protocol):
 
     def push_ticks(self, ticks: Sequence[Tick]) -> None:
         """Record observed prices (already canonical)."""
+
+    def push_standby(self, ticks: Sequence[Tick]) -> None:
+        """Prices from exchanges that stream a symbol without serving it now (failover's
+        hot standbys): kept per exchange for spreads, never the symbol's quote."""
 
     def push_bars(self, symbol: str, interval: Interval, bars: Sequence[Bar], source: str) -> None:
         """Merge history bars (backfill or polled) for ``symbol``; newer bars win."""

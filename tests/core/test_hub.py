@@ -137,3 +137,23 @@ def test_staleness(kind: str, status: str, age: float, stale: bool) -> None:
     quote = Quote("X", Decimal(1), T0 - age, "s")
     health = SourceHealth("s", kind, status)  # type: ignore[arg-type]
     assert quote_is_stale(quote, health, T0, 60.0) is stale
+
+
+def test_standby_prices_are_kept_per_exchange_apart_from_the_quote(hub: Hub) -> None:
+    hub.push_ticks([tick("100", T0, source="binance")])
+    version = hub.version
+    hub.push_standby([tick("100.05", T0 + 1, source="kraken"), tick("99.9", T0, source="okx")])
+    hub.push_standby([tick("100.07", T0 + 2, source="kraken")])
+    assert hub.version == version + 2
+    snap = hub.snapshot()
+    assert snap.quotes["BTC-USD"].source == "binance"  # the standby never becomes the quote
+    assert snap.quotes["BTC-USD"].price == Decimal("100")
+    standby = snap.standby["BTC-USD"]
+    assert {s: q.price for s, q in standby.items()} == {
+        "kraken": Decimal("100.07"),
+        "okx": Decimal("99.9"),
+    }
+    assert len(snap.bars_1m["BTC-USD"]) == 1  # and never touches the bars
+    # after a failover the serving exchange's own standby price is not listed beside it
+    hub.push_ticks([tick("100.08", T0 + 3, source="kraken")])
+    assert set(hub.snapshot().standby["BTC-USD"]) == {"okx"}

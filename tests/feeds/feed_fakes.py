@@ -318,9 +318,13 @@ class RecordingSink:
         self.health: list[SourceHealth] = []
         self.bars: list[tuple[str, Interval, list[Bar], str]] = []
         self.context: list[ContextValue] = []
+        self.standby: list[Tick] = []
 
     def push_ticks(self, ticks: Sequence[Tick]) -> None:
         self.ticks.extend(ticks)
+
+    def push_standby(self, ticks: Sequence[Tick]) -> None:
+        self.standby.extend(ticks)
 
     def push_bars(self, symbol: str, interval: Interval, bars: Sequence[Bar], source: str) -> None:
         self.bars.append((symbol, interval, list(bars), source))

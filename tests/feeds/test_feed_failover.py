@@ -110,8 +110,11 @@ async def test_primary_dying_mid_stream_hands_over_within_a_check() -> None:
     async with asyncio.timeout(8), running(feeds, sink):
         await wait_until(lambda: feeds.routes.get("BTC-USD") == "binance")
         await wait_until(lambda: len(sink.ticks_of("BTC-USD", "binance")) >= 3)
-        # While the primary is healthy, nothing from the standby reaches the sink.
+        # While the primary is healthy, nothing from the standby reaches the quotes: its
+        # prices arrive apart, as standby prices (for the price per exchange).
         assert not sink.ticks_of("BTC-USD", "kraken")
+        await wait_until(lambda: any(t.source == "kraken" for t in sink.standby))
+        assert {t.source for t in sink.standby} == {"kraken"}
 
         port = primary.port
         await primary.stop()

@@ -57,6 +57,9 @@ class RecordingSink:
     def push_ticks(self, ticks: Sequence[Tick]) -> None:
         self.ticks.extend(ticks)
 
+    def push_standby(self, ticks: Sequence[Tick]) -> None:
+        self.ticks.extend(ticks)
+
     def push_bars(self, symbol: str, interval: Interval, bars: Sequence[Bar], source: str) -> None:
         self.bars.append((symbol, interval, list(bars), source))
 

@@ -118,3 +118,21 @@ def test_board_rows_follow_the_filter() -> None:
     assert state.analytics is not None
     rows = board_rows(state.analytics.board, DrawContext(now=NOW, filter="usd"))
     assert [r.key for r in rows] == [r.symbol for r in state.analytics.board if "USD" in r.symbol]
+
+
+def test_other_exchanges_show_their_price_and_spread_in_basis_points() -> None:
+    from decimal import Decimal
+
+    from r2kmon.model import Quote, SourceHealth
+    from r2kmon.ui.views.crypto import others_text
+
+    live = Quote("BTC-USD", Decimal("100000"), 0.0, "binance")
+    standby = {"kraken": Quote("BTC-USD", Decimal("100050"), 0.0, "kraken")}
+    feeds = [
+        SourceHealth("binance", "feed", "ok"),
+        SourceHealth("kraken", "feed", "ok"),
+        SourceHealth("coinbase", "feed", "down"),
+        SourceHealth("binance-breadth", "feed", "ok"),
+    ]
+    assert others_text(live, standby, feeds).plain == "kraken 100,050.00 (+5.0bp), coinbase down"
+    assert others_text(live, {}, feeds[:1]).plain == "single feed"

@@ -103,9 +103,18 @@ class _RoutedSink:
         else:
             self._sink.push_ticks(ticks)
             return
-        kept = [tick for tick in ticks if self._owner.claim(tick.symbol, name, self._rank)]
+        kept: list[Tick] = []
+        standby: list[Tick] = []
+        for tick in ticks:
+            (kept if self._owner.claim(tick.symbol, name, self._rank) else standby).append(tick)
         if kept:
             self._sink.push_ticks(kept)
+        if standby:
+            # Not this symbol's source now: kept apart, for the price per exchange.
+            self._sink.push_standby(standby)
+
+    def push_standby(self, ticks: Sequence[Tick]) -> None:
+        self._sink.push_standby(ticks)
 
     def push_bars(self, symbol: str, interval: Interval, bars: Sequence[Bar], source: str) -> None:
         self._sink.push_bars(symbol, interval, bars, source)

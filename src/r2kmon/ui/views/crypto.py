@@ -2,12 +2,14 @@
 comes from, age, latency (tick time versus snapshot time) and that exchange's message
 rate; each exchange feed with its state and the pairs it serves; 24 h breadth.
 
-The hub keeps one live quote per pair (from the exchange currently serving it, after
-failover), so a price per exchange and the spread between exchanges are shown only when
-the hub offers them: today it does not, and the column says so instead of guessing.
+The live quote of a pair comes from the exchange serving it (after failover); the other
+exchanges that stream it (hot standbys) are shown beside it with their own price and the
+spread in basis points. An exchange without a price says its state instead.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,7 +17,7 @@ from textual.widgets import Static
 
 from r2kmon.analytics.series import is_crypto_pair
 from r2kmon.hub import quote_is_stale
-from r2kmon.model import HubSnapshot
+from r2kmon.model import HubSnapshot, Quote, SourceHealth
 from r2kmon.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM, HEALTH_STYLE, TITLE, WARN, direction_style, health_word
@@ -69,9 +71,7 @@ def pair_rows(hub: HubSnapshot, ctx: DrawContext) -> list[TableRow]:
             continue
         health = hub.health.get(quote.source)
         stale = quote_is_stale(quote, health, ctx.now, ctx.stale_after_s)
-        others = [f"{h.name} {h.status}" for h in feeds if h.name != quote.source]
-        other_text = Text(", ".join(others) if others else "single feed", DIM)
-        other_text.append("; spread n/a (one quote per pair in the hub)", DIM)
+        other_text = others_text(quote, hub.standby.get(symbol, {}), feeds)
         change = quote.change_pct
         rows.append(
             TableRow(
@@ -89,6 +89,26 @@ def pair_rows(hub: HubSnapshot, ctx: DrawContext) -> list[TableRow]:
             )
         )
     return rows
+
+
+def others_text(quote: Quote, standby: Mapping[str, Quote], feeds: list[SourceHealth]) -> Text:
+    """The other exchanges' prices and their spread to the live one, in basis points:
+    ``kraken 87,370.10 (+1.2bp)``; an exchange without a price says its state instead."""
+    text = Text()
+    for record in feeds:
+        if record.name == quote.source or record.name.endswith("-breadth"):
+            continue
+        if text:
+            text.append(", ", DIM)
+        other = standby.get(record.name)
+        if other is None:
+            text.append(f"{record.name} {record.status}", DIM)
+            continue
+        spread_bp = float((other.price - quote.price) / quote.price * 10_000)
+        text.append(f"{record.name} {fmt.price(other.price)} ({spread_bp:+.1f}bp)")
+    if not text:
+        text.append("single feed", DIM)
+    return text
 
 
 def feed_rows(hub: HubSnapshot, ctx: DrawContext) -> list[TableRow]:
