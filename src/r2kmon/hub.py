@@ -111,28 +111,27 @@ class _Series:
 
 
 class _Rate:
-    """Messages per second of one source over the last :data:`RATE_WINDOW_S` seconds."""
+    """Messages per second of one source, sampled when a snapshot is taken.
 
-    __slots__ = ("count", "rate", "window_start")
+    The hot path only counts (:meth:`Hub.push_ticks` adds one per tick to a plain dict); the
+    rate is the count's growth over the last window of at least :data:`RATE_WINDOW_S`
+    seconds between samples, so a source that goes quiet drops to zero at the next one.
+    """
+
+    __slots__ = ("base", "rate", "window_start")
 
     def __init__(self, now: float) -> None:
         self.window_start = now
-        self.count = 0
+        self.base = 0
         self.rate = 0.0
 
-    def add(self, n: int, now: float) -> None:
+    def sample(self, total: int, now: float) -> float:
         elapsed = now - self.window_start
         if elapsed >= RATE_WINDOW_S:
-            self.rate = self.count / elapsed
+            self.rate = (total - self.base) / elapsed
             self.window_start = now
-            self.count = 0
-        self.count += n
-
-    def value(self, now: float) -> float:
-        """The rate of the last full window, or of the running one once it is long enough
-        (so a source that went quiet drops towards zero instead of keeping its old rate)."""
-        elapsed = now - self.window_start
-        return self.count / elapsed if elapsed >= RATE_WINDOW_S else self.rate
+            self.base = total
+        return self.rate
 
 
 class Hub:
@@ -155,6 +154,7 @@ class Hub:
         self._minutes: dict[str, _Series] = {}
         self._health: dict[str, SourceHealth] = {}
         self._context: dict[str, ContextValue] = {}
+        self._counts: dict[str, int] = {}
         self._rates: dict[str, _Rate] = {}
         self._version = 0
         self._daily_version = 0
@@ -175,24 +175,26 @@ class Hub:
         """
         if not ticks:
             return
-        mono = self._clock.monotonic()
         latest = self._latest
+        minutes = self._minutes
+        counts = self._counts
         for tick in ticks:
-            symbol = tick.symbol
+            symbol, price, ts, source, _kind, size, ref_price, _simulated = tick
             old = latest.get(symbol)
-            if old is not None and tick.ts < old.ts and tick.source == old.source:
+            if old is not None and ts < old.ts and source == old.source:
                 continue  # out of order within one source: the newer price stands
             latest[symbol] = tick
-            if tick.ref_price is not None:
-                self._refs[symbol] = tick.ref_price
-            series = self._minutes.get(symbol)
+            if ref_price is not None:
+                self._refs[symbol] = ref_price
+            series = minutes.get(symbol)
             if series is None:
                 series = self._new_symbol(symbol)
-            series.add_price(tick.ts, float(tick.price), float(tick.size) if tick.size else 0.0)
-            rate = self._rates.get(tick.source)
-            if rate is None:
-                rate = self._rates[tick.source] = _Rate(mono)
-            rate.add(1, mono)
+            series.add_price(ts, float(price), float(size) if size else 0.0)
+            count = counts.get(source)
+            if count is None:
+                self._rates[source] = _Rate(self._clock.monotonic())
+                count = 0
+            counts[source] = count + 1
         self._version += 1
 
     def _new_symbol(self, symbol: str) -> _Series:
@@ -311,7 +313,8 @@ class Hub:
         for name, record in health.items():
             rate = self._rates.get(name)
             if rate is not None and record.msgs_per_s == 0.0:
-                health[name] = replace(record, msgs_per_s=round(rate.value(mono), 2))
+                value = rate.sample(self._counts[name], mono)
+                health[name] = replace(record, msgs_per_s=round(value, 2))
         return health
 
     def _series_for(self, symbol: str, interval: Interval) -> _Series:

@@ -116,9 +116,12 @@ def test_messages_per_second_are_measured_when_the_source_does_not(
     for i in range(50):
         clock.advance(0.2)
         hub.push_ticks([tick("1", T0 + i)])
-    clock.advance(0.3)  # past the 10 s window: 50 ticks in 10.1 s
+    clock.advance(0.3)  # the first tick came at 0.2 s: 51 ticks in the 10.1 s since
     hub.push_ticks([tick("1", T0 + 60)])
-    assert hub.snapshot().health["binance"].msgs_per_s == pytest.approx(4.95, rel=0.01)
+    assert hub.snapshot().health["binance"].msgs_per_s == pytest.approx(51 / 10.1, rel=0.01)
+    clock.advance(12.0)  # silent for a whole window: the next sample says so
+    hub.push_health(SourceHealth("binance", "feed", "ok", last_error="quiet"))
+    assert hub.snapshot().health["binance"].msgs_per_s == 0.0
     hub.push_health(SourceHealth("binance", "feed", "ok", msgs_per_s=7.0))
     assert hub.snapshot().health["binance"].msgs_per_s == 7.0
 
