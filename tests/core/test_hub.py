@@ -103,6 +103,24 @@ def test_history_bars_merge_with_newer_winning(hub: Hub) -> None:
     assert [b.close for b in hub.snapshot().bars_1d["^RUT"]] == [1, 3, 4]
 
 
+def test_ticks_continue_a_merged_bar_exactly(hub: Hub) -> None:
+    # Backfill ends with the minute now forming; live ticks extend it, and the floats it
+    # was given read back unchanged (0.1 has no exact binary form).
+    hub.push_bars("BTC-USD", "1m", [Bar(T0, 0.1, 0.3, 0.1, 0.2, 1.5)], "binance")
+    hub.push_ticks([tick("0.25", T0 + 30, size=Decimal("0.5"))])
+    assert hub.snapshot().bars_1m["BTC-USD"] == (Bar(T0, 0.1, 0.3, 0.1, 0.25, 2.0),)
+    hub.push_ticks([tick("0.05", T0 + 40), tick("0.4", T0 + 50)])
+    assert hub.snapshot().bars_1m["BTC-USD"] == (Bar(T0, 0.1, 0.4, 0.05, 0.4, 2.0),)
+
+
+def test_a_not_a_number_bound_from_history_gives_way_to_ticks(hub: Hub) -> None:
+    nan = float("nan")
+    hub.push_bars("BTC-USD", "1m", [Bar(T0, 1.0, nan, nan, 1.0, 0.0)], "binance")
+    hub.push_ticks([tick("2", T0 + 30)])
+    bar = hub.snapshot().bars_1m["BTC-USD"][-1]
+    assert (bar.high, bar.low, bar.close) == (2.0, 2.0, 2.0)
+
+
 def test_context_values_are_kept_by_name(hub: Hub) -> None:
     value = ContextValue("btc_dominance", 57.1, "%", "coingecko", T0)
     hub.push_context(value)
