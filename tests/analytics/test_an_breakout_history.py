@@ -152,3 +152,28 @@ def test_board_row_before_breakout(rut: pd.Series) -> None:
     assert row.state == "testing"
     assert row.resistance == pytest.approx(2442.73999)
     assert row.distance_pct == pytest.approx((2407.340088 / 2442.73999 - 1) * 100)
+
+
+def _independent_window_high(rut: pd.Series, day: str, start: int, end: int) -> float:
+    """Max close of rows ``[t - start, t - end)`` before session ``day`` (row ``t``)."""
+    t = rut.index.get_loc(pd.Timestamp(day))
+    return float(rut.iloc[max(t - start, 0) : t - end].max())
+
+
+@pytest.mark.parametrize("day", ["2024-07-16", "2026-02-20"])
+def test_multi_year_level_follows_its_window_once_no_episode_holds_it(
+    rut: pd.Series, day: str
+) -> None:
+    # After an episode ends, the highs of the last 20 sessions (left out of the window)
+    # enter it later; the armed machine must then judge against them, not keep an older,
+    # lower high (2360.17 of 2021-03-15 in July 2024, more than three years old by then).
+    settings = BoardSettings()
+    window = settings.levels
+    machines = run("^RUT", rut.loc[:day], settings)
+    multi = next(s for s in machines.states if s.kind == "multi_year_high")
+    assert multi.state in {"below", "testing"}
+    assert multi.level is not None
+    want = _independent_window_high(
+        rut, day, window.multi_year_sessions, window.exclude_recent_sessions
+    )
+    assert multi.level.price == pytest.approx(want)

@@ -163,19 +163,21 @@ def _armed(
     return LevelState(prev.kind, state, level, day, t)
 
 
-def _armed_level(prev: LevelState, candidate: Level | None) -> Level | None:
+def _armed_level(prev: LevelState, candidate: Level | None, cfg: BreakoutSettings) -> Level | None:
     """The level an armed machine judges against.
 
-    A candidate above the held level can only come from closes that sat inside the buffer
-    (anything higher was a breakout), so the held level stays; a lower candidate means the
-    old high left its window, so it is replaced.
+    A candidate above the held level but within the buffer comes from closes that sat
+    inside the buffer (anything higher was a breakout), so the held level stays. Any other
+    candidate replaces it: a lower one means the old high left its window; a higher one
+    can only be an older high entering a window that leaves out recent sessions (the
+    multi-year high after a breakout episode ended), and that high is the level now.
     """
     held = prev.level
     if held is None or candidate is None or prev.state not in ("below", "testing"):
         return candidate
-    if candidate.price < held.price:
-        return candidate
-    return held
+    if held.price <= candidate.price <= held.price * (1 + cfg.buffer_pct / 100):
+        return held
+    return candidate
 
 
 def step(
@@ -198,7 +200,7 @@ def step(
         return prev
     state = prev.state
     if state is None or state in ("below", "testing"):
-        return _armed(prev, _armed_level(prev, candidate), close, day, t, cfg)
+        return _armed(prev, _armed_level(prev, candidate, cfg), close, day, t, cfg)
 
     kind, level = prev.kind, prev.level
     if level is None:  # an episode always holds its level; recover by re-arming
