@@ -160,6 +160,43 @@ def _independent_window_high(rut: pd.Series, day: str, start: int, end: int) -> 
     return float(rut.iloc[max(t - start, 0) : t - end].max())
 
 
+def test_board_levels_above_the_52_week_high_and_below_the_all_time_high(
+    rut: pd.Series,
+) -> None:
+    # 2024-07-16 closed 2263.67: 6.5 % over the 52-week high it broke on 2024-07-11
+    # (2124.55, set 2024-03-28; confirmed by the third close above it, 07-15) and 7.3 %
+    # under the all-time high of 2021-11-08 (2442.74), which is also the multi-year high.
+    row = board_row(run("^RUT", rut.loc[:"2024-07-16"], BoardSettings()), None)
+    levels = {level.kind: level for level in row.levels}
+    assert list(levels) == ["all_time_high", "multi_year_high", "52_week_high"]
+
+    week52 = levels["52_week_high"]
+    assert week52.price == pytest.approx(_independent_window_high(rut, "2024-07-11", 252, 0))
+    assert week52.price == pytest.approx(2124.550049)
+    assert week52.set_on == epoch(pd.Timestamp("2024-03-28"))
+    assert week52.state == "confirmed"
+    assert week52.since == epoch(pd.Timestamp("2024-07-15"))
+    assert week52.distance_pct == pytest.approx((2263.669922 / 2124.550049 - 1) * 100)
+    assert week52.distance_pct is not None
+    assert week52.distance_pct > 0
+
+    top, top_day = _independent_prior_high(rut, "2024-07-16")
+    ath = levels["all_time_high"]
+    assert (ath.price, ath.set_on) == (pytest.approx(top), epoch(top_day))
+    assert ath.state == "below"
+    assert ath.distance_pct == pytest.approx((2263.669922 / top - 1) * 100)
+    assert ath.distance_pct is not None
+    assert ath.distance_pct < -3  # under the testing band
+
+    # The level that matters is the fresh confirmed breakout, and the row says the same.
+    assert [level.kind for level in row.levels if level.matters] == ["52_week_high"]
+    assert (row.resistance_kind, row.state, row.resistance) == (
+        "52_week_high",
+        "confirmed",
+        week52.price,
+    )
+
+
 @pytest.mark.parametrize("day", ["2024-07-16", "2026-02-20"])
 def test_multi_year_level_follows_its_window_once_no_episode_holds_it(
     rut: pd.Series, day: str

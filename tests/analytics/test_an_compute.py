@@ -120,3 +120,31 @@ def test_stale_live_price_is_ignored() -> None:
     result = compute_live(state, {"^RUT": LivePrice(1.0, old)})
     row = next(r for r in result.board if r.symbol == "^RUT")
     assert row.price == pytest.approx(2467.699951)
+
+
+def test_snapshot_board_rows_keep_their_keys_and_add_every_level() -> None:
+    doc = compute_all(_inputs("2024-07-16"), AnalyticsSettings()).to_json()
+    board = doc["board"]
+    assert isinstance(board, list)
+    rut = next(r for r in board if r["symbol"] == "^RUT")
+    # The DESIGN.md contract keys (and the two extra ones) are still there, unchanged.
+    assert list(rut) == [
+        "symbol", "price", "resistance", "resistance_kind", "resistance_date",
+        "distance_pct", "state", "since", "as_of", "levels",
+    ]  # fmt: skip
+    kinds = [level["resistance_kind"] for level in rut["levels"]]
+    assert kinds == ["all_time_high", "multi_year_high", "52_week_high"]
+    states = {level["resistance_kind"]: level["state"] for level in rut["levels"]}
+    assert states == {
+        "all_time_high": "below",
+        "multi_year_high": "below",
+        "52_week_high": "confirmed",
+    }
+    (matters,) = [level for level in rut["levels"] if level["matters"]]
+    # The row's own fields are those of the level that matters.
+    assert {k: v for k, v in matters.items() if k != "matters"} == {
+        k: rut[k]
+        for k in ("resistance", "resistance_kind", "resistance_date", "distance_pct", "state",
+                  "since")
+    }  # fmt: skip
+    json.dumps(doc, allow_nan=False)

@@ -59,6 +59,10 @@ def test_demo_snapshot_json_is_the_documented_document() -> None:
     assert [row["symbol"] for row in doc["board"]] == ["^RUT", "IWM", "SPY", "BTC-USD", "ETH-USD"]
     states = {"below", "testing", "breakout", "confirmed", "failed", "retest"}
     assert all(row["state"] in states for row in doc["board"])
+    for row in doc["board"]:  # every level of the row, one of them the row's own
+        assert [level["matters"] for level in row["levels"]].count(True) == 1
+        assert all(level["state"] in states for level in row["levels"])
+        assert all(level["resistance_date"].endswith("+00:00") for level in row["levels"])
     assert 0 <= doc["gauge"]["score"] <= 100
     assert 0 < doc["gauge"]["coverage"] < 1  # no liquidity, sentiment or dominance in demo
     total = sum(c["contribution"] or 0 for c in doc["gauge"]["components"])

@@ -8,10 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.text import Text
 
+from r2kmon.analytics.breakout import BoardRow
 from r2kmon.model import Bar
 from r2kmon.ui import format as fmt
 from r2kmon.ui.views.base import DrawContext
-from r2kmon.ui.views.board_rows import board_rows, event_rows, summary_rows
+from r2kmon.ui.views.board_rows import board_rows, event_rows, level_rows, summary_rows
 from r2kmon.ui.views.charts import RANGES, ChartInputs, cut, price_chart, ratio_chart
 from r2kmon.ui.widgets.chart import thin
 from r2kmon.ui.widgets.table import Column, join_cells, layout
@@ -118,6 +119,30 @@ def test_board_rows_follow_the_filter() -> None:
     assert state.analytics is not None
     rows = board_rows(state.analytics.board, DrawContext(now=NOW, filter="usd"))
     assert [r.key for r in rows] == [r.symbol for r in state.analytics.board if "USD" in r.symbol]
+
+
+def test_level_rows_mark_one_level_per_symbol_in_words_or_ascii() -> None:
+    state = ready_state()
+    assert state.analytics is not None
+    board = state.analytics.board
+    for ctx, mark in ((CTX, "►"), (DrawContext(now=NOW, ascii_only=True), ">")):
+        rows = level_rows(board, ctx)
+        assert len(rows) == sum(len(r.levels) for r in board)
+        for symbol in {r.symbol for r in board}:
+            kinds = [r.cells[3] for r in rows if r.key == symbol]
+            marked = [k for k in kinds if isinstance(k, str) and k.startswith(mark)]
+            assert len(marked) == 1, (symbol, kinds)
+    usd = level_rows(board, DrawContext(now=NOW, filter="usd"))
+    assert {r.key for r in usd} == {"BTC-USD", "ETH-USD"}
+    # A symbol without any level (too little history) still has its line, saying so.
+    bare = BoardRow("NEW-USD", 1.5, None, None, None, None, None, None, None)
+    (row,) = level_rows([bare], CTX)
+    assert [c.plain if isinstance(c, Text) else c for c in row.cells][:4] == [
+        "NEW-USD",
+        "1.500",
+        "—",
+        "  no level",
+    ]
 
 
 def test_other_exchanges_show_their_price_and_spread_in_basis_points() -> None:

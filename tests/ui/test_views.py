@@ -15,10 +15,13 @@ from r2kmon.clock import FrozenClock
 from r2kmon.config import DEFAULT_KEYS, Config, parse_config
 from r2kmon.model import SourceHealth
 from r2kmon.state import AppState
+from r2kmon.ui import format as fmt
 from r2kmon.ui.app import R2kApp
 from r2kmon.ui.messages import StateUpdated
+from r2kmon.ui.palette import breakout_word
 from r2kmon.ui.screens.detail import DetailScreen
 from r2kmon.ui.screens.main import VIEW_NAMES, MainScreen
+from r2kmon.ui.views.board_rows import KIND_WORDS
 from r2kmon.ui.views.charts import ChartsView
 from r2kmon.ui.views.correlation import CorrelationView
 from r2kmon.ui.widgets.chart import Chart
@@ -89,6 +92,46 @@ async def test_views_show_what_the_analytics_computed() -> None:
         text = screen_text(app)
         assert "in 12s" in text  # coinbase retry_at is now + 12 s
         assert "Name or service not known" in text
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_board_lists_every_level_of_a_symbol_and_marks_the_one_that_matters(
+    size: tuple[int, int],
+) -> None:
+    state = ready_state()
+    assert state.analytics is not None
+    # SPY on 2026-02-20 is over its all-time and 52-week highs (confirmed) and under its
+    # multi-year high (testing): three levels that differ in price, date and state.
+    spy = next(r for r in state.analytics.board if r.symbol == "SPY")
+    assert [level.kind for level in spy.levels] == list(KIND_WORDS)
+    assert len({(level.price, level.state) for level in spy.levels}) == 2
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        app.post_message(StateUpdated(state))
+        await pilot.pause()
+        app.clear_notifications()
+        await pilot.press("2")
+        await pilot.pause()
+        table = app.main.query_one("#board-detail", ColumnTable)
+        keys = [row.key for row in table.rows]
+        assert keys == [r.symbol for r in state.analytics.board for _ in r.levels]
+        lines = screen_text(app).splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("SPY "))
+        block = lines[start : start + len(spy.levels)]
+        for line, level in zip(block, spy.levels, strict=True):
+            assert f"{level.price:,.2f}" in line
+            assert KIND_WORDS[level.kind] in line
+            assert fmt.when(level.set_on) in line
+            assert fmt.signed(level.distance_pct, 1, "%") in line
+            assert breakout_word(level.state) in line
+            assert fmt.when(level.since) in line
+            assert ("►" in line) == level.matters, line
+        # Enter on a level line that is not the symbol's first opens the symbol.
+        await pilot.press(*["j"] * (keys.index("SPY") + 1), "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        kind = KIND_WORDS[spy.resistance_kind or ""]
+        assert f"{spy.resistance:,.2f} ({kind} high set" in screen_text(app)
 
 
 async def test_only_the_visible_view_is_drawn() -> None:

@@ -395,8 +395,44 @@ def before_day(machines: SymbolBreakouts, day: pd.Timestamp) -> SymbolBreakouts:
 
 
 @dataclass(frozen=True, slots=True)
+class BoardLevel:
+    """One resistance level of a symbol and its own machine (an item of ``levels`` in a
+    ``board`` row of ``snapshot --json``). During an episode the level is the one that was
+    broken, which can differ from the newest high of the same kind."""
+
+    kind: LevelKind
+    price: float
+    set_on: float
+    """Epoch seconds (00:00 UTC) of the session the level was set on."""
+    distance_pct: float | None
+    """The symbol's price versus this level, in percent (negative: under it)."""
+    state: BreakoutState | None
+    since: float | None
+    """Epoch seconds (00:00 UTC) of the session this machine's state began."""
+    matters: bool
+    """Whether this is the level :func:`choose_state` picked: the one the row's own fields,
+    the dashboard and the gauge describe. Exactly one level of a row with levels has it."""
+
+    def to_json(self) -> dict[str, str | float | bool | None]:
+        """The level with the key names of the row's own level fields."""
+        return {
+            "resistance": self.price,
+            "resistance_kind": self.kind,
+            "resistance_date": self.set_on,
+            "distance_pct": self.distance_pct,
+            "state": self.state,
+            "since": self.since,
+            "matters": self.matters,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class BoardRow:
-    """One line of the breakout board (``board`` in ``snapshot --json``)."""
+    """One line of the breakout board (``board`` in ``snapshot --json``).
+
+    The top-level fields describe the level that matters now; ``levels`` holds every level
+    the symbol has, one per kind in :data:`LEVEL_KINDS` order, for the board view.
+    """
 
     symbol: str
     price: float | None
@@ -411,8 +447,10 @@ class BoardRow:
     """Epoch seconds (00:00 UTC) of the session the state began."""
     as_of: float | None
     """When ``price`` was observed: the live tick's time, or the last close's date."""
+    levels: tuple[BoardLevel, ...] = ()
+    """Every kind's level (kinds with too little history are left out)."""
 
-    def to_json(self) -> dict[str, str | float | None]:
+    def to_json(self) -> dict[str, object]:
         """The row as plain JSON values."""
         return {
             "symbol": self.symbol,
@@ -424,6 +462,7 @@ class BoardRow:
             "state": self.state,
             "since": self.since,
             "as_of": self.as_of,
+            "levels": [level.to_json() for level in self.levels],
         }
 
 
@@ -446,22 +485,39 @@ def choose_state(states: Sequence[LevelState], price: float | None) -> LevelStat
     return min(live, key=lambda s: s.level.price if s.level else math.inf)
 
 
+def _distance(price: float | None, level: Level) -> float | None:
+    return finite_or_none((price / level.price - 1) * 100) if price is not None else None
+
+
 def board_row(machines: SymbolBreakouts, as_of: float | None) -> BoardRow:
     """The board row of one symbol from its machines (daily or live-judged)."""
     price = machines.last_close
     chosen = choose_state(machines.states, price)
     if chosen is None or chosen.level is None:
         return BoardRow(machines.symbol, price, None, None, None, None, None, None, as_of)
+    levels = tuple(
+        BoardLevel(
+            kind=s.kind,
+            price=s.level.price,
+            set_on=epoch(s.level.set_on),
+            distance_pct=_distance(price, s.level),
+            state=s.state,
+            since=epoch(s.since) if s.since is not None else None,
+            matters=s is chosen,
+        )
+        for s in machines.states
+        if s.level is not None
+    )
     level = chosen.level
-    distance = (price / level.price - 1) * 100 if price is not None else None
     return BoardRow(
         symbol=machines.symbol,
         price=price,
         resistance=level.price,
         resistance_kind=level.kind,
         resistance_date=epoch(level.set_on),
-        distance_pct=finite_or_none(distance),
+        distance_pct=_distance(price, level),
         state=chosen.state,
         since=epoch(chosen.since) if chosen.since is not None else None,
         as_of=as_of,
+        levels=levels,
     )

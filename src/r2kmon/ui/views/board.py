@@ -1,5 +1,6 @@
-"""View 2, the board: each breakout in detail (price, level, kind, the day the level was
-set, distance, state, since, as of), and the event study — every past Russell 2000
+"""View 2, the board: each breakout in detail, one line per symbol and level kind (price,
+level, kind, the day the level was set, distance, that level's state and since, as of; the
+level that matters marked), and the event study — every past Russell 2000
 breakout and what BTC, ETH and the alt basket did 30/90/180 days later, losses included,
 with the summary against all windows of the same length.
 """
@@ -13,11 +14,12 @@ from textual.widgets import Static
 from r2kmon.state import AppState
 from r2kmon.ui.views.base import DrawContext, View, loading_text
 from r2kmon.ui.views.board_rows import (
-    BOARD_DETAIL_COLUMNS,
     EVENT_COLUMNS,
+    LEVEL_COLUMNS,
+    MATTERS_MARK,
     SUMMARY_COLUMNS,
-    board_rows,
     event_rows,
+    level_rows,
     summary_rows,
 )
 from r2kmon.ui.views.details import symbol_detail
@@ -30,14 +32,16 @@ EMPTY_EVENTS = (
 
 
 class BoardView(View):
-    """Breakouts per symbol, and what followed past ones."""
+    """Breakouts per symbol and level, and what followed past ones."""
 
     TITLE = "Board"
     DIGIT = "2"
+    _mark = ""
+    """The matters mark the title's legend was drawn with."""
 
     def compose(self) -> ComposeResult:
-        yield Static("Breakouts", classes="pane-title")
-        yield ColumnTable(BOARD_DETAIL_COLUMNS, id="board-detail")
+        yield Static("Breakouts", id="board-title", classes="pane-title")
+        yield ColumnTable(LEVEL_COLUMNS, id="board-detail")
         yield Static("After past breakouts (returns from the breakout close)", classes="pane-title")
         yield ColumnTable(EVENT_COLUMNS, id="events")
         yield Static("Versus every window of the same length", classes="pane-title")
@@ -56,7 +60,13 @@ class BoardView(View):
                 table.set_rows([], wait)
             return
         board, events, summary = tables
-        board.set_rows(board_rows(analytics.board, ctx, detail=True), Text("no board symbol"))
+        mark = MATTERS_MARK[1 if ctx.ascii_only else 0]
+        if mark != self._mark:  # the legend changes only with the ASCII setting
+            self._mark = mark
+            self.query_one("#board-title", Static).update(
+                Text(f"Breakouts, every level: {mark} the one that matters (dashboard, gauge)")
+            )
+        board.set_rows(level_rows(analytics.board, ctx), Text("no board symbol"))
         board.styles.height = max(len(board.rows), 1) + 1
         events.set_rows(event_rows(analytics.event_studies, ctx), Text(EMPTY_EVENTS, "dim"))
         summary.set_rows(summary_rows(analytics.event_studies, ctx), Text(EMPTY_EVENTS, "dim"))

@@ -1,21 +1,26 @@
 """Rows of the breakout board, shared by the dashboard (compact) and the board view.
 
 Pure functions from analytics results to :class:`~r2kmon.ui.widgets.table.TableRow`, so
-the content is tested without a terminal.
+the content is tested without a terminal. Analytics types are imported for typing only:
+importing them at run time would load pandas with the UI.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from rich.style import Style
 from rich.text import Text
 
-from r2kmon.analytics.breakout import BoardRow
-from r2kmon.analytics.event_study import EventStudy
 from r2kmon.ui import format as fmt
-from r2kmon.ui.palette import BREAKOUT_STYLE, DIM, breakout_word, direction_style
+from r2kmon.ui.palette import BOLD, BREAKOUT_STYLE, DIM, breakout_word, direction_style
 from r2kmon.ui.views.base import DrawContext
 from r2kmon.ui.widgets.table import Column, TableRow
+
+if TYPE_CHECKING:
+    from r2kmon.analytics.breakout import BoardLevel, BoardRow
+    from r2kmon.analytics.event_study import EventStudy
 
 KIND_WORDS = {
     "all_time_high": "all-time",
@@ -33,61 +38,95 @@ BOARD_COLUMNS = (
     Column("SINCE", 10, drop=1),
 )
 
-BOARD_DETAIL_COLUMNS = (
-    Column("SYMBOL", 9),
-    Column("PRICE", 11, "right"),
-    Column("LEVEL", 11, "right"),
-    Column("KIND", 8),
-    Column("SET ON", 10, drop=2),
-    Column("DIST", 8, "right"),
-    Column("STATE", 12),
+# One line per level. At 80 columns the symbol's price and the time it was seen go (the
+# dashboard shows both); what describes each level stays, SET ON included.
+LEVEL_COLUMNS = (
+    Column("SYMBOL", 8),
+    Column("PRICE", 10, "right", drop=2),
+    Column("LEVEL", 10, "right"),
+    Column("KIND", 10),
+    Column("SET ON", 10),
+    Column("DIST", 7, "right"),
+    Column("STATE", 11),
     Column("SINCE", 10),
     Column("AS OF", 16, flex=True, drop=1),
 )
+
+MATTERS_MARK = ("►", ">")
+"""Marks the level that matters (the one on the dashboard and in the gauge)."""
 
 
 def _price(value: float | None) -> str:
     return "—" if value is None else fmt.price(value)
 
 
-def board_rows(
-    rows: Sequence[BoardRow], ctx: DrawContext, *, detail: bool = False
-) -> list[TableRow]:
-    """One row per board symbol, coloured by state and spelled out in words."""
+def _state(state: str | None, ctx: DrawContext) -> Text:
+    return Text(
+        breakout_word(state, ascii_only=ctx.ascii_only), BREAKOUT_STYLE.get(state or "", DIM)
+    )
+
+
+def _dist(value: float | None) -> Text:
+    return Text(fmt.signed(value, 1, "%"), direction_style(value))
+
+
+def board_rows(rows: Sequence[BoardRow], ctx: DrawContext) -> list[TableRow]:
+    """One row per board symbol, its level that matters, coloured by state and spelled out
+    in words (the dashboard's board)."""
     out = []
     for row in rows:
         if not ctx.matches(row.symbol):
             continue
-        state = Text(
-            breakout_word(row.state, ascii_only=ctx.ascii_only),
-            BREAKOUT_STYLE.get(row.state or "", DIM),
+        cells = (
+            Text(row.symbol),
+            _price(row.price),
+            _price(row.resistance),
+            KIND_WORDS.get(row.resistance_kind or "", "—"),
+            _dist(row.distance_pct),
+            _state(row.state, ctx),
+            fmt.when(row.since),
         )
-        dist = Text(fmt.signed(row.distance_pct, 1, "%"), direction_style(row.distance_pct))
-        kind = KIND_WORDS.get(row.resistance_kind or "", "—")
-        cells: tuple[str | Text, ...]
-        if detail:
-            cells = (
-                Text(row.symbol),
-                _price(row.price),
-                _price(row.resistance),
-                kind,
-                fmt.when(row.resistance_date),
-                dist,
-                state,
-                fmt.when(row.since),
-                fmt.when(row.as_of, with_time=True),
-            )
-        else:
-            cells = (
-                Text(row.symbol),
-                _price(row.price),
-                _price(row.resistance),
-                kind,
-                dist,
-                state,
-                fmt.when(row.since),
-            )
         out.append(TableRow(row.symbol, cells))
+    return out
+
+
+def _kind(level: BoardLevel, ctx: DrawContext) -> str:
+    mark = MATTERS_MARK[1 if ctx.ascii_only else 0] if level.matters else " "
+    return f"{mark} {KIND_WORDS.get(level.kind, level.kind)}"
+
+
+def level_rows(rows: Sequence[BoardRow], ctx: DrawContext) -> list[TableRow]:
+    """Every level of every board symbol, one line each in :data:`LEVEL_COLUMNS` (the board
+    view). The symbol, its price and when it was seen head its first line; the level that
+    matters is marked with :data:`MATTERS_MARK` and bold. ``enter`` on any line opens the
+    symbol."""
+    out = []
+    for row in rows:
+        if not ctx.matches(row.symbol):
+            continue
+        head: tuple[str | Text, str] = (Text(row.symbol), _price(row.price))
+        as_of = fmt.when(row.as_of, with_time=True)
+        if not row.levels:
+            out.append(
+                TableRow(
+                    row.symbol,
+                    (*head, "—", Text("  no level", DIM), "—", "—", _state(None, ctx), "—", as_of),
+                )
+            )
+            continue
+        for n, level in enumerate(row.levels):
+            cells: tuple[str | Text, ...] = (
+                *(head if n == 0 else ("", "")),
+                fmt.price(level.price),
+                _kind(level, ctx),
+                fmt.when(level.set_on),
+                _dist(level.distance_pct),
+                _state(level.state, ctx),
+                fmt.when(level.since),
+                as_of if n == 0 else "",
+            )
+            style: Style | None = BOLD if level.matters else None
+            out.append(TableRow(row.symbol, cells, style))
     return out
 
 
