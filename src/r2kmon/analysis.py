@@ -39,11 +39,10 @@ from r2kmon.analytics.compute import (
     compute_live,
     prepare_daily,
 )
-from r2kmon.analytics.series import is_crypto_pair
 from r2kmon.clock import Clock
 from r2kmon.config import BreakoutConfig, GaugeConfig, with_overrides
 from r2kmon.hub import Hub
-from r2kmon.model import Bar, HubSnapshot
+from r2kmon.model import Bar, HubSnapshot, is_crypto_pair
 from r2kmon.state import Alert, AnalyticsStatus
 
 log = logging.getLogger(__name__)

@@ -197,6 +197,15 @@ class SymbolError(ValueError):
     """A symbol that cannot be put in canonical form."""
 
 
+_CRYPTO_PAIR = re.compile(r"^[A-Z0-9]{2,12}-[A-Z]{3,5}$")
+
+
+def is_crypto_pair(symbol: str) -> bool:
+    """Whether ``symbol`` is a canonical crypto pair (``BTC-USD``), which trades every
+    calendar day; ``^RUT``, ``IWM`` and ``DX-Y.NYB`` are not."""
+    return bool(_CRYPTO_PAIR.match(symbol))
+
+
 def canonical_crypto(text: str) -> str:
     """Canonical ``BASE-QUOTE`` for a crypto pair written as ``btc/usd``, ``BTC_USD``, ...
 

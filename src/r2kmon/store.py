@@ -15,11 +15,13 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from r2kmon.model import BAR_SECONDS, Bar, ContextValue, HubSnapshot, Interval, Sink
 from r2kmon.state import Alert
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +151,8 @@ class Store:
 
     def context_history(self, names: Sequence[str]) -> dict[str, pd.Series]:
         """Every kept value of each named context series, by date (for the analytics)."""
+        import pandas as pd  # here, not at import: the UI opens the store before pandas loads
+
         out: dict[str, pd.Series] = {}
         with self._lock:
             for name in names:

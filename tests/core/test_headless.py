@@ -46,3 +46,34 @@ def test_the_ui_package_does_load_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "True"
+
+
+# What the first screen must not wait for: the UI, the runtime module and the store are
+# imported before the first paint (the UI) or before the stored history is drawn (runtime,
+# store); the analytics, the HTTP and websocket clients and the calendar come later, in a
+# thread (bench/render.py measures the time to the first screen with stored history).
+HEAVY = ("pandas", "numpy", "httpx", "websockets", "exchange_calendars", "msgspec")
+
+
+def _loaded_after(modules: list[str]) -> set[str]:
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "print(','.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return set(out.stdout.strip().split(","))
+
+
+def test_the_ui_and_the_stored_history_load_no_heavy_module() -> None:
+    loaded = _loaded_after(["r2kmon.cli", "r2kmon.ui.app", "r2kmon.runtime", "r2kmon.store"])
+    assert "textual" in loaded
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_building_the_engine_does_load_them() -> None:
+    """The check above can fail: the analytics and the feeds really do need them."""
+    loaded = _loaded_after(["r2kmon.analysis", "r2kmon.feeds.producers", "r2kmon.sources.poller"])
+    assert {"pandas", "httpx", "websockets", "msgspec"} <= loaded

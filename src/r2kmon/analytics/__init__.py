@@ -6,16 +6,19 @@ the UI. Time comes in with the data; every time field going out is UTC epoch sec
 Never imports network, storage, producer or UI modules (an import-linter contract checks).
 """
 
-from r2kmon.analytics.compute import (
-    AnalyticsInputs,
-    AnalyticsResult,
-    AnalyticsSettings,
-    DailyState,
-    LivePrice,
-    compute_all,
-    compute_live,
-    prepare_daily,
-)
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from r2kmon.analytics.compute import (
+        AnalyticsInputs,
+        AnalyticsResult,
+        AnalyticsSettings,
+        DailyState,
+        LivePrice,
+        compute_all,
+        compute_live,
+        prepare_daily,
+    )
 
 __all__ = [
     "AnalyticsInputs",
@@ -27,3 +30,13 @@ __all__ = [
     "compute_live",
     "prepare_daily",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The entry points, imported on first use: importing one small module of the package
+    (the UI reads the gauge's types) must not load pandas with ``compute``."""
+    if name in __all__:
+        from r2kmon.analytics import compute
+
+        return getattr(compute, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

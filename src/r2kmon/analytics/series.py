@@ -14,19 +14,14 @@ comes from a live price carries that price's own timestamp.
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 import pandas as pd
 
+# Defined with the symbols (no pandas needed); kept importable from here.
+from r2kmon.model import is_crypto_pair as is_crypto_pair
+
 _EPOCH = pd.Timestamp("1970-01-01")
-_CRYPTO_PAIR = re.compile(r"^[A-Z0-9]{2,12}-[A-Z]{3,5}$")
-
-
-def is_crypto_pair(symbol: str) -> bool:
-    """Whether ``symbol`` is a canonical crypto pair (``BTC-USD``), which trades every
-    calendar day; ``^RUT``, ``IWM`` and ``DX-Y.NYB`` are not."""
-    return bool(_CRYPTO_PAIR.match(symbol))
 
 
 def clean_closes(data: pd.DataFrame | pd.Series, column: str = "close") -> pd.Series:

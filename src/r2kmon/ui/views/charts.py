@@ -12,20 +12,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.worker import Worker, WorkerState
 
-from r2kmon.analytics.breakout import BoardRow
-from r2kmon.analytics.event_study import EventStudy
 from r2kmon.model import Bar
 from r2kmon.state import AppState
 from r2kmon.ui.views.base import DrawContext, View, loading_text
 from r2kmon.ui.views.board_rows import KIND_WORDS
 from r2kmon.ui.widgets.chart import DAY, Chart, ChartData, Line, thin
 from r2kmon.ui.widgets.line import TextLine
+
+if TYPE_CHECKING:
+    from r2kmon.analytics.breakout import BoardRow
+    from r2kmon.analytics.event_study import EventStudy
 
 RANGES: tuple[tuple[str, float | None], ...] = (
     ("1M", 31),

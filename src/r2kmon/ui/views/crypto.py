@@ -15,9 +15,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from r2kmon.analytics.series import is_crypto_pair
 from r2kmon.hub import quote_is_stale
-from r2kmon.model import HubSnapshot, Quote, SourceHealth
+from r2kmon.model import HubSnapshot, Quote, SourceHealth, is_crypto_pair
 from r2kmon.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM, HEALTH_STYLE, TITLE, WARN, direction_style, health_word

@@ -9,19 +9,22 @@ analytics still loading), never a guess.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from r2kmon.analytics.compute import ContextEntry
-from r2kmon.analytics.gauge import Component
 from r2kmon.model import HubSnapshot
 from r2kmon.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM, direction_style
 from r2kmon.ui.views.base import DrawContext, View
 from r2kmon.ui.widgets.table import Column, ColumnTable, TableRow
+
+if TYPE_CHECKING:
+    from r2kmon.analytics.compute import ContextEntry
+    from r2kmon.analytics.gauge import Component
 
 MACRO_COLUMNS = (
     Column("SIGNAL", 15),
