@@ -24,7 +24,9 @@ from r2kmon.errors import R2kError, StartupError
 from r2kmon.logsetup import configure_logging
 
 if TYPE_CHECKING:
+    from r2kmon.hub import Hub
     from r2kmon.runtime import Runtime
+    from r2kmon.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -153,16 +155,34 @@ async def _snapshot(config: Config, *, demo: bool, wait: float, as_json: bool) -
     return 0 if any(q is not None for q in document["quotes"].values()) else 1
 
 
+class _Starter:
+    """The app's two-step start (:class:`r2kmon.ui.app.Starter`): the stored history on
+    a hub first, then the runtime on that hub and store."""
+
+    def __init__(self, config: Config, demo: bool) -> None:
+        self.config, self.demo = config, demo
+        self._opened: tuple[Hub, Store | None] | None = None
+
+    def open_history(self) -> Hub:
+        from r2kmon.runtime import open_history
+
+        self._opened = open_history(self.config, demo=self.demo)
+        return self._opened[0]
+
+    def build_runtime(self) -> Runtime:
+        from r2kmon.runtime import Runtime
+
+        if self._opened is None:
+            return Runtime(self.config, demo=self.demo)
+        hub, store = self._opened
+        return Runtime(self.config, demo=self.demo, hub=hub, store=store, history_loaded=True)
+
+
 def _run_app(config: Config, *, demo: bool) -> int:
     if not sys.stdout.isatty():
         raise StartupError("standard output is not a terminal; use 'r2kmon snapshot' in scripts")
     from r2kmon.ui.app import R2kApp
 
-    def build() -> Runtime:
-        from r2kmon.runtime import Runtime
-
-        return Runtime(config, demo=demo)
-
-    app = R2kApp(None, config, build_runtime=build)
+    app = R2kApp(None, config, starter=_Starter(config, demo))
     app.run()
     return app.return_code or 0

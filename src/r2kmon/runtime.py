@@ -15,23 +15,22 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from functools import cache
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from r2kmon import paths
-from r2kmon.analysis import ALERTS_KEPT, SERIES_FROM_VALUES, Analysis, analytics_settings
 from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
-from r2kmon.feeds.producers import crypto_producers
 from r2kmon.hub import Hub
 from r2kmon.model import Producer, SourceHealth, canonical_crypto, canonical_market
-from r2kmon.sim.context import SimContext, SimContextSettings
-from r2kmon.sim.feed import SimFeed, SimFeedSettings
-from r2kmon.sim.market import SimMarkets, SimMarketSettings
-from r2kmon.sources.market_hours import MarketHours
-from r2kmon.sources.poller import Poller, new_client, settings_from_endpoints
 from r2kmon.state import AppState
 from r2kmon.store import Store
+
+if TYPE_CHECKING:
+    # Imported where they are built (``build_producers``, ``Runtime``): the UI opens the
+    # stored history with this module before pandas, httpx and the feeds are loaded.
+    import httpx
+
+    from r2kmon.sources.market_hours import MarketHours
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +47,8 @@ def configured_symbols(config: Config) -> list[str]:
 @cache
 def market_hours() -> MarketHours:
     """The NYSE calendar, loaded once per process (it takes most of a second)."""
+    from r2kmon.sources.market_hours import MarketHours
+
     return MarketHours()
 
 
@@ -85,6 +86,10 @@ def build_producers(
     crypto = [canonical_crypto(s) for s in config.crypto.symbols]
     markets = [canonical_market(s) for s in config.markets.symbols]
     if demo:
+        from r2kmon.sim.context import SimContext, SimContextSettings
+        from r2kmon.sim.feed import SimFeed, SimFeedSettings
+        from r2kmon.sim.market import SimMarkets, SimMarketSettings
+
         return [
             SimFeed(SimFeedSettings(crypto, config.demo.seed, config.demo.ticks_per_s), clock),
             SimMarkets(
@@ -94,6 +99,9 @@ def build_producers(
             ),
             SimContext(SimContextSettings(config.demo.seed), clock),
         ]
+    from r2kmon.feeds.producers import crypto_producers
+    from r2kmon.sources.poller import Poller, settings_from_endpoints
+
     exchanges = [e for e in config.crypto.exchanges if config.exchanges[e].enabled]
     producers = crypto_producers(
         crypto,
@@ -111,6 +119,29 @@ def build_producers(
     return producers
 
 
+def open_history(
+    config: Config, *, demo: bool, clock: Clock | None = None
+) -> tuple[Hub, Store | None]:
+    """A hub holding the stored history, and the open store (none in demo mode).
+
+    Needs only the light modules (hub, store, sqlite): the UI calls it in a thread right
+    after its first paint, draws the stored prices, and only then builds the
+    :class:`Runtime` on the same hub and store (``history_loaded=True``) with the heavy
+    imports (pandas, httpx, the feeds).
+    """
+    clock = clock or SystemClock()
+    hub = Hub(clock, simulated=demo, symbols=configured_symbols(config))
+    store = default_store(config, demo, None)
+    if store is not None:
+        _load_history(store, hub, clock)
+    return hub, store
+
+
+def _load_history(store: Store, hub: Hub, clock: Clock) -> None:
+    loaded = store.load_into(hub, clock.now())
+    log.info("loaded %d bars from %s", loaded, store.path)
+
+
 class Runtime:
     """The hub plus the tasks that feed it."""
 
@@ -123,12 +154,20 @@ class Runtime:
         producers: Sequence[Producer] | None = None,
         store: Store | None = None,
         persist_every_s: float = PERSIST_EVERY_S,
+        hub: Hub | None = None,
+        history_loaded: bool = False,
     ) -> None:
+        """``hub`` and ``store`` with ``history_loaded`` come from :func:`open_history`
+        (the UI's way: stored history is on screen before this is built)."""
+        from r2kmon.analysis import SERIES_FROM_VALUES, Analysis, analytics_settings
+        from r2kmon.sources.poller import new_client
+
         self.config = config
         self._persist_every_s = persist_every_s
         self.demo = demo
         self.clock = clock or SystemClock()
-        self.hub = Hub(self.clock, simulated=demo, symbols=configured_symbols(config))
+        self.hub = hub or Hub(self.clock, simulated=demo, symbols=configured_symbols(config))
+        self._history_loaded = history_loaded
         self._client = new_client() if producers is None and not demo else None
         self.producers: tuple[Producer, ...] = tuple(
             producers
@@ -153,6 +192,8 @@ class Runtime:
 
     async def run(self) -> None:
         """Run every producer and the analysis until cancelled."""
+        from r2kmon.analysis import ALERTS_KEPT
+
         jobs: list[tuple[str, Callable[[], Awaitable[None]]]] = [
             (p.name, functools.partial(p.run, self.hub)) for p in self.producers
         ]
@@ -161,11 +202,12 @@ class Runtime:
             jobs.append(("store", self._persist))
         if self.store is not None:
             # Before the producers start: stored history first, newer data on top of it.
-            loaded = await asyncio.to_thread(self.store.load_into, self.hub, self.clock.now())
+            if not self._history_loaded:
+                await asyncio.to_thread(_load_history, self.store, self.hub, self.clock)
+                self._history_loaded = True
             self.analysis.alert_log.alerts.extend(
                 await asyncio.to_thread(self.store.alerts, ALERTS_KEPT)
             )
-            log.info("loaded %d bars from %s", loaded, self.store.path)
         tasks = [
             asyncio.create_task(self._supervise(name, job), name=f"r2kmon:{name}")
             for name, job in jobs

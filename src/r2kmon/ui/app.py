@@ -10,8 +10,8 @@ clock, the same message production posts.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from rich.text import Text
 from textual.app import App, SystemCommand
@@ -38,8 +38,25 @@ from r2kmon.ui.widgets.table import LineTable
 
 if TYPE_CHECKING:
     # Only for types: the runtime (feeds, sources, HTTP and websocket clients) is imported
-    # and built after the first screen is up; see ``build_runtime``.
+    # and built after the first screen is up; see ``Starter``.
+    from r2kmon.hub import Hub
     from r2kmon.runtime import Runtime
+
+
+class Starter(Protocol):
+    """How the CLI starts the engine behind a running app, in two steps, each called in a
+    thread after the first paint: the stored history first (light: the hub and SQLite),
+    drawn as soon as it is loaded; then the runtime on the same hub (pandas, httpx and the
+    feeds are imported there)."""
+
+    def open_history(self) -> Hub:
+        """The hub holding the stored history."""
+        ...
+
+    def build_runtime(self) -> Runtime:
+        """The runtime on that hub, not yet running."""
+        ...
+
 
 KEY_DISPLAY = {
     "question_mark": "?",
@@ -105,14 +122,16 @@ class R2kApp(App[int]):
         config: Config,
         *,
         clock: Clock | None = None,
-        build_runtime: Callable[[], Runtime] | None = None,
+        starter: Starter | None = None,
     ) -> None:
-        """``runtime`` runs at once; ``build_runtime`` is called in a thread after the
-        first screen is drawn (the CLI's way: the first screen does not wait for the
-        runtime's imports, its stored history or its producers)."""
+        """``runtime`` runs at once; ``starter`` builds one after the first screen is drawn
+        (the CLI's way: the first screen waits for neither the stored history nor the
+        runtime's imports, and the stored history waits not for the runtime)."""
         super().__init__()
         self.runtime = runtime
-        self._build_runtime = build_runtime
+        self._starter = starter
+        self._history: Hub | None = None
+        self._polling = False
         self.config = config
         self.clock: Clock = clock or (runtime.clock if runtime else SystemClock())
         self.state: AppState | None = None
@@ -133,7 +152,7 @@ class R2kApp(App[int]):
         self.push_screen(self.main)
         if self.runtime is not None:
             self._start_runtime(self.runtime)
-        elif self._build_runtime is not None:
+        elif self._starter is not None:
             # After the first refresh, so the first screen is painted before the runtime's
             # imports and backfill compete with it for the interpreter.
             self.call_after_refresh(self._build_in_thread)
@@ -144,8 +163,12 @@ class R2kApp(App[int]):
         self.run_worker(self._build_and_start(), name="build-runtime", exit_on_error=False)
 
     async def _build_and_start(self) -> None:
-        assert self._build_runtime is not None
-        runtime = await asyncio.to_thread(self._build_runtime)
+        starter = self._starter
+        assert starter is not None
+        self._history = await asyncio.to_thread(starter.open_history)
+        self._start_polling()
+        self.poll_hub()  # the stored history on screen now, not at the next refresh
+        runtime = await asyncio.to_thread(starter.build_runtime)
         self.runtime = runtime
         self.clock = runtime.clock
         self._start_runtime(runtime)
@@ -154,7 +177,12 @@ class R2kApp(App[int]):
         # Producers belong to the app (not to a screen that could be popped) and a
         # failure in them must never end the app: the runtime reports it in health.
         self.run_worker(runtime.run(), name="runtime", exit_on_error=False)
-        self.set_interval(1.0 / self.config.general.refresh_hz, self.poll_hub)
+        self._start_polling()
+
+    def _start_polling(self) -> None:
+        if not self._polling:
+            self._polling = True
+            self.set_interval(1.0 / self.config.general.refresh_hz, self.poll_hub)
 
     def on_resize(self, event: Resize) -> None:
         narrow = event.size.width < NARROW_BELOW
@@ -165,9 +193,14 @@ class R2kApp(App[int]):
 
     def poll_hub(self) -> None:
         """Post the runtime's state if it changed since the last one posted."""
-        if self.runtime is None or self.paused:
+        if self.paused:
             return
-        state = self.runtime.state()
+        if self.runtime is not None:
+            state = self.runtime.state()
+        elif self._history is not None:
+            state = AppState(self._history.snapshot())  # stored history, runtime still loading
+        else:
+            return
         if state.version != self._posted_version:
             self._posted_version = state.version
             self.post_message(StateUpdated(state))
@@ -351,7 +384,7 @@ class R2kApp(App[int]):
         """Redraw now from the latest snapshot, even if paused or unchanged (a paused screen
         takes this one frame and stays paused)."""
         self._force_draw = True
-        if self.runtime is not None:
+        if self.runtime is not None or self._history is not None:
             self._posted_version = None
             paused, self.paused = self.paused, False
             self.poll_hub()
