@@ -149,3 +149,65 @@ async def test_remote_text_is_shown_literally_never_as_markup() -> None:
         app.post_message(StateUpdated(AppState(replace(snapshot, health=health))))
         await pilot.pause()
         assert "[bold red]x" in screen_text(app)
+
+
+async def test_stored_history_is_drawn_before_the_runtime_is_built(tmp_path: Path) -> None:
+    """The CLI's start: the stored history is on screen while the runtime (pandas, httpx,
+    the feeds) is still being built, and the runtime then takes over the same hub."""
+    import threading
+
+    from r2kmon.hub import Hub
+    from r2kmon.model import Bar
+    from r2kmon.runtime import Runtime, open_history
+    from r2kmon.store import Store
+
+    clock = FrozenClock(OPEN_TS)
+    minute = OPEN_TS - OPEN_TS % 60
+    day = OPEN_TS - OPEN_TS % 86_400
+    previous = Hub(clock, simulated=False)
+    btc = [Bar(minute - 60 * (60 - i), 100 + i, 101 + i, 99 + i, 100 + i) for i in range(60)]
+    rut = [
+        Bar(day - 86_400 * (300 - i), 2000 + i, 2010 + i, 1990 + i, 2000 + i) for i in range(300)
+    ]
+    previous.push_bars("BTC-USD", "1m", btc, "binance")
+    previous.push_bars("^RUT", "1d", rut, "yahoo")
+    store = Store(tmp_path / "r2kmon.sqlite")
+    assert store.save(previous.snapshot()) > 0
+    store.close()
+    config = parse_config(f'[store]\npath = "{tmp_path / "r2kmon.sqlite"}"\n', tmp_path / "c.toml")
+    release = threading.Event()
+
+    class Starter:
+        def open_history(self) -> Hub:
+            self.opened = open_history(config, demo=False, clock=clock)
+            return self.opened[0]
+
+        def build_runtime(self) -> Runtime:
+            release.wait(20)  # the heavy imports, held until the test has looked
+            hub, store = self.opened
+            return Runtime(
+                config, demo=False, clock=clock, producers=[], hub=hub, store=store,
+                history_loaded=True,
+            )  # fmt: skip
+
+    def row(text: str, symbol: str) -> str:
+        return next(line for line in text.splitlines() if line.lstrip().startswith(symbol))
+
+    app = R2kApp(None, config, clock=clock, starter=Starter())
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.state is not None and "█" in row(screen_text(app), "^RUT"):
+                break
+        text = screen_text(app)
+        assert app.runtime is None
+        assert "█" in row(text, "BTC-USD")  # a day of minute bars as a sparkline
+        assert "█" in row(text, "^RUT")  # years of daily bars as a sparkline
+        assert "█" not in row(text, "ETH-USD")  # nothing stored: nothing drawn
+        release.set()
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.runtime is not None:
+                break
+        assert app.runtime is not None
+        assert app.runtime.hub is app._history
