@@ -175,7 +175,7 @@ class _Starter:
         if self._opened is None:
             return Runtime(self.config, demo=self.demo)
         hub, store = self._opened
-        return Runtime(self.config, demo=self.demo, hub=hub, store=store, history_loaded=True)
+        return Runtime(self.config, demo=self.demo, hub=hub, store=store)
 
 
 def _run_app(config: Config, *, demo: bool) -> int:

@@ -119,21 +119,29 @@ def build_producers(
     return producers
 
 
+FIRST_SCREEN_DAYS = 400
+"""Daily bars :func:`open_history` loads: what the first screen draws (a year of
+sparkline at the widest); the runtime loads the rest before the analytics need it."""
+
+
 def open_history(
     config: Config, *, demo: bool, clock: Clock | None = None
 ) -> tuple[Hub, Store | None]:
-    """A hub holding the stored history, and the open store (none in demo mode).
+    """A hub holding the recent stored history, and the open store (none in demo mode).
 
-    Needs only the light modules (hub, store, sqlite): the UI calls it in a thread right
-    after its first paint, draws the stored prices, and only then builds the
-    :class:`Runtime` on the same hub and store (``history_loaded=True``) with the heavy
-    imports (pandas, httpx, the feeds).
+    Needs only the light modules (hub, store, sqlite) and reads only what the first screen
+    draws (the last day of 1-minute bars, :data:`FIRST_SCREEN_DAYS` of daily bars): the
+    UI calls it in a thread right after its first paint and draws the stored prices; the
+    :class:`Runtime` it builds next on the same hub and store (pandas, httpx, the feeds)
+    loads the whole history when it starts.
     """
     clock = clock or SystemClock()
     hub = Hub(clock, simulated=demo, symbols=configured_symbols(config))
     store = default_store(config, demo, None)
     if store is not None:
-        _load_history(store, hub, clock)
+        now = clock.now()
+        loaded = store.load_into(hub, now, daily_since=now - FIRST_SCREEN_DAYS * 86_400.0)
+        log.info("loaded %d recent bars from %s", loaded, store.path)
     return hub, store
 
 
@@ -155,10 +163,9 @@ class Runtime:
         store: Store | None = None,
         persist_every_s: float = PERSIST_EVERY_S,
         hub: Hub | None = None,
-        history_loaded: bool = False,
     ) -> None:
-        """``hub`` and ``store`` with ``history_loaded`` come from :func:`open_history`
-        (the UI's way: stored history is on screen before this is built)."""
+        """``hub`` and ``store`` may come from :func:`open_history` (the UI's way: the
+        recent stored history is on screen before this is built)."""
         from r2kmon.analysis import SERIES_FROM_VALUES, Analysis, analytics_settings
         from r2kmon.sources.poller import new_client
 
@@ -167,7 +174,6 @@ class Runtime:
         self.demo = demo
         self.clock = clock or SystemClock()
         self.hub = hub or Hub(self.clock, simulated=demo, symbols=configured_symbols(config))
-        self._history_loaded = history_loaded
         self._client = new_client() if producers is None and not demo else None
         self.producers: tuple[Producer, ...] = tuple(
             producers
@@ -202,9 +208,7 @@ class Runtime:
             jobs.append(("store", self._persist))
         if self.store is not None:
             # Before the producers start: stored history first, newer data on top of it.
-            if not self._history_loaded:
-                await asyncio.to_thread(_load_history, self.store, self.hub, self.clock)
-                self._history_loaded = True
+            await asyncio.to_thread(_load_history, self.store, self.hub, self.clock)
             self.analysis.alert_log.alerts.extend(
                 await asyncio.to_thread(self.store.alerts, ALERTS_KEPT)
             )

@@ -121,17 +121,18 @@ class Store:
 
     # --- reading ----------------------------------------------------------------------
 
-    def load_into(self, sink: Sink, now: float) -> int:
-        """Push the kept bars (a day of 1-minute bars, every daily bar) and the latest
-        context values into ``sink``; return how many bars were loaded."""
-        since = {"1m": now - MINUTE_BARS_LOADED_S, "1d": float("-inf")}
+    def load_into(self, sink: Sink, now: float, *, daily_since: float | None = None) -> int:
+        """Push the kept bars (a day of 1-minute bars, every daily bar, or only those
+        from ``daily_since`` on) and the latest context values into ``sink``; return how
+        many bars were loaded."""
+        since = {"1m": now - MINUTE_BARS_LOADED_S, "1d": daily_since or float("-inf")}
         loaded = 0
         with self._lock:
             rows = self._db.execute(
                 "SELECT symbol, interval, start, open, high, low, close, volume FROM bars "
-                "WHERE (interval = '1m' AND start >= ?) OR interval = '1d' "
+                "WHERE (interval = '1m' AND start >= ?) OR (interval = '1d' AND start >= ?) "
                 "ORDER BY symbol, interval, start",
-                (since["1m"],),
+                (since["1m"], since["1d"]),
             ).fetchall()
             latest = self._db.execute(
                 "SELECT name, MAX(as_of), value, unit, source FROM context GROUP BY name"

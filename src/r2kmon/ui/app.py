@@ -168,6 +168,11 @@ class R2kApp(App[int]):
         self._history = await asyncio.to_thread(starter.open_history)
         self._start_polling()
         self.poll_hub()  # the stored history on screen now, not at the next refresh
+        # Build the runtime once that screen is out: its imports (pandas, httpx, ...) hold
+        # the interpreter lock, and would halve the speed of the drawing if they overlapped.
+        drawn = asyncio.Event()
+        self.call_after_refresh(drawn.set)
+        await drawn.wait()
         runtime = await asyncio.to_thread(starter.build_runtime)
         self.runtime = runtime
         self.clock = runtime.clock
