@@ -82,6 +82,10 @@ async def test_keys_remapped_in_the_config_work(tmp_path: Path) -> None:
     config = parse_config('[keys]\nquit = "x"\nhelp = "h"\n', tmp_path / "k.toml")
     app = make_app(config)
     async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        key_line = screen_text(app).splitlines()[-1]
+        assert " x Quit " in key_line and " h Help " in key_line  # the bottom line, remapped
+        assert " q Quit " not in key_line
         await pilot.press("q")  # no longer bound
         assert app.is_running
         await pilot.press("h")

@@ -59,6 +59,7 @@ class Starter(Protocol):
 
 
 KEY_DISPLAY = {
+    "ctrl+p": "^p",
     "question_mark": "?",
     "slash": "/",
     "escape": "esc",
@@ -141,7 +142,13 @@ class R2kApp(App[int]):
         self._posted_version: tuple[int, int] | None = None
         self._statuses: dict[str, str] = {}
         self._force_draw = False
-        self.main = MainScreen(ascii_only=config.general.ascii)
+        keymap = dict(config.keys)
+        shown = [b for b in self.BINDINGS if isinstance(b, Binding) and b.show]
+        self.main = MainScreen(
+            ascii_only=config.general.ascii,
+            keys=[(key, text) for key, _, text in help_rows(shown, keymap, KEY_DISPLAY)],
+            palette_key=KEY_DISPLAY.get(self.COMMAND_PALETTE_BINDING, "^p"),
+        )
 
     # --- lifecycle --------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """The main screen: the status header, the seven views in a switcher (only the current one
-is drawn), the ``/`` filter line and the footer.
+is drawn), the ``/`` filter line and the key line.
 
 Used by the app, which pushes it once and calls :meth:`MainScreen.draw` when the state or
 the clock moved. Only the visible view's :meth:`~r2kmon.ui.views.base.View.show` runs.
@@ -7,12 +7,13 @@ the clock moved. Only the visible view's :meth:`~r2kmon.ui.views.base.View.show`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Input
+from textual.widgets import ContentSwitcher, Input
 
 from r2kmon.state import AppState
 from r2kmon.ui.views.base import DrawContext, View
@@ -23,6 +24,7 @@ from r2kmon.ui.views.crypto import CryptoView
 from r2kmon.ui.views.dashboard import DashboardView
 from r2kmon.ui.views.health import HealthView
 from r2kmon.ui.views.macro import MacroView
+from r2kmon.ui.widgets.keybar import KeyBar
 from r2kmon.ui.widgets.status_header import StatusHeader
 
 VIEW_NAMES = ("dashboard", "board", "crypto", "charts", "correlation", "macro", "health")
@@ -30,7 +32,7 @@ VIEW_NAMES = ("dashboard", "board", "crypto", "charts", "correlation", "macro", 
 
 
 class MainScreen(Screen[None]):
-    """Header, the current view, the filter line, the footer."""
+    """Header, the current view, the filter line, the key line."""
 
     # tab/shift+tab replace the Screen's own (id-less) bindings so they can be remapped.
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -38,9 +40,14 @@ class MainScreen(Screen[None]):
         Binding("shift+tab", "app.focus_previous", "Previous pane", id="prev_pane", show=False),
     ]
 
-    def __init__(self, *, ascii_only: bool) -> None:
+    def __init__(
+        self, *, ascii_only: bool, keys: Sequence[tuple[str, str]] = (), palette_key: str = ""
+    ) -> None:
+        """``keys``: the (key, description) pairs of the bottom line, as remapped."""
         super().__init__(name="main")
         self.ascii_only = ascii_only
+        self.keys = tuple(keys)
+        self.palette_key = palette_key
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(ascii_only=self.ascii_only, id="status")
@@ -57,7 +64,7 @@ class MainScreen(Screen[None]):
         )
         filter_input.cursor_blink = False  # a blinking cursor repaints twice a second
         yield filter_input
-        yield Footer()
+        yield KeyBar(self.keys, right=(self.palette_key, "palette") if self.palette_key else None)
 
     def on_mount(self) -> None:
         self.switch_to(self.view_name)
