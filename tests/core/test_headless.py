@@ -71,9 +71,18 @@ def test_the_ui_and_the_stored_history_load_no_heavy_module() -> None:
     loaded = _loaded_after(["r2kmon.cli", "r2kmon.ui.app", "r2kmon.runtime", "r2kmon.store"])
     assert "textual" in loaded
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+    # The views other than the dashboard are imported when first shown (charts: plotext).
+    assert "plotext" not in loaded
 
 
 def test_building_the_engine_does_load_them() -> None:
     """The check above can fail: the analytics and the feeds really do need them."""
-    loaded = _loaded_after(["r2kmon.analysis", "r2kmon.feeds.producers", "r2kmon.sources.poller"])
-    assert {"pandas", "httpx", "websockets", "msgspec"} <= loaded
+    loaded = _loaded_after(
+        [
+            "r2kmon.analysis",
+            "r2kmon.feeds.producers",
+            "r2kmon.sources.poller",
+            "r2kmon.ui.views.charts",
+        ]
+    )
+    assert {"pandas", "httpx", "websockets", "msgspec", "plotext"} <= loaded

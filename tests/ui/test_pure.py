@@ -11,9 +11,9 @@ from rich.text import Text
 from r2kmon.analytics.breakout import BoardRow
 from r2kmon.model import Bar
 from r2kmon.ui import format as fmt
-from r2kmon.ui.views.base import DrawContext
+from r2kmon.ui.views.base import RANGES, DrawContext
 from r2kmon.ui.views.board_rows import board_rows, event_rows, level_rows, summary_rows
-from r2kmon.ui.views.charts import RANGES, ChartInputs, cut, price_chart, ratio_chart
+from r2kmon.ui.views.charts import ChartInputs, cut, price_chart, ratio_chart
 from r2kmon.ui.widgets.chart import thin
 from r2kmon.ui.widgets.table import Column, join_cells, layout
 from tests.ui.data import NOW, ready_state

@@ -139,11 +139,16 @@ async def test_only_the_visible_view_is_drawn() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         app.post_message(StateUpdated(ready_state()))
         await pilot.pause()
-        health = app.main.query_one("#sources", ColumnTable)
-        assert health.rows == ()  # never shown, never drawn
+        assert not app.main.query("#sources")  # never shown: not even built
         await pilot.press("7")
         await pilot.pause()
+        health = app.main.query_one("#sources", ColumnTable)
         assert len(health.rows) == 4
+        await pilot.press("1")
+        await pilot.pause()
+        app.post_message(StateUpdated(loading_state()))  # health is hidden now
+        await pilot.pause()
+        assert len(health.rows) == 4  # not redrawn while hidden
 
 
 async def test_tab_moves_between_panes_and_j_k_move_the_cursor() -> None:
@@ -265,7 +270,7 @@ async def test_range_keys_replot_the_charts_and_unchanged_data_does_not() -> Non
         await pilot.pause()
         assert "5Y" in rut.data.title
         assert rut.replots == replots + 1
-        assert app.main.query_one(CorrelationView).range_index == charts.range_index
+        assert app.range_index == charts.range_index
         await pilot.press("left_square_bracket", "left_square_bracket")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -325,14 +330,15 @@ async def test_a_source_going_down_is_a_notification_once() -> None:
 
 async def test_command_palette_lists_every_view() -> None:
     app = make_app()
-    async with app.run_test(size=(120, 40)):
+    async with app.run_test(size=(120, 40)) as pilot:
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for n, name in enumerate(VIEW_NAMES, start=1):
             assert f"View {n}: {name.capitalize()}" in titles
         command = next(
             c for c in app.get_system_commands(app.screen) if c.title.startswith("View 6")
         )
-        command.callback()
+        app.call_later(command.callback)  # as the palette runs its choice
+        await pilot.pause()
         assert app.main.view_name == "macro"
 
 

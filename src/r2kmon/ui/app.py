@@ -30,9 +30,7 @@ from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.screens.detail import DetailScreen
 from r2kmon.ui.screens.help import HelpScreen, help_rows
 from r2kmon.ui.screens.main import VIEW_NAMES, MainScreen
-from r2kmon.ui.views.base import DrawContext
-from r2kmon.ui.views.charts import RANGES, ChartsView
-from r2kmon.ui.views.correlation import CorrelationView
+from r2kmon.ui.views.base import DEFAULT_RANGE, RANGES, DrawContext
 from r2kmon.ui.widgets.status_header import StatusHeader
 from r2kmon.ui.widgets.table import LineTable
 
@@ -139,6 +137,8 @@ class R2kApp(App[int]):
         self.paused = False
         self.filter = ""
         self.narrow = False
+        self.range_index = DEFAULT_RANGE
+        """The chart range of the charts and correlation views (``[`` and ``]``)."""
         self._posted_version: tuple[int, int] | None = None
         self._statuses: dict[str, str] = {}
         self._force_draw = False
@@ -233,6 +233,7 @@ class R2kApp(App[int]):
             filter=self.filter,
             narrow=self.narrow,
             usdt_as_usd=self.config.crypto.usdt_as_usd,
+            range_index=self.range_index,
         )
 
     def _draw(self, *, tick: bool = False, force: bool = False) -> None:
@@ -299,11 +300,12 @@ class R2kApp(App[int]):
 
     # --- actions ----------------------------------------------------------------------
 
-    def action_show_view(self, name: str) -> None:
-        """Switch to view ``name`` and draw it from the last state at once."""
+    async def action_show_view(self, name: str) -> None:
+        """Switch to view ``name`` (built the first time) and draw it from the last state
+        at once."""
         if self.screen is not self.main:
             return
-        self.main.switch_to(name)
+        await self.main.show_view(name)
         self._draw()
 
     def action_cursor_down(self) -> None:
@@ -353,7 +355,7 @@ class R2kApp(App[int]):
             field.value = ""
         self.filter = ""
         if was_shown:
-            self.main.switch_to(self.main.view_name)
+            self.main.focus_view()
         self._draw()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -366,23 +368,18 @@ class R2kApp(App[int]):
         if event.input.id == "filter":
             if not event.value:
                 event.input.remove_class("shown")
-            self.main.switch_to(self.main.view_name)
+            self.main.focus_view()
 
     def action_chart_range(self, step: int) -> None:
-        """Next or previous chart range (charts and correlation views)."""
-        charts = self.main.query_one(ChartsView)
-        label = charts.set_range(charts.range_index + step)
-        self._apply_range(label)
+        """Next or previous chart range (charts and correlation views; wraps around)."""
+        self._set_range((self.range_index + step) % len(RANGES))
 
     def _set_range_label(self, label: str) -> None:
-        charts = self.main.query_one(ChartsView)
-        index = [name for name, _ in RANGES].index(label)
-        self._apply_range(charts.set_range(index))
+        self._set_range([name for name, _ in RANGES].index(label))
 
-    def _apply_range(self, label: str) -> None:
-        charts = self.main.query_one(ChartsView)
-        self.main.query_one(CorrelationView).range_index = charts.range_index
-        self.notify(f"Chart range: {label}", timeout=2)
+    def _set_range(self, index: int) -> None:
+        self.range_index = index
+        self.notify(f"Chart range: {RANGES[index][0]}", timeout=2)
         self._draw()
 
     def action_help(self) -> None:

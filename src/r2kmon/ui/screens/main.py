@@ -7,6 +7,7 @@ the clock moved. Only the visible view's :meth:`~r2kmon.ui.views.base.View.show`
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -17,18 +18,30 @@ from textual.widgets import ContentSwitcher, Input
 
 from r2kmon.state import AppState
 from r2kmon.ui.views.base import DrawContext, View
-from r2kmon.ui.views.board import BoardView
-from r2kmon.ui.views.charts import ChartsView
-from r2kmon.ui.views.correlation import CorrelationView
-from r2kmon.ui.views.crypto import CryptoView
 from r2kmon.ui.views.dashboard import DashboardView
-from r2kmon.ui.views.health import HealthView
-from r2kmon.ui.views.macro import MacroView
 from r2kmon.ui.widgets.keybar import KeyBar
 from r2kmon.ui.widgets.status_header import StatusHeader
 
 VIEW_NAMES = ("dashboard", "board", "crypto", "charts", "correlation", "macro", "health")
 """View names in digit order: ``1`` is the dashboard, ``7`` health."""
+
+_VIEW_CLASSES = {
+    "board": ("r2kmon.ui.views.board", "BoardView"),
+    "crypto": ("r2kmon.ui.views.crypto", "CryptoView"),
+    "charts": ("r2kmon.ui.views.charts", "ChartsView"),
+    "correlation": ("r2kmon.ui.views.correlation", "CorrelationView"),
+    "macro": ("r2kmon.ui.views.macro", "MacroView"),
+    "health": ("r2kmon.ui.views.health", "HealthView"),
+}
+"""Where the views other than the dashboard live: imported and built the first time they
+are shown, so the first screen waits for none of them (plotext among their imports)."""
+
+
+def view_class(name: str) -> type[View]:
+    """The view class of ``name`` (any but the dashboard), imported on first use."""
+    module, attribute = _VIEW_CLASSES[name]
+    cls: type[View] = getattr(importlib.import_module(module), attribute)
+    return cls
 
 
 class MainScreen(Screen[None]):
@@ -53,12 +66,6 @@ class MainScreen(Screen[None]):
         yield StatusHeader(ascii_only=self.ascii_only, id="status")
         with ContentSwitcher(initial="view-dashboard", id="views"):
             yield DashboardView(ascii_only=self.ascii_only, id="view-dashboard")
-            yield BoardView(id="view-board")
-            yield CryptoView(id="view-crypto")
-            yield ChartsView(id="view-charts")
-            yield CorrelationView(id="view-correlation")
-            yield MacroView(id="view-macro")
-            yield HealthView(id="view-health")
         filter_input = Input(
             placeholder="filter symbols and sources (enter keeps, escape clears)", id="filter"
         )
@@ -67,7 +74,7 @@ class MainScreen(Screen[None]):
         yield KeyBar(self.keys, right=(self.palette_key, "palette") if self.palette_key else None)
 
     def on_mount(self) -> None:
-        self.switch_to(self.view_name)
+        self.focus_view()
 
     @property
     def view(self) -> View:
@@ -80,16 +87,24 @@ class MainScreen(Screen[None]):
         current = self.query_one(ContentSwitcher).current or "view-dashboard"
         return current.removeprefix("view-")
 
-    def switch_to(self, name: str) -> View:
-        """Show the view ``name``; focus its first table so j/k work at once."""
-        self.query_one(ContentSwitcher).current = f"view-{name}"
+    async def show_view(self, name: str) -> View:
+        """Show the view ``name`` (built and mounted the first time); focus its first table
+        so j/k work at once."""
+        switcher = self.query_one(ContentSwitcher)
+        if not switcher.query_children(f"#view-{name}"):
+            await switcher.mount(view_class(name)(id=f"view-{name}"))
+        switcher.current = f"view-{name}"
+        self.focus_view()
+        return self.view
+
+    def focus_view(self) -> None:
+        """Focus the first table (or focusable widget) of the view on screen."""
         view = self.view
         first = view.query_one(view.FIRST_FOCUS) if view.FIRST_FOCUS else None
         if first is None or not first.focusable:
             first = next((w for w in view.query("*") if w.focusable), None)
         if first is not None:
             first.focus()
-        return view
 
     def view_title(self) -> str:
         view = self.view

@@ -16,6 +16,16 @@ from r2kmon.state import AnalyticsStatus, AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import BAD, DIM, WARN
 
+RANGES: tuple[tuple[str, float | None], ...] = (
+    ("1M", 31),
+    ("6M", 183),
+    ("1Y", 366),
+    ("5Y", 5 * 365.25),
+    ("max", None),
+)
+"""Chart ranges (label, days; ``None``: all), shared by the charts and correlation views."""
+DEFAULT_RANGE = 2
+
 
 @dataclass(frozen=True, slots=True)
 class DrawContext:
@@ -31,6 +41,8 @@ class DrawContext:
     """The terminal is under 100 columns wide (80x24 layout)."""
     usdt_as_usd: bool = True
     """The config lets a USDT market stand for USD (``[crypto] usdt_as_usd``)."""
+    range_index: int = DEFAULT_RANGE
+    """The chart range (an index into :data:`RANGES`), chosen with ``[`` and ``]``."""
 
     def matches(self, *names: str) -> bool:
         """Whether a row named ``names`` passes the filter."""

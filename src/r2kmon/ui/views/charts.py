@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from r2kmon.model import Bar
 from r2kmon.state import AppState
-from r2kmon.ui.views.base import DrawContext, View, loading_text
+from r2kmon.ui.views.base import DEFAULT_RANGE, RANGES, DrawContext, View, loading_text
 from r2kmon.ui.views.board_rows import KIND_WORDS
 from r2kmon.ui.widgets.chart import DAY, Chart, ChartData, Line, thin
 from r2kmon.ui.widgets.line import TextLine
@@ -30,14 +30,6 @@ if TYPE_CHECKING:
     from r2kmon.analytics.breakout import BoardRow
     from r2kmon.analytics.event_study import EventStudy
 
-RANGES: tuple[tuple[str, float | None], ...] = (
-    ("1M", 31),
-    ("6M", 183),
-    ("1Y", 366),
-    ("5Y", 5 * 365.25),
-    ("max", None),
-)
-DEFAULT_RANGE = 2
 MAX_POINTS = 400
 """Points per line after thinning: more than a 200-column braille chart can show."""
 
@@ -155,7 +147,8 @@ def bars_key(bars: Mapping[str, tuple[Bar, ...]], symbols: Sequence[str]) -> tup
 
 
 class ChartsView(View):
-    """Four charts; the range is shared with the correlation view."""
+    """Four charts over the app's range (:attr:`DrawContext.range_index`), which the
+    correlation view shares."""
 
     TITLE = "Charts"
     DIGIT = "4"
@@ -173,11 +166,6 @@ class ChartsView(View):
             for name in ("rut", "iwm", "btc", "ratio"):
                 yield Chart(id=f"chart-{name}")
 
-    def set_range(self, index: int) -> str:
-        """Switch the range (wraps around); the next :meth:`show` replots."""
-        self.range_index = index % len(RANGES)
-        return RANGES[self.range_index][0]
-
     def _caption(self) -> Text:
         text = Text("range ")
         for n, (label, _) in enumerate(RANGES):
@@ -189,6 +177,7 @@ class ChartsView(View):
         return text
 
     def show(self, state: AppState, ctx: DrawContext) -> None:
+        self.range_index = ctx.range_index
         self.query_one("#chart-caption", TextLine).set(self._caption())
         bars = state.hub.bars_1d
         key = (

@@ -25,7 +25,7 @@ from r2kmon.model import Bar
 from r2kmon.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM, TITLE, direction_style
-from r2kmon.ui.views.base import DrawContext, View
+from r2kmon.ui.views.base import DEFAULT_RANGE, DrawContext, View
 from r2kmon.ui.views.charts import bars_key
 from r2kmon.ui.widgets.chart import Chart, ChartData
 from r2kmon.ui.widgets.line import TextLine
@@ -104,7 +104,7 @@ class CorrelationView(View):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.range_index = 2
+        self.range_index = DEFAULT_RANGE
         self._key: tuple[object, ...] | None = None
         self.data: CorrelationData | None = None
         self.builds = 0
@@ -118,6 +118,7 @@ class CorrelationView(View):
         yield ColumnTable(matrix_columns(()), id="corr-matrix")
 
     def show(self, state: AppState, ctx: DrawContext) -> None:
+        self.range_index = ctx.range_index
         analytics = state.analytics
         self.query_one("#corr-latest", TextLine).set(
             latest_text(analytics.correlation if analytics else ())

@@ -15,7 +15,7 @@ import pandas as pd
 
 from r2kmon.analytics.correlation import aligned_log_returns, rolling_correlation
 from r2kmon.model import Bar, is_crypto_pair
-from r2kmon.ui.views.charts import RANGES
+from r2kmon.ui.views.base import RANGES
 from r2kmon.ui.views.correlation import (
     CRYPTO,
     EQUITIES,
