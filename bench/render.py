@@ -229,6 +229,10 @@ def run_r2k(hz: float, seconds: float, warm: float, stats: str, refresh_hz: floa
                     counters["ticks"] += 1
                 await asyncio.sleep(1 / hz)
 
+        @property
+        def version(self) -> tuple[int, int]:
+            return (hub.version, 0)
+
         def state(self) -> AppState:
             return AppState(hub.snapshot())
 

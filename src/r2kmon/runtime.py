@@ -266,6 +266,12 @@ class Runtime:
             await asyncio.sleep(delay)
             delay = min(RESTART_MAX_S, delay * 2)
 
+    @property
+    def version(self) -> tuple[int, int]:
+        """What :attr:`AppState.version` of the next :meth:`state` will be (cheaper than
+        building it: the UI asks several times a second)."""
+        return (self.hub.version, self.analysis.version)
+
     def state(self) -> AppState:
         """The hub's snapshot with the latest analytics; cheap, call it per refresh."""
         snapshot = self.hub.snapshot()

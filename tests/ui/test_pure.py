@@ -4,6 +4,7 @@ with a sign and a mark, not only a colour)."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.text import Text
@@ -161,3 +162,11 @@ def test_other_exchanges_show_their_price_and_spread_in_basis_points() -> None:
     ]
     assert others_text(live, standby, feeds).plain == "kraken 100,050.00 (+5.0bp), coinbase down"
     assert others_text(live, {}, feeds[:1]).plain == "single feed"
+
+
+@pytest.mark.parametrize(
+    ("pct", "shown"),
+    [(0.0, "=0.00%"), (0.004, "=0.00%"), (-0.004, "=0.00%"), (0.006, "▲+0.01%"), (-1.5, "▼-1.50%")],
+)
+def test_a_change_never_shows_an_arrow_against_its_number(pct: float, shown: str) -> None:
+    assert fmt.change(pct) == shown

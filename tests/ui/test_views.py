@@ -15,6 +15,7 @@ from r2kmon.clock import FrozenClock
 from r2kmon.config import DEFAULT_KEYS, Config, parse_config
 from r2kmon.model import SourceHealth
 from r2kmon.state import AppState
+from r2kmon.ui import app as app_module
 from r2kmon.ui import format as fmt
 from r2kmon.ui.app import R2kApp
 from r2kmon.ui.messages import StateUpdated
@@ -393,6 +394,10 @@ class FakeRuntime:
     async def run(self) -> None:
         await asyncio.Event().wait()
 
+    @property
+    def version(self) -> tuple[int, int]:
+        return self.current.version
+
     def state(self) -> AppState:
         return self.current
 
@@ -415,6 +420,27 @@ async def test_r_redraws_now_even_while_paused() -> None:
         assert len(board.rows) == 5
         assert app.paused
         assert "PAUSED" in screen_text(app)
+
+
+async def test_an_idle_pane_rests_its_refresh_timer_and_wakes_on_new_data(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(app_module, "QUIET_S", 0.3)
+    runtime = FakeRuntime()
+    app = R2kApp(runtime, Config(), clock=runtime.clock)  # type: ignore[arg-type]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.8)  # nothing changed for longer than QUIET_S
+        assert app.resting
+        board = app.main.query_one("#board", ColumnTable)
+        assert board.rows == ()
+        runtime.current = ready_state()
+        for _ in range(30):  # the once-a-second clock tick sees the change
+            await pilot.pause(0.1)
+            if not app.resting:
+                break
+        assert not app.resting
+        await pilot.pause()
+        assert len(board.rows) == 5
 
 
 async def test_200x60_uses_the_width_gauge_beside_the_board() -> None:
@@ -451,3 +477,20 @@ async def test_crypto_view_says_whether_usdt_counts_as_usd(
         await pilot.press("3")
         await pilot.pause()
         assert said in screen_text(app)
+
+
+@pytest.mark.parametrize(
+    ("change", "shown"),
+    [(0.0, "=0.0 vs"), (0.04, "=0.0 vs"), (-0.06, "▼-0.1 vs"), (1.26, "▲+1.3 vs")],
+)
+async def test_the_gauge_arrow_agrees_with_the_change_it_shows(change: float, shown: str) -> None:
+    state = ready_state()
+    assert state.analytics is not None
+    gauge = replace(state.analytics.gauge, change=change)
+    state = replace(state, analytics=replace(state.analytics, gauge=gauge))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(StateUpdated(state))
+        await pilot.pause()
+        line = next(ln for ln in screen_text(app).splitlines() if "RISK-ON GAUGE" in ln)
+        assert shown in line

@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import ScrollableContainer
 from textual.events import Resize
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Input
 
 from r2kmon import paths
@@ -66,6 +67,8 @@ KEY_DISPLAY = {
     "left_square_bracket": "[",
     "right_square_bracket": "]",
 }
+QUIET_S = 2.0
+"""Seconds without a change after which the refresh timer rests (see ``_poll_fast``)."""
 NARROW_BELOW = 100
 """Under this many columns the narrow (80x24) layout applies."""
 
@@ -130,7 +133,10 @@ class R2kApp(App[int]):
         self.runtime = runtime
         self._starter = starter
         self._history: Hub | None = None
-        self._polling = False
+        self._poll_timer: Timer | None = None
+        self._quiet_polls = 0
+        self.resting = False
+        """The refresh timer rests after a quiet spell (see ``_poll_fast``)."""
         self.config = config
         self.clock: Clock = clock or (runtime.clock if runtime else SystemClock())
         self.state: AppState | None = None
@@ -192,9 +198,22 @@ class R2kApp(App[int]):
         self._start_polling()
 
     def _start_polling(self) -> None:
-        if not self._polling:
-            self._polling = True
-            self.set_interval(1.0 / self.config.general.refresh_hz, self.poll_hub)
+        if self._poll_timer is None:
+            interval = 1.0 / self.config.general.refresh_hz
+            self._poll_timer = self.set_interval(interval, self._poll_fast)
+
+    def _poll_fast(self) -> None:
+        """The refresh timer. After :data:`QUIET_S` without a change it pauses itself and
+        the once-a-second clock polls instead (an idle pane then wakes once a second, not
+        ``refresh_hz`` times); the first change resumes it."""
+        if self.poll_hub():
+            self._quiet_polls = 0
+            return
+        self._quiet_polls += 1
+        quiet_s = self._quiet_polls / self.config.general.refresh_hz
+        if self._poll_timer is not None and quiet_s >= QUIET_S:
+            self._poll_timer.pause()
+            self.resting = True
 
     def on_resize(self, event: Resize) -> None:
         narrow = event.size.width < NARROW_BELOW
@@ -203,19 +222,23 @@ class R2kApp(App[int]):
             self.main.set_class(narrow, "narrow")
             self._draw()
 
-    def poll_hub(self) -> None:
-        """Post the runtime's state if it changed since the last one posted."""
+    def poll_hub(self) -> bool:
+        """Post the runtime's state if it changed since the last one posted; say whether."""
         if self.paused:
-            return
+            return False
         if self.runtime is not None:
+            if self.runtime.version == self._posted_version:
+                return False
             state = self.runtime.state()
         elif self._history is not None:
+            if (self._history.version, 0) == self._posted_version:
+                return False
             state = AppState(self._history.snapshot())  # stored history, runtime still loading
         else:
-            return
-        if state.version != self._posted_version:
-            self._posted_version = state.version
-            self.post_message(StateUpdated(state))
+            return False
+        self._posted_version = state.version
+        self.post_message(StateUpdated(state))
+        return True
 
     def on_state_updated(self, message: StateUpdated) -> None:
         self.state = message.state
@@ -261,6 +284,10 @@ class R2kApp(App[int]):
                 self.main.draw(state, ctx, tick=tick)
 
     def _tick_clock(self) -> None:
+        if self.resting and self._poll_timer is not None and self.poll_hub():
+            self._quiet_polls = 0
+            self.resting = False
+            self._poll_timer.resume()  # data moves again: back to refresh_hz
         self._draw(tick=True)
 
     def _notify_health(self, hub: HubSnapshot) -> None:

@@ -47,8 +47,10 @@ def change(pct: float | None, *, ascii_only: bool = False) -> str:
     if pct is None:
         return "—" if not ascii_only else "-"
     up, down = ("^", "v") if ascii_only else ("▲", "▼")
-    arrow = up if pct > 0 else down if pct < 0 else " "
-    return f"{arrow}{pct:+.2f}%"
+    shown = round(pct, 2)  # the arrow agrees with the number shown
+    if shown == 0:
+        return "=0.00%"
+    return f"{up if shown > 0 else down}{shown:+.2f}%"
 
 
 def age(seconds: float) -> str:

@@ -146,9 +146,13 @@ ASSET_NAMES = {"alt_basket_mcap": "alt basket"}
 def _ret(value: float | None, ctx: DrawContext) -> Text:
     if value is None:
         return Text("n/a", DIM)
-    # A loss shows its minus sign and a down mark, not only red.
-    mark = ("v" if ctx.ascii_only else "▼") if value < 0 else ("^" if ctx.ascii_only else "▲")
-    return Text(f"{mark}{value:+.0f}%", direction_style(value))
+    # A loss shows its minus sign and a down mark, not only red; the mark agrees with the
+    # rounded number (a -0.3 % return is "=0%", not a down mark beside "-0%").
+    shown = round(value) + 0
+    if shown == 0:
+        return Text("=0%", direction_style(0.0))
+    mark = ("v" if ctx.ascii_only else "▼") if shown < 0 else ("^" if ctx.ascii_only else "▲")
+    return Text(f"{mark}{shown:+d}%", direction_style(shown))
 
 
 def event_rows(studies: Sequence[EventStudy], ctx: DrawContext) -> list[TableRow]:

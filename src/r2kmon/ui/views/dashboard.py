@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 
 from r2kmon.state import AppState
-from r2kmon.ui.rows import quote_rows
+from r2kmon.ui.rows import SparkCache, quote_rows
 from r2kmon.ui.views.base import DrawContext, View, loading_text
 from r2kmon.ui.views.board_rows import BOARD_COLUMNS, board_rows
 from r2kmon.ui.views.details import symbol_detail
@@ -32,6 +32,7 @@ class DashboardView(View):
     def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ascii_only = ascii_only
+        self._sparks = SparkCache()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="dash-top"):
@@ -41,13 +42,7 @@ class DashboardView(View):
         yield QuoteTable(ascii_only=self.ascii_only, id="quotes")
 
     def show(self, state: AppState, ctx: DrawContext) -> None:
-        rows = quote_rows(state.hub, ctx.now, ctx.stale_after_s)
-        self.query_one(QuoteTable).set_rows(
-            [r for r in rows if ctx.matches(r.symbol)],
-            placeholder=Text(
-                "no symbol matches the filter" if ctx.filter else "no symbols configured"
-            ),
-        )
+        self._show_quotes(state, ctx)
         analytics = state.analytics
         waiting = (
             None
@@ -65,6 +60,20 @@ class DashboardView(View):
             board.set_rows(board_rows(analytics.board, ctx), Text("no board symbol matches", "dim"))
         # The board is as tall as its rows, so the quotes get the rest of the screen.
         board.styles.height = max(len(board.rows), 1) + 1
+
+    def tick(self, state: AppState, ctx: DrawContext) -> None:
+        """Once a second only the quotes' ages (and stale marks) move; the gauge and the
+        board change with the state, not with the clock."""
+        self._show_quotes(state, ctx)
+
+    def _show_quotes(self, state: AppState, ctx: DrawContext) -> None:
+        rows = quote_rows(state.hub, ctx.now, ctx.stale_after_s, self._sparks)
+        self.query_one(QuoteTable).set_rows(
+            [r for r in rows if ctx.matches(r.symbol)],
+            placeholder=Text(
+                "no symbol matches the filter" if ctx.filter else "no symbols configured"
+            ),
+        )
 
     def detail(self, key: str, state: AppState, ctx: DrawContext) -> Text | None:
         return symbol_detail(key, state, ctx)

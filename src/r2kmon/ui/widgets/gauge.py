@@ -75,14 +75,13 @@ class GaugePanel(Widget):
             text.append("/100 ")
             text.append(label.upper(), GAUGE_STYLE.get(label, TITLE))
             if gauge.change is not None:
-                arrow = (
-                    ("^" if gauge.change > 0 else "v")
-                    if self.ascii_only
-                    else ("▲" if gauge.change > 0 else "▼")
-                )
-                text.append(
-                    f"  {arrow}{gauge.change:+.1f} vs yesterday", direction_style(gauge.change)
-                )
+                change = round(gauge.change, 1)  # the arrow agrees with the number shown
+                if change == 0:
+                    text.append("  =0.0 vs yesterday", direction_style(0.0))
+                else:
+                    up = change > 0
+                    arrow = ("^" if up else "v") if self.ascii_only else ("▲" if up else "▼")
+                    text.append(f"  {arrow}{change:+.1f} vs yesterday", direction_style(change))
         text.append(f"  coverage {gauge.coverage * 100:.0f}%", DIM)
         per_line = max(1, (width + 2) // CELL_W)
         for i, component in enumerate(gauge.components):

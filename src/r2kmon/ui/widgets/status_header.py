@@ -1,9 +1,9 @@
 """The top line of every view: name, view, clock, US session, SIMULATED, PAUSED, the
 filter, and one chip per source.
 
-Used by the main screen. Redrawn once a second for the clock and when what it shows
-changes; every state is spelled out (``ok``, ``stale``, ``open``, ...) so nothing depends on
-colour alone.
+Used by the main screen. Redrawn when the minute turns and when what it shows changes;
+every state is spelled out (``ok``, ``stale``, ``open``, ...) so nothing depends on colour
+alone.
 """
 
 from __future__ import annotations
@@ -27,7 +27,10 @@ STATUS_STYLE = HEALTH_STYLE
 class HeaderInfo:
     """What the header shows; equal info is never repainted."""
 
-    second: int = 0
+    minute: int = 0
+    """The clock, in whole minutes: a clock with seconds would repaint the header every
+    second even when nothing else moves (the idle budget of ``bench/render.py``); ages
+    in the tables still count seconds."""
     view: str = ""
     market: str | None = None
     simulated: bool = False
@@ -69,7 +72,7 @@ class StatusHeader(Widget):
         """Update what the header shows (``None`` keeps a field); repaint only on change."""
         old = self.info
         info = HeaderInfo(
-            int(now),
+            int(now // 60),
             old.view if view is None else view,
             old.market if market is None else market,
             old.simulated if simulated is None else simulated,
@@ -84,8 +87,8 @@ class StatusHeader(Widget):
     def render(self) -> Text:
         info = self.info
         wide = self.size.width >= 120
-        moment = datetime.fromtimestamp(info.second, tz=timezone.utc)
-        clock = moment.strftime("%Y-%m-%d %H:%M:%S UTC" if wide else "%H:%M:%SZ")
+        moment = datetime.fromtimestamp(info.minute * 60, tz=timezone.utc)
+        clock = moment.strftime("%Y-%m-%d %H:%M UTC" if wide else "%H:%MZ")
         sep = " | " if self.ascii_only else " │ "
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" r2kmon", Style(bold=True))
