@@ -499,7 +499,7 @@ def report_render(rows: list[dict[str, Any]], idle: list[dict[str, Any]]) -> Non
         )
     print(
         f"idle CPU %: naive (bare Textual, 20 rows, no timer) = {idle[0].get('cpu_pct')}, "
-        f"r2kmon (refresh timer on, no new data) = {idle[1].get('cpu_pct')}"
+        f"r2kmon (no new data: refresh timer resting, 1 Hz clock tick) = {idle[1].get('cpu_pct')}"
     )
 
 
