@@ -7,6 +7,7 @@ a hang fails in seconds instead of stalling CI.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -167,6 +168,28 @@ def test_no_color_run_still_reads_right(tmux: Tmux, tmp_path: Path) -> None:
         assert "Traceback" not in screen
     health = tmux.screen()
     assert "● ok" in health  # states in words and marks, readable without colour
+    tmux.tmux("send-keys", "-t", "r2k", "q")
+    assert tmux.wait_exit() == 0
+
+
+# 256-colour and true-colour SGR parameters (foreground or background).
+RICH_COLOUR = re.compile(r"\x1b\[[0-9;]*[34]8;[25];")
+BASIC_FOREGROUND = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7])(?:;[0-9;]*)?m")
+
+
+def test_a_16_colour_terminal_gets_only_its_16_colours_in_every_view(
+    tmux: Tmux, tmp_path: Path
+) -> None:
+    env = demo_env(tmp_path, TERM="xterm", COLORTERM="")
+    tmux.start([sys.executable, "-m", "r2kmon", "--demo"], (80, 24), env)
+    tmux.wait_for(lambda s: "BTC-USD" in s and "demo-crypto" in s)
+    for key, title, _ in VIEWS:
+        tmux.tmux("send-keys", "-t", "r2k", key)
+        tmux.wait_for(lambda s, t=title: t in s.splitlines()[0], seconds=15)
+        coloured = tmux.tmux("capture-pane", "-e", "-p", "-t", "r2k")
+        assert not RICH_COLOUR.search(coloured), title
+        assert BASIC_FOREGROUND.search(coloured), title  # coloured, with the basic palette
+        assert "Traceback" not in coloured
     tmux.tmux("send-keys", "-t", "r2k", "q")
     assert tmux.wait_exit() == 0
 
