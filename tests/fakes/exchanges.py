@@ -1,4 +1,4 @@
-"""Fake exchange websocket servers on 127.0.0.1 and a recording sink, for the feed tests.
+"""Fake exchange websocket servers on 127.0.0.1, for the feed and integration tests.
 
 Each fake speaks one exchange's protocol as described in
 ``../shared/fixtures/exchanges/README.md``: its subscribe request and ack (or refusal),
@@ -14,14 +14,12 @@ import asyncio
 import json
 import socket
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
-
-from r2kmon.model import Bar, ContextValue, Interval, SourceHealth, Tick
 
 FaultKind = Literal["close", "reset", "reset_mid_frame", "stall", "deaf", "garbage", "shutdown"]
 
@@ -200,11 +198,11 @@ def data_frame(protocol: str, symbol: str, n: int) -> str:
         )
     if protocol == "kraken":
         # JSON numbers, as Kraken sends them.
-        item = (
+        entry = (
             f'{{"symbol":"{symbol}","last":{p},"change":1.00,'
             '"timestamp":"2026-01-01T00:00:00.000001Z"}'
         )
-        return '{"channel":"ticker","type":"update","data":[' + item + "]}"
+        return '{"channel":"ticker","type":"update","data":[' + entry + "]}"
     if protocol == "okx":
         item = {"instId": symbol, "last": p, "open24h": "99.00", "ts": str(ms)}
         return json.dumps({"arg": {"channel": "tickers", "instId": symbol}, "data": [item]})
@@ -235,13 +233,16 @@ def answer(protocol: str, text: str, listed: set[str]) -> tuple[list[str], list[
         products = message["product_ids"]
         bad = [p for p in products if p not in listed]
         if bad:
-            error = {
+            error: dict[str, Any] = {
                 "type": "error",
                 "message": "Failed to subscribe",
                 "reason": f"{bad[0]} is not a valid product",
             }
             return [json.dumps(error)], []
-        ack = {"type": "subscriptions", "channels": [{"name": "ticker", "product_ids": products}]}
+        ack: dict[str, Any] = {
+            "type": "subscriptions",
+            "channels": [{"name": "ticker", "product_ids": products}],
+        }
         return [json.dumps(ack)], products
     if protocol == "kraken":
         if message.get("method") == "ping":
@@ -308,46 +309,3 @@ def answer(protocol: str, text: str, listed: set[str]) -> tuple[list[str], list[
             }
             return [json.dumps(ack)], [a.split(".", 1)[1] for a in args]
     return [], []
-
-
-class RecordingSink:
-    """A Sink that keeps everything pushed into it, for assertions."""
-
-    def __init__(self) -> None:
-        self.ticks: list[Tick] = []
-        self.health: list[SourceHealth] = []
-        self.bars: list[tuple[str, Interval, list[Bar], str]] = []
-        self.context: list[ContextValue] = []
-        self.standby: list[Tick] = []
-
-    def push_ticks(self, ticks: Sequence[Tick]) -> None:
-        self.ticks.extend(ticks)
-
-    def push_standby(self, ticks: Sequence[Tick]) -> None:
-        self.standby.extend(ticks)
-
-    def push_bars(self, symbol: str, interval: Interval, bars: Sequence[Bar], source: str) -> None:
-        self.bars.append((symbol, interval, list(bars), source))
-
-    def push_health(self, health: SourceHealth) -> None:
-        self.health.append(health)
-
-    def push_context(self, value: ContextValue) -> None:
-        self.context.append(value)
-
-    def last_health(self, name: str) -> SourceHealth | None:
-        for record in reversed(self.health):
-            if record.name == name:
-                return record
-        return None
-
-    def ticks_of(self, symbol: str, source: str | None = None) -> list[Tick]:
-        return [t for t in self.ticks if t.symbol == symbol and source in (None, t.source)]
-
-
-async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Poll ``predicate`` every 10 ms; fail the test after ``timeout`` seconds."""
-    async with asyncio.timeout(timeout):
-        # Polling, not an Event: the predicates read state the code under test owns.
-        while not predicate():  # noqa: ASYNC110
-            await asyncio.sleep(0.01)

@@ -1,4 +1,4 @@
-"""A scripted HTTP/1.1 server on 127.0.0.1 (port 0) for the poller tests.
+"""A scripted HTTP/1.1 server on 127.0.0.1 (port 0), for the poller and integration tests.
 
 The real ``httpx.AsyncClient`` connects to it over a real socket. Each path has a script of
 replies served in order (the last one repeats), so a test can say "429, then 500, then the

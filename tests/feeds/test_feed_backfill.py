@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from feed_fakes import RecordingSink, wait_until
+from tests.fakes.sinks import RecordingSink, wait_until
 
 from r2kmon.clock import FrozenClock
 from r2kmon.feeds.backfill import Backfill, BackfillProducer, BackfillSettings

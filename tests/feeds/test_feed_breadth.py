@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from feed_fakes import RecordingSink, wait_until
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.fakes.sinks import RecordingSink, wait_until
 from websockets.asyncio.server import ServerConnection, serve
 
 from r2kmon.feeds.base import FeedError

@@ -16,7 +16,8 @@ from http import HTTPStatus
 from typing import Any
 
 import pytest
-from feed_fakes import FakeExchange, Fault, RecordingSink, wait_until
+from tests.fakes.exchanges import FakeExchange, Fault
+from tests.fakes.sinks import RecordingSink, wait_until
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Request, Response
 

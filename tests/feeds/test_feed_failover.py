@@ -6,13 +6,15 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
-from feed_fakes import FakeExchange, RecordingSink, wait_until
+from tests.fakes.exchanges import FakeExchange
+from tests.fakes.sinks import RecordingSink, wait_until
 
 from r2kmon.feeds.failover import FailoverFeeds, FailoverSettings, feed_settings
 
-FAST = {
+FAST: dict[str, Any] = {
     "stall_timeout": 0.6,
     "silence_timeout": 0.3,
     "ping_interval": None,
@@ -222,8 +224,6 @@ async def test_failover_into_the_real_hub_names_the_source_per_symbol() -> None:
 
 
 async def test_a_parser_bug_on_one_exchange_leaves_the_others_serving() -> None:
-    from typing import Any
-
     from r2kmon.feeds.base import Parsed
     from r2kmon.feeds.binance import BinanceAdapter
     from r2kmon.feeds.connection import FeedConnection

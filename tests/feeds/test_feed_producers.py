@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from feed_fakes import FakeExchange, RecordingSink, wait_until
+from tests.fakes.exchanges import FakeExchange
+from tests.fakes.sinks import RecordingSink, wait_until
 
 from r2kmon.feeds.backfill import BackfillProducer
 from r2kmon.feeds.breadth import BreadthFeed

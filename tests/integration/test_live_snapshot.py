@@ -2,8 +2,8 @@
 
 The real command runs in a subprocess with a config file pointing every endpoint at fake
 servers in this process: websocket exchanges speaking their real protocols
-(``tests/feeds/feed_fakes.py``) and an HTTP server replaying recorded provider answers
-(``tests/sources/src_fakehttp.py``). Nothing reaches the internet.
+(``tests/fakes/exchanges.py``) and an HTTP server replaying recorded provider answers
+(``tests/fakes/http.py``). Nothing reaches the internet.
 """
 
 from __future__ import annotations
@@ -18,11 +18,8 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import REPO, SHARED
-
-# The fakes live beside the tests that grew them; they are plain modules, not a package.
-sys.path[:0] = [str(REPO / "tests" / "feeds"), str(REPO / "tests" / "sources")]
-from feed_fakes import FakeExchange  # noqa: E402
-from src_fakehttp import FakeHTTP, Reply  # noqa: E402
+from tests.fakes.exchanges import FakeExchange
+from tests.fakes.http import FakeHTTP, Reply
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -11,7 +11,7 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -20,11 +20,11 @@ import httpx
 import orjson
 import pandas as pd
 import pytest
-from src_fakehttp import FakeHTTP, Reply
 from src_helpers import LOCAL_FIXTURES, shared
+from tests.fakes.http import FakeHTTP, Reply
+from tests.fakes.sinks import RecordingSink
 
 from r2kmon.clock import FrozenClock
-from r2kmon.model import Bar, ContextValue, Interval, SourceHealth, Tick
 from r2kmon.sources.ishares import IWM_PATH
 from r2kmon.sources.market_hours import epoch
 from r2kmon.sources.poller import (
@@ -43,40 +43,6 @@ FNG_FILE = LOCAL_FIXTURES / "alternative_me" / "fng_limit2_2026-04-27.json"
 def recorded(provider: str, name: str, status: int = 200) -> Reply:
     """A shared recorded fixture as a scripted reply."""
     return Reply.file(shared(provider, name), status)
-
-
-class RecordingSink:
-    """A :class:`~r2kmon.model.Sink` that keeps everything pushed into it, in order."""
-
-    def __init__(self) -> None:
-        self.ticks: list[Tick] = []
-        self.bars: list[tuple[str, Interval, list[Bar], str]] = []
-        self.health: list[SourceHealth] = []
-        self.context: list[ContextValue] = []
-
-    def push_ticks(self, ticks: Sequence[Tick]) -> None:
-        self.ticks.extend(ticks)
-
-    def push_standby(self, ticks: Sequence[Tick]) -> None:
-        self.ticks.extend(ticks)
-
-    def push_bars(self, symbol: str, interval: Interval, bars: Sequence[Bar], source: str) -> None:
-        self.bars.append((symbol, interval, list(bars), source))
-
-    def push_health(self, health: SourceHealth) -> None:
-        self.health.append(health)
-
-    def push_context(self, value: ContextValue) -> None:
-        self.context.append(value)
-
-    def last_health(self, name: str) -> SourceHealth | None:
-        return next((h for h in reversed(self.health) if h.name == name), None)
-
-    def last_context(self, name: str) -> ContextValue | None:
-        return next((c for c in reversed(self.context) if c.name == name), None)
-
-    def ticks_for(self, symbol: str) -> list[Tick]:
-        return [t for t in self.ticks if t.symbol == symbol]
 
 
 def settings(
@@ -199,7 +165,7 @@ async def test_every_provider_from_fixtures(
         # The top-coins answer created one history job (bitcoin); it is due at once.
         await poller.run_due()
 
-    rut = sink.ticks_for("^RUT")
+    rut = sink.ticks_of("^RUT")
     assert rut[0].price == Decimal("244.87")  # the AAPL recording served as ^RUT
     assert rut[0].source == "yahoo"
     daily = [b for b in sink.bars if b[0] == "^RUT" and b[1] == "1d"]
@@ -360,7 +326,7 @@ async def test_fault_then_recovery_keeps_last_data_as_stale(
     assert record.last_ok < time.time()
     # The data delivered before the fault kept its real time: the quote is from the
     # recording (2025-02-19), not "now".
-    assert {t.ts for t in sink.ticks_for("^RUT")} == {1739998801.0, 1770062392.0}
+    assert {t.ts for t in sink.ticks_of("^RUT")} == {1739998801.0, 1770062392.0}
 
 
 # --- fallbacks and unknown symbols -------------------------------------------------------------
@@ -380,7 +346,7 @@ async def test_fred_serves_gspc_when_yahoo_is_blocked_and_rut_goes_stale(
     async with asyncio.timeout(10):
         await Poller(client, config).run_once(sink)
 
-    (gspc,) = sink.ticks_for("^GSPC")
+    (gspc,) = sink.ticks_of("^GSPC")
     assert gspc.source == "fred"
     assert gspc.price == Decimal("4704.81")
     assert gspc.ref_price == Decimal("4742.83")
@@ -388,7 +354,7 @@ async def test_fred_serves_gspc_when_yahoo_is_blocked_and_rut_goes_stale(
     bars = [b for b in sink.bars if b[0] == "^GSPC"]
     assert bars[0][3] == "fred"
     assert [bar.close for bar in bars[0][2]] == [4742.83, 4704.81]
-    assert not sink.ticks_for("^RUT")  # nothing invented
+    assert not sink.ticks_of("^RUT")  # nothing invented
     yahoo = sink.last_health("yahoo")
     assert yahoo is not None
     assert yahoo.status == "down"
@@ -680,10 +646,10 @@ async def test_unknown_at_primary_is_not_asked_again_while_the_fallback_retries(
     config = settings(server.base, ["yahoo", "fred"], market_symbols=("^GSPC",), intraday=False)
     sink = RecordingSink()
     async with asyncio.timeout(10), running(Poller(client, config), sink):
-        await until(lambda: bool(sink.ticks_for("^GSPC")))
+        await until(lambda: bool(sink.ticks_of("^GSPC")))
     assert len(server.hits(chart_path("^GSPC"))) == 1
     assert len(server.hits("/fred/graph/fredgraph.csv")) == 2
-    assert sink.ticks_for("^GSPC")[0].source == "fred"
+    assert sink.ticks_of("^GSPC")[0].source == "fred"
     yahoo_health = sink.last_health("yahoo")
     assert yahoo_health is not None
     assert yahoo_health.silent_symbols == ("^GSPC",)
