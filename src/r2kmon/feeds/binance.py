@@ -37,7 +37,6 @@ import orjson
 
 from r2kmon.feeds.base import (
     ACK,
-    DIGITS,
     OTHER,
     Adapter,
     FeedError,
@@ -137,7 +136,13 @@ class BinanceAdapter(Adapter):
         ]
 
     def parse(self, frame: str | bytes) -> Parsed:
-        """A combined price frame through the typed decoder; anything else as usual."""
+        """A combined price frame through the typed decoder; anything else as usual.
+
+        The fast path takes only what the general path would take the same way: a listed
+        symbol, numbers whose text starts with a digit (``"0" <= text < ":"``), a non-zero
+        price (and reference). Everything else goes to :meth:`Adapter.parse`, which gives
+        the answer or the :class:`FeedError`.
+        """
         try:
             data = _decode_combined(frame).data
         except msgspec.MsgspecError:
@@ -145,52 +150,42 @@ class BinanceAdapter(Adapter):
         symbol = self.map.reverse.get(data.s)
         if symbol is not None:
             try:
-                tick = self._fast_tick(symbol, data)
+                kind = type(data)
+                if kind is _Trade or kind is _AggTrade:
+                    value, size = data.p, data.q  # type: ignore[union-attr]
+                    if "0" <= value < ":" and "0" <= size < ":":
+                        number = Decimal(value)
+                        if number:
+                            ts = data.T / 1000.0  # type: ignore[union-attr]
+                            tick = _new_tuple(
+                                Tick,
+                                (
+                                    symbol,
+                                    number,
+                                    ts,
+                                    self.source,
+                                    "trade",
+                                    Decimal(size),
+                                    None,
+                                    False,
+                                ),
+                            )
+                            return _new_tuple(Parsed, ("ticks", (tick,), "", (), ()))
+                else:
+                    value, ref = data.c, data.o  # type: ignore[union-attr]
+                    if "0" <= value < ":" and "0" <= ref < ":":
+                        number, opening = Decimal(value), Decimal(ref)
+                        if number and opening:
+                            ts = data.E / 1000.0  # type: ignore[union-attr]
+                            tick = _new_tuple(
+                                Tick,
+                                (symbol, number, ts, self.source, "ticker", None, opening, False),
+                            )
+                            return _new_tuple(Parsed, ("ticks", (tick,), "", (), ()))
             except InvalidOperation:
-                tick = None
-            if tick is not None:
-                return _new_tuple(Parsed, ("ticks", (tick,), "", (), ()))
+                pass
         # An unlisted symbol, a number in an unusual spelling: the general path decides.
         return super().parse(frame)
-
-    def _fast_tick(self, symbol: str, data: _Trade | _MiniTicker) -> Tick | None:
-        if type(data) is _Trade or type(data) is _AggTrade:
-            value, size = data.p, data.q
-            if value[:1] in DIGITS and size[:1] in DIGITS:
-                number = Decimal(value)
-                if number:
-                    return _new_tuple(
-                        Tick,
-                        (
-                            symbol,
-                            number,
-                            data.T / 1000.0,
-                            self.source,
-                            "trade",
-                            Decimal(size),
-                            None,
-                            False,
-                        ),
-                    )
-        elif isinstance(data, _MiniTicker):
-            value, ref = data.c, data.o
-            if value[:1] in DIGITS and ref[:1] in DIGITS:
-                number, opening = Decimal(value), Decimal(ref)
-                if number and opening:
-                    return _new_tuple(
-                        Tick,
-                        (
-                            symbol,
-                            number,
-                            data.E / 1000.0,
-                            self.source,
-                            "ticker",
-                            None,
-                            opening,
-                            False,
-                        ),
-                    )
-        return None
 
     def classify(self, message: Any) -> Parsed:
         if not isinstance(message, dict):
