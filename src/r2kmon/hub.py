@@ -78,14 +78,7 @@ class _Series:
 
     def add_price(self, ts: float, price: Decimal, size: Decimal | None) -> None:
         start = ts - ts % self.seconds
-        if self.start is None or start > self.start:
-            current = self.current
-            if current is not None:
-                self.closed.append(current)
-            self.start = start
-            self.open = self.high = self.low = self.close = price
-            self.volume = size or _ZERO
-        elif start == self.start:
+        if start == self.start:  # the common case first: another tick in the same bar
             try:
                 if price > self.high:
                     self.high = price
@@ -101,6 +94,13 @@ class _Series:
             self.close = price
             if size:
                 self.volume += size
+        elif self.start is None or start > self.start:
+            current = self.current
+            if current is not None:
+                self.closed.append(current)
+            self.start = start
+            self.open = self.high = self.low = self.close = price
+            self.volume = size or _ZERO
         else:
             return  # a late tick for a bar already closed: keep the bar as it closed
         self._cache = None
@@ -201,7 +201,8 @@ class Hub:
         for tick in ticks:
             symbol, price, ts, source, _kind, size, ref_price, _simulated = tick
             old = latest.get(symbol)
-            if old is not None and ts < old.ts and source == old.source:
+            # old[2], old[3]: its ts and source (indexing a tuple beats the field names).
+            if old is not None and ts < old[2] and source == old[3]:
                 continue  # out of order within one source: the newer price stands
             latest[symbol] = tick
             if ref_price is not None:
