@@ -19,7 +19,6 @@ import dataclasses
 import difflib
 import os
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -27,14 +26,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
+import tomllib
+
 from r2kmon import paths
 from r2kmon.errors import ConfigError
 from r2kmon.model import SymbolError, canonical_crypto, canonical_market
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on 3.10
-    import tomli as tomllib
 
 ENV_VAR = "R2KMON_CONFIG"
 
