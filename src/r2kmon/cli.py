@@ -72,6 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="longest wait for every source to answer (default 10)",
     )
+    status = commands.add_parser(
+        "status-line",
+        parents=[common],
+        help="one line for a tmux status bar, from the running app's status file",
+    )
+    status.add_argument(
+        "--symbols",
+        default="^RUT,BTC-USD",
+        metavar="LIST",
+        help="comma-separated symbols to show after the gauge (default ^RUT,BTC-USD)",
+    )
     config = commands.add_parser("config", parents=[common], help="config file tools")
     config.add_argument(
         "action",
@@ -90,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "config":
             return _config_command(args.action, config_path)
+        if command == "status-line":
+            return _status_line(demo, [s.strip() for s in args.symbols.split(",") if s.strip()])
         config = load_config(config_path)
         configure_logging(config.general.log_level)
         if command == "snapshot":
@@ -104,6 +117,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `r2kmon snapshot --json | head`: the reader left; that is not an error of ours.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's flush quiet
         return 0
+
+
+def _status_line(demo: bool, symbols: list[str]) -> int:
+    """Print the running app's status in one line; no network, no config needed."""
+    import time
+
+    from r2kmon.statusline import read_status, status_file, status_line
+
+    path = status_file(demo)
+    document = read_status(path)
+    if document is None:
+        print(f"r2kmon: no status (is r2kmon{' --demo' if demo else ''} running?)")
+        return 1
+    print(status_line(document, time.time(), symbols))
+    return 0
 
 
 def _config_command(action: str, explicit: Path | None) -> int:
@@ -171,11 +199,12 @@ class _Starter:
 
     def build_runtime(self) -> Runtime:
         from r2kmon.runtime import Runtime
+        from r2kmon.statusline import status_file
 
-        if self._opened is None:
-            return Runtime(self.config, demo=self.demo)
-        hub, store = self._opened
-        return Runtime(self.config, demo=self.demo, hub=hub, store=store)
+        hub, store = self._opened if self._opened is not None else (None, None)
+        return Runtime(
+            self.config, demo=self.demo, hub=hub, store=store, status_file=status_file(self.demo)
+        )
 
 
 def _run_app(config: Config, *, demo: bool) -> int:

@@ -163,9 +163,11 @@ class Runtime:
         store: Store | None = None,
         persist_every_s: float = PERSIST_EVERY_S,
         hub: Hub | None = None,
+        status_file: Path | None = None,
     ) -> None:
         """``hub`` and ``store`` may come from :func:`open_history` (the UI's way: the
-        recent stored history is on screen before this is built)."""
+        recent stored history is on screen before this is built). With ``status_file``
+        the runtime keeps the file ``r2kmon status-line`` reads up to date."""
         from r2kmon.analysis import SERIES_FROM_VALUES, Analysis, analytics_settings
         from r2kmon.sources.poller import new_client
 
@@ -174,6 +176,7 @@ class Runtime:
         self.demo = demo
         self.clock = clock or SystemClock()
         self.hub = hub or Hub(self.clock, simulated=demo, symbols=configured_symbols(config))
+        self._status_file = status_file
         self._client = new_client() if producers is None and not demo else None
         self.producers: tuple[Producer, ...] = tuple(
             producers
@@ -206,6 +209,8 @@ class Runtime:
         jobs.append(("analysis", self.analysis.run))
         if self.store is not None:
             jobs.append(("store", self._persist))
+        if self._status_file is not None:
+            jobs.append(("status", functools.partial(self._write_status, self._status_file)))
         if self.store is not None:
             # Before the producers start: stored history first, newer data on top of it.
             await asyncio.to_thread(_load_history, self.store, self.hub, self.clock)
@@ -236,6 +241,20 @@ class Runtime:
         while True:
             await asyncio.sleep(self._persist_every_s)
             await asyncio.to_thread(self._save_now)
+
+    async def _write_status(self, path: Path) -> None:
+        """Rewrite the status-line file every few seconds while the state moves."""
+        from r2kmon.statusline import STATUS_EVERY_S, status_document, write_status
+
+        written: tuple[int, int] | None = None
+        while True:
+            if self.version != written:
+                written = self.version
+                document = status_document(
+                    self.state(), self.clock.now(), self.config.general.stale_after_s
+                )
+                await asyncio.to_thread(write_status, path, document)
+            await asyncio.sleep(STATUS_EVERY_S)
 
     def _save_now(self) -> None:
         assert self.store is not None

@@ -15,6 +15,7 @@ HEADLESS = [
     "r2kmon.hub",
     "r2kmon.runtime",
     "r2kmon.report",
+    "r2kmon.statusline",
     "r2kmon.state",
     "r2kmon.analysis",
     "r2kmon.store",

@@ -113,6 +113,20 @@ def test_demo_in_tmux_shows_live_quotes_and_quits_cleanly(
     assert "Traceback" not in first
     # live: the BTC row changes on its own within a few seconds
     tmux.wait_for(lambda s: btc_row not in s.splitlines(), seconds=15)
+    # the running app keeps the status file `r2kmon status-line` prints for tmux
+    env = {**os.environ, **demo_env(tmp_path)}
+    deadline = time.monotonic() + 20
+    while True:
+        line = subprocess.run(
+            [sys.executable, "-m", "r2kmon", "--demo", "status-line", "--symbols", "BTC-USD"],
+            capture_output=True, text=True, timeout=30, env=env, check=False,
+        )  # fmt: skip
+        if (line.returncode == 0 and "BTC-USD" in line.stdout) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert line.returncode == 0, line.stdout + line.stderr
+    assert "BTC-USD" in line.stdout
+    assert "SIMULATED" in line.stdout
     tmux.tmux("send-keys", "-t", "r2k", "?")
     tmux.wait_for(lambda s: "[quit]" in s)
     tmux.tmux("send-keys", "-t", "r2k", "Escape")

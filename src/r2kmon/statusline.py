@@ -1,0 +1,138 @@
+"""The status file and ``r2kmon status-line``: one line for a tmux status bar.
+
+The running app's runtime writes a small JSON document (:func:`status_document`) to the
+data dir every few seconds; ``r2kmon status-line`` reads it and prints one line
+(:func:`status_line`) in milliseconds, without touching the network. tmux runs it as
+``#(r2kmon status-line)`` every ``status-interval`` seconds.
+
+Nothing is invented: a value the app did not have is left out, a stale quote says so, and
+a file that stopped being refreshed (the app is gone) shows its age. Demo mode writes its
+own file, marked SIMULATED, so it never passes for live data.
+
+    >>> status_line(
+    ...     {"written_at": 100.0, "simulated": False,
+    ...      "gauge": {"score": 61.2, "label": "risk-on"},
+    ...      "quotes": {"^RUT": {"price": 2663.78, "change_pct": -0.05, "stale": False,
+    ...                          "state": "testing"}}},
+    ...     now=101.0, symbols=["^RUT"])
+    'R2K 61 risk-on │ ^RUT 2,663.78 ▼-0.05% testing'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from r2kmon import paths
+from r2kmon.hub import quote_is_stale
+from r2kmon.state import AppState
+
+STATUS_EVERY_S = 5.0
+"""How often the runtime rewrites the status file."""
+OLD_AFTER_S = 60.0
+"""A status file older than this is shown with its age (the app may have stopped)."""
+DEFAULT_SYMBOLS = ("^RUT", "BTC-USD")
+
+
+def status_file(demo: bool) -> Path:
+    """Where the app keeps its status: one file for live data, another for the demo."""
+    return paths.data_dir() / ("status-demo.json" if demo else "status.json")
+
+
+def status_document(state: AppState, now: float, stale_after_s: float) -> dict[str, Any]:
+    """What the status line may show: the gauge, and per symbol its price, change,
+    staleness and breakout state. Plain JSON values; times are epoch seconds."""
+    hub = state.hub
+    gauge = state.analytics.gauge if state.analytics is not None else None
+    states = (
+        {row.symbol: row.state for row in state.analytics.board}
+        if state.analytics is not None
+        else {}
+    )
+    quotes: dict[str, dict[str, Any]] = {}
+    for symbol in hub.symbols:
+        quote = hub.quotes.get(symbol)
+        if quote is None:
+            continue
+        quotes[symbol] = {
+            "price": float(quote.price),
+            "change_pct": quote.change_pct,
+            "stale": quote_is_stale(quote, hub.health.get(quote.source), now, stale_after_s),
+            "state": states.get(symbol),
+        }
+    return {
+        "written_at": now,
+        "simulated": hub.simulated,
+        "gauge": (
+            {"score": gauge.score, "label": gauge.label}
+            if gauge is not None and gauge.score is not None
+            else None
+        ),
+        "quotes": quotes,
+    }
+
+
+def write_status(path: Path, document: Mapping[str, Any]) -> None:
+    """Replace ``path`` atomically (a reader never sees half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(json.dumps(document), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def read_status(path: Path) -> dict[str, Any] | None:
+    """The document at ``path``, or ``None`` when there is none or it cannot be read."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def status_line(
+    document: Mapping[str, Any], now: float, symbols: Sequence[str] = DEFAULT_SYMBOLS
+) -> str:
+    """One line: the gauge, then each of ``symbols`` the app had a price for."""
+    parts: list[str] = []
+    gauge = document.get("gauge")
+    if isinstance(gauge, dict) and isinstance(gauge.get("score"), (int, float)):
+        parts.append(f"R2K {gauge['score']:.0f} {gauge.get('label') or ''}".rstrip())
+    quotes = document.get("quotes")
+    quotes = quotes if isinstance(quotes, dict) else {}
+    for symbol in symbols:
+        quote = quotes.get(symbol)
+        if not isinstance(quote, dict) or not isinstance(quote.get("price"), (int, float)):
+            continue
+        text = f"{symbol} {_price(quote['price'])}"
+        change = quote.get("change_pct")
+        if isinstance(change, (int, float)):
+            shown = round(change, 2)
+            arrow = "=" if shown == 0 else ("▲" if shown > 0 else "▼")
+            text += f" {arrow}{shown:+.2f}%" if shown else " =0.00%"
+        if quote.get("state"):
+            text += f" {quote['state']}"
+        if quote.get("stale"):
+            text += " STALE"
+        parts.append(text)
+    line = " │ ".join(parts) if parts else "r2kmon: no data yet"
+    if document.get("simulated"):
+        line += " │ SIMULATED"
+    written = document.get("written_at")
+    if isinstance(written, (int, float)) and now - written > OLD_AFTER_S:
+        line += f" │ {_age(now - written)} old"
+    return line
+
+
+def _price(value: float) -> str:
+    return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.6f}"
+
+
+def _age(seconds: float) -> str:
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86_400:
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86_400)}d"
