@@ -243,16 +243,18 @@ class Runtime:
             await asyncio.to_thread(self._save_now)
 
     async def _write_status(self, path: Path) -> None:
-        """Rewrite the status-line file every few seconds while the state moves."""
-        from r2kmon.statusline import STATUS_EVERY_S, status_document, write_status
+        """Rewrite the status-line file every few seconds while the state moves, and at
+        least every :data:`~r2kmon.statusline.REFRESH_S` (stale marks move with the
+        clock, and a file that stops changing must mean the app stopped)."""
+        from r2kmon.statusline import REFRESH_S, STATUS_EVERY_S, status_document, write_status
 
         written: tuple[int, int] | None = None
+        written_at = float("-inf")
         while True:
-            if self.version != written:
-                written = self.version
-                document = status_document(
-                    self.state(), self.clock.now(), self.config.general.stale_after_s
-                )
+            now = self.clock.now()
+            if self.version != written or now - written_at >= REFRESH_S:
+                written, written_at = self.version, now
+                document = status_document(self.state(), now, self.config.general.stale_after_s)
                 await asyncio.to_thread(write_status, path, document)
             await asyncio.sleep(STATUS_EVERY_S)
 

@@ -31,7 +31,9 @@ from r2kmon.hub import quote_is_stale
 from r2kmon.state import AppState
 
 STATUS_EVERY_S = 5.0
-"""How often the runtime rewrites the status file."""
+"""How often the runtime rewrites the status file when the state changed."""
+REFRESH_S = 30.0
+"""The longest the runtime leaves the file unchanged, even when nothing moved."""
 OLD_AFTER_S = 60.0
 """A status file older than this is shown with its age (the app may have stopped)."""
 DEFAULT_SYMBOLS = ("^RUT", "BTC-USD")

@@ -7,6 +7,10 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
+
+from r2kmon import statusline
+from r2kmon.clock import FrozenClock
 from r2kmon.config import Config
 from r2kmon.runtime import Runtime
 from r2kmon.statusline import read_status, status_line, write_status
@@ -91,3 +95,29 @@ def test_the_command_reads_the_apps_file_and_fails_plainly_without_one(tmp_path:
     assert "SIMULATED" in shown.stdout
     # The live file is another file: the demo's never passes for live data.
     assert r2kmon("status-line", env=env).returncode == 1
+
+
+async def test_an_unchanged_state_is_still_rewritten_so_age_means_the_app_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(statusline, "STATUS_EVERY_S", 0.02)
+    path = tmp_path / "status.json"
+    clock = FrozenClock(NOW)
+    runtime = Runtime(Config(), demo=False, clock=clock, producers=[], status_file=path)
+
+    async def written_at(expected: float) -> None:
+        while (read_status(path) or {}).get("written_at") != expected:  # noqa: ASYNC110 - a file
+            await asyncio.sleep(0.02)
+
+    task = asyncio.create_task(runtime.run())
+    try:
+        async with asyncio.timeout(20):
+            await written_at(NOW)
+            clock.advance(10)  # nothing moved, not long enough: the file stays
+            await asyncio.sleep(0.2)
+            assert read_status(path)["written_at"] == NOW  # type: ignore[index]
+            clock.advance(25)  # 35 s without a change: rewritten anyway
+            await written_at(NOW + 35)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
