@@ -183,7 +183,8 @@ class BinanceAdapter(Adapter):
                             )
                             return _new_tuple(Parsed, ("ticks", (tick,), "", (), ()))
             except InvalidOperation:
-                pass
+                # "1.2.3" and the like: the general path reports it as a bad frame.
+                return super().parse(frame)
         # An unlisted symbol, a number in an unusual spelling: the general path decides.
         return super().parse(frame)
 
