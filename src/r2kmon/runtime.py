@@ -23,7 +23,7 @@ from r2kmon.config import Config
 from r2kmon.hub import Hub
 from r2kmon.model import Producer, SourceHealth, canonical_crypto, canonical_market
 from r2kmon.state import AppState
-from r2kmon.store import Store
+from r2kmon.store import Store, StoreError
 
 if TYPE_CHECKING:
     # Imported where they are built (``build_producers``, ``Runtime``): the UI opens the
@@ -61,13 +61,26 @@ PERSIST_EVERY_S = 60.0
 """How often new bars and context values are written to the store."""
 
 
-def default_store(config: Config, demo: bool, producers: Sequence[Producer] | None) -> Store | None:
+def default_store(
+    config: Config, demo: bool, producers: Sequence[Producer] | None, hub: Hub | None = None
+) -> Store | None:
     """The store the config asks for; none in demo mode (simulated data is never kept)
-    and none when the caller brought its own producers (tests)."""
+    and none when the caller brought its own producers (tests).
+
+    A store that cannot be opened (a damaged file, no permission) is logged and, with
+    ``hub``, reported as the ``store`` source being down (the health view and a
+    notification say which file and why); the app then runs without stored history.
+    """
     if demo or producers is not None or not config.store.enabled:
         return None
     path = Path(config.store.path).expanduser() if config.store.path else paths.store_file()
-    return Store(path)
+    try:
+        return Store(path)
+    except StoreError as exc:
+        log.warning("%s; running without stored history", exc)
+        if hub is not None:
+            hub.push_health(SourceHealth("store", "source", "down", last_error=str(exc)))
+        return None
 
 
 def build_producers(
@@ -137,7 +150,7 @@ def open_history(
     """
     clock = clock or SystemClock()
     hub = Hub(clock, simulated=demo, symbols=configured_symbols(config))
-    store = default_store(config, demo, None)
+    store = default_store(config, demo, None, hub)
     if store is not None:
         now = clock.now()
         loaded = store.load_into(hub, now, daily_since=now - FIRST_SCREEN_DAYS * 86_400.0)
@@ -185,7 +198,9 @@ class Runtime:
         )
         if not self.producers:
             log.warning("no producers configured: nothing will be fetched")
-        self.store = store if store is not None else default_store(config, demo, producers)
+        self.store = (
+            store if store is not None else default_store(config, demo, producers, self.hub)
+        )
         history = (
             functools.partial(self.store.context_history, SERIES_FROM_VALUES)
             if self.store is not None

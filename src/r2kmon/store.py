@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
+class StoreError(Exception):
+    """The store file cannot be opened: the app runs without stored history and says so."""
+
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS bars (
     symbol TEXT NOT NULL, interval TEXT NOT NULL, start REAL NOT NULL,
@@ -52,16 +57,21 @@ class Store:
     """One SQLite file. Every method blocks: call it from a thread, never the event loop."""
 
     def __init__(self, path: Path) -> None:
+        """Open (or create) the store at ``path``; :class:`StoreError` if that fails (not a
+        database, no permission, a full disk), naming the file."""
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # One connection used from whichever worker thread runs the call, one call at a
-        # time (the lock), so check_same_thread is relaxed on purpose.
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # One connection used from whichever worker thread runs the call, one call at a
+            # time (the lock), so check_same_thread is relaxed on purpose.
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            with self._lock:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the store {path}: {exc}") from exc
         self._saved_bars: dict[tuple[str, str], float] = {}
         self._saved_context: dict[str, float] = {}
         self._saved_alerts = 0.0
