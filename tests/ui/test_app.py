@@ -220,3 +220,26 @@ async def test_stored_history_is_drawn_before_the_runtime_is_built(tmp_path: Pat
         # The running runtime read the rest, for the analytics and the charts (every bar
         # but the last, which was still forming when the previous session saved).
         assert app.runtime.hub.snapshot().bars_1d["^RUT"] == tuple(rut[:-1])
+
+
+async def test_a_start_that_fails_is_said_on_screen_and_the_app_stays_up() -> None:
+    class Broken:
+        def open_history(self) -> object:
+            raise PermissionError("[Errno 13] Permission denied: '/data/r2kmon.sqlite'")
+
+        def build_runtime(self) -> object:
+            raise AssertionError("never reached")
+
+    app = R2kApp(None, Config(), clock=FrozenClock(OPEN_TS), starter=Broken())  # type: ignore[arg-type]
+    async with app.run_test(size=(120, 30)) as pilot:
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if app._notifications:
+                break
+        messages = [n.message for n in app._notifications]
+        assert any(
+            "could not start: PermissionError" in m and "Permission denied" in m for m in messages
+        )
+        assert app.is_running
+        await pilot.press("q")
+    assert app.return_code == 0

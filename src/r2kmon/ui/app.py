@@ -10,6 +10,7 @@ clock, the same message production posts.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     # and built after the first screen is up; see ``Starter``.
     from r2kmon.hub import Hub
     from r2kmon.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
 class Starter(Protocol):
@@ -173,7 +176,20 @@ class R2kApp(App[int]):
         self.call_after_refresh(self._tick_clock)
 
     def _build_in_thread(self) -> None:
-        self.run_worker(self._build_and_start(), name="build-runtime", exit_on_error=False)
+        self.run_worker(self._start_safely(), name="build-runtime", exit_on_error=False)
+
+    async def _start_safely(self) -> None:
+        try:
+            await self._build_and_start()
+        except Exception as exc:  # a bug, or a file we cannot read: say so, stay up
+            log.exception("could not start the runtime")
+            self.notify(
+                f"could not start: {type(exc).__name__}: {exc} (details in {paths.log_file()})",
+                title="r2kmon",
+                severity="error",
+                timeout=60,
+                markup=False,
+            )
 
     async def _build_and_start(self) -> None:
         starter = self._starter
