@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from an_history import close
 
 from r2kmon.analytics.breakout import BoardSettings, board_row, replay_history, run
 from r2kmon.analytics.series import clean_closes, epoch
+from tests.analytics.an_history import close
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from an_history import close
 
 from r2kmon.analytics.breakout import (
     BoardSettings,
@@ -15,6 +14,7 @@ from r2kmon.analytics.breakout import (
 )
 from r2kmon.analytics.resistance import LEVEL_KINDS
 from r2kmon.analytics.series import clean_closes
+from tests.analytics.an_history import close
 
 
 def _days(values: list[float]) -> pd.Series:

@@ -8,7 +8,6 @@ import math
 
 import pandas as pd
 import pytest
-from an_history import close, frame
 
 from r2kmon.analytics import (
     AnalyticsInputs,
@@ -22,6 +21,7 @@ from r2kmon.analytics.breakout import BoardSettings, run, with_live_price
 from r2kmon.analytics.compute import ALT_BASKET
 from r2kmon.analytics.gauge import DEFAULT_WEIGHTS
 from r2kmon.analytics.series import clean_closes, epoch
+from tests.analytics.an_history import close, frame
 
 STATES = {"below", "testing", "breakout", "confirmed", "failed", "retest"}
 

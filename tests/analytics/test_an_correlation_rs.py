@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from an_history import close
 
 from r2kmon.analytics.correlation import latest_correlation, rolling_correlation
 from r2kmon.analytics.relative_strength import relative_strength
 from r2kmon.analytics.series import epoch
+from tests.analytics.an_history import close
 
 
 def _reference_returns(a: pd.Series, b: pd.Series) -> pd.DataFrame:

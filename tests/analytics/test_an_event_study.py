@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from an_history import close, frame
 
 from r2kmon.analytics.event_study import event_study, find_events
+from tests.analytics.an_history import close, frame
 
 
 def _reference_events(

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from an_history import close
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from r2kmon.analytics.resistance import LevelSettings, current_levels, level_tables
 from r2kmon.analytics.series import clean_closes
+from tests.analytics.an_history import close
 
 
 def _brute(values: list[float], t: int, length: int, exclude: int) -> tuple[float, int] | None:

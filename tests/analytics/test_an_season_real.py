@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from an_history import HISTORY, close, frame
 
 from r2kmon.analytics.season import SeasonSettings, altcoin_season, dominance_trend
+from tests.analytics.an_history import HISTORY, close, frame
 
 COINS = sorted(p.stem for p in (HISTORY / "cmc_2013_2021").glob("*.csv"))
 

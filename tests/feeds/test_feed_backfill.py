@@ -17,11 +17,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from tests.fakes.sinks import RecordingSink, wait_until
 
 from r2kmon.clock import FrozenClock
 from r2kmon.feeds.backfill import Backfill, BackfillProducer, BackfillSettings
 from r2kmon.model import Bar
+from tests.fakes.sinks import RecordingSink, wait_until
 
 HTTP = Path(__file__).parents[2] / ".." / "shared" / "fixtures" / "http"
 

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.fakes.sinks import RecordingSink, wait_until
 from websockets.asyncio.server import ServerConnection, serve
 
 from r2kmon.feeds.base import FeedError
 from r2kmon.feeds.breadth import ALTS_PCT, UP_PCT, BreadthAdapter, BreadthFeed, BreadthState
 from r2kmon.feeds.connection import FeedSettings
+from tests.fakes.sinks import RecordingSink, wait_until
 
 FIXTURES = Path(__file__).parents[2] / ".." / "shared" / "fixtures" / "exchanges"
 

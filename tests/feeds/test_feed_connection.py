@@ -16,14 +16,14 @@ from http import HTTPStatus
 from typing import Any
 
 import pytest
-from tests.fakes.exchanges import FakeExchange, Fault
-from tests.fakes.sinks import RecordingSink, wait_until
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Request, Response
 
 from r2kmon.feeds.base import Parsed
 from r2kmon.feeds.binance import BinanceAdapter
 from r2kmon.feeds.connection import FeedConnection, FeedSettings
+from tests.fakes.exchanges import FakeExchange, Fault
+from tests.fakes.sinks import RecordingSink, wait_until
 
 EXCHANGE_SYMBOL = {
     "binance": "BTCUSDT",

@@ -9,10 +9,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from tests.fakes.exchanges import FakeExchange
-from tests.fakes.sinks import RecordingSink, wait_until
 
 from r2kmon.feeds.failover import FailoverFeeds, FailoverSettings, feed_settings
+from tests.fakes.exchanges import FakeExchange
+from tests.fakes.sinks import RecordingSink, wait_until
 
 FAST: dict[str, Any] = {
     "stall_timeout": 0.6,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from tests.fakes.exchanges import FakeExchange
-from tests.fakes.sinks import RecordingSink, wait_until
 
 from r2kmon.feeds.backfill import BackfillProducer
 from r2kmon.feeds.breadth import BreadthFeed
 from r2kmon.feeds.failover import FailoverFeeds
 from r2kmon.feeds.producers import crypto_producers
+from tests.fakes.exchanges import FakeExchange
+from tests.fakes.sinks import RecordingSink, wait_until
 
 
 def test_composition_follows_the_config_choices() -> None:

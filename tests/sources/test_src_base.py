@@ -6,7 +6,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from src_helpers import SHARED_HTTP
 
 from r2kmon.sources.base import (
     BadBody,
@@ -18,6 +17,7 @@ from r2kmon.sources.base import (
     parse_retry_after,
     text_body,
 )
+from tests.sources.src_helpers import SHARED_HTTP
 
 
 @pytest.mark.parametrize(

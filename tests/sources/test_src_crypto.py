@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from src_helpers import canned, shared
 
 from r2kmon.model import Bar, ContextValue
 from r2kmon.sources import coingecko, coinpaprika
 from r2kmon.sources.base import ErrorPayload, RateLimited, UnknownSymbol
 from r2kmon.sources.crypto_common import is_excluded, top_coins
+from tests.sources.src_helpers import canned, shared
 
 
 def test_coingecko_requests_carry_the_demo_key_only_when_set() -> None:

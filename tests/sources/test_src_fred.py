@@ -8,11 +8,11 @@ from datetime import date
 import httpx
 import pandas as pd
 import pytest
-from src_helpers import canned, shared
 
 from r2kmon.model import Bar, ContextValue
 from r2kmon.sources.base import BadBody, UnknownSymbol
 from r2kmon.sources.fred import FredGraphEndpoint, parse_fredgraph, parse_fredgraph_text
+from tests.sources.src_helpers import canned, shared
 
 CSV = "application/csv"
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import httpx
 import pandas as pd
 import pytest
-from src_helpers import LOCAL_FIXTURES, canned, shared
 
 from r2kmon.model import ContextValue
 from r2kmon.sources.alternative_me import FearGreedEndpoint
 from r2kmon.sources.base import BadBody, ErrorPayload
 from r2kmon.sources.ishares import HoldingsEndpoint, parse_holdings
+from tests.sources.src_helpers import LOCAL_FIXTURES, canned, shared
 
 HOLDINGS = shared("ishares", "IWM_holdings_2026-05-05_TRIMMED.csv")
 FNG = LOCAL_FIXTURES / "alternative_me"

@@ -20,9 +20,6 @@ import httpx
 import orjson
 import pandas as pd
 import pytest
-from src_helpers import LOCAL_FIXTURES, shared
-from tests.fakes.http import FakeHTTP, Reply
-from tests.fakes.sinks import RecordingSink
 
 from r2kmon.clock import FrozenClock
 from r2kmon.sources.ishares import IWM_PATH
@@ -34,6 +31,9 @@ from r2kmon.sources.poller import (
     new_client,
     settings_from_endpoints,
 )
+from tests.fakes.http import FakeHTTP, Reply
+from tests.fakes.sinks import RecordingSink
+from tests.sources.src_helpers import LOCAL_FIXTURES, shared
 
 YAHOO_DAILY = shared("yahoo_chart", "aapl_1d_period_with_events.json")
 YAHOO_5M = shared("yahoo_chart", "tnx_5m_range1d_index.json")

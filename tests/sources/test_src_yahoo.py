@@ -7,11 +7,11 @@ from decimal import Decimal
 import httpx
 import pandas as pd
 import pytest
-from src_helpers import canned, shared
 
 from r2kmon.model import Bar
 from r2kmon.sources.base import BadBody, ErrorPayload, RateLimited, UnknownSymbol
 from r2kmon.sources.yahoo import Chart, ChartEndpoint, chart_from_result, parse_chart
+from tests.sources.src_helpers import canned, shared
 
 
 def chart(name: str, symbol: str = "X", status: int = 200) -> Chart:
