@@ -22,6 +22,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from r2kmon.alerts import AlertRule, RuleWatch
 from r2kmon.analytics.compute import (
     ALT_BASKET,
     BTC_DOMINANCE,
@@ -129,12 +130,19 @@ def live_inputs(snapshot: HubSnapshot) -> tuple[dict[str, LivePrice], dict[str, 
 
 class AlertLog:
     """Turns changes between two observations into alerts: a source going down or coming
-    back, a breakout state changing."""
+    back, a breakout state changing, one of the user's rules firing (``on_rule`` hears
+    each of those too)."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        rules: tuple[AlertRule, ...] = (),
+        on_rule: Callable[[Alert], None] | None = None,
+    ) -> None:
         self.alerts: deque[Alert] = deque(maxlen=ALERTS_KEPT)
         self._status: dict[str, str] = {}
         self._states: dict[str, str | None] = {}
+        self._rules = RuleWatch(rules)
+        self._on_rule = on_rule
 
     def observe(self, snapshot: HubSnapshot, result: AnalyticsResult | None, now: float) -> bool:
         """Record what changed; return whether any alert was added."""
@@ -159,6 +167,10 @@ class AlertLog:
                 self.alerts.append(
                     Alert(now, "info", row.symbol, f"{old_state} → {row.state}{level}")
                 )
+        for alert in self._rules.observe(snapshot, result, now):
+            self.alerts.append(alert)
+            if self._on_rule is not None:
+                self._on_rule(alert)
         return (len(self.alerts), self.alerts[-1] if self.alerts else None) != before
 
 
@@ -173,6 +185,8 @@ class Analysis:
         *,
         interval_s: float = 2.0,
         history: Callable[[], Mapping[str, pd.Series]] | None = None,
+        rules: tuple[AlertRule, ...] = (),
+        on_rule: Callable[[Alert], None] | None = None,
     ) -> None:
         self._hub = hub
         self._history = history
@@ -187,11 +201,17 @@ class Analysis:
         self.status = AnalyticsStatus(
             "waiting", "waiting for daily history", 0, len(settings.board_symbols)
         )
-        self.alert_log = AlertLog()
+        self.alert_log = AlertLog(rules, on_rule)
 
     @property
     def alerts(self) -> tuple[Alert, ...]:
         return tuple(self.alert_log.alerts)
+
+    def note(self, alert: Alert) -> None:
+        """Add an alert that did not come from observing the data (an alert command that
+        failed), so the UI shows it with the next state."""
+        self.alert_log.alerts.append(alert)
+        self.version += 1
 
     async def run(self) -> None:
         """Recompute until cancelled."""

@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import Any, Literal, cast, get_args, get_origin, get_type_hints
 
 import tomllib
 
 from r2kmon import paths
+from r2kmon.alerts import BREAKOUT_STATES, CONDITIONS, GAUGE, AlertRule, Condition
 from r2kmon.errors import ConfigError
-from r2kmon.model import SymbolError, canonical_crypto, canonical_market
+from r2kmon.model import SymbolError, canonical_crypto, canonical_market, clean_text
 
 ENV_VAR = "R2KMON_CONFIG"
 
@@ -55,6 +56,19 @@ class GeneralConfig:
     log_level: str = field(default="INFO", metadata=_doc("DEBUG, INFO, WARNING or ERROR"))
     stale_after_s: float = field(
         default=60.0, metadata=_doc("a crypto quote older than this is marked stale")
+    )
+    bell: bool = field(
+        default=True,
+        metadata=_doc(
+            "ring the terminal bell when an [[alerts]] rule fires (tmux flags the window)"
+        ),
+    )
+    alert_command: tuple[str, ...] = field(
+        default=(),
+        metadata=_doc(
+            'run when an [[alerts]] rule fires, "{message}" replaced by the alert, no shell; '
+            'e.g. ["notify-send", "r2kmon", "{message}"]'
+        ),
     )
 
 
@@ -220,6 +234,8 @@ class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     gauge: GaugeConfig = field(default_factory=GaugeConfig)
     breakout: BreakoutConfig = field(default_factory=BreakoutConfig)
+    alerts: tuple[AlertRule, ...] = ()
+    """The ``[[alerts]]`` rules, in file order."""
     source: Path | None = None
 
 
@@ -235,7 +251,7 @@ _SECTIONS: Mapping[str, type[Any]] = MappingProxyType(
 _TABLES_OF_ENDPOINTS: Mapping[str, Mapping[str, EndpointConfig]] = MappingProxyType(
     {"exchanges": DEFAULT_EXCHANGES, "providers": DEFAULT_PROVIDERS}
 )
-_TOP_LEVEL = (*_SECTIONS, *_TABLES_OF_ENDPOINTS, "keys", "gauge", "breakout")
+_TOP_LEVEL = (*_SECTIONS, *_TABLES_OF_ENDPOINTS, "keys", "gauge", "breakout", "alerts")
 
 
 # --- locating ---------------------------------------------------------------------------
@@ -312,13 +328,24 @@ class _Problems:
 
 _HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\"'^= ]+?)\s*\]\s*(#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
+_ARRAY_HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z0-9_\-]+)\s*\]\]\s*(#.*)?$")
 
 
 def _key_lines(text: str) -> dict[str, int]:
-    """Dotted key → line number, found by reading the text (tomllib gives no positions)."""
+    """Dotted key → line number, found by reading the text (tomllib gives no positions).
+
+    The N-th ``[[name]]`` entry (counted from 1) is the table ``name.N``."""
     lines: dict[str, int] = {}
     table = ""
+    entries: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
+        array = _ARRAY_HEADER.match(line)
+        if array:
+            name = array.group(1)
+            entries[name] = entries.get(name, 0) + 1
+            table = f"{name}.{entries[name]}"
+            lines.setdefault(table, number)
+            continue
         header = _HEADER.match(line)
         if header:
             table = header.group(1).replace('"', "").replace("'", "").replace(" ", "")
@@ -343,6 +370,8 @@ def parse_config(text: str, path: Path) -> Config:
         if name not in _TOP_LEVEL:
             problems.add(name, "unknown section", _TOP_LEVEL)
             continue
+        if name == "alerts":
+            continue  # checked against the configured symbols, below
         if not isinstance(value, dict):
             problems.add(name, "must be a table ([" + name + "])")
             continue
@@ -359,6 +388,8 @@ def parse_config(text: str, path: Path) -> Config:
     if not problems.items:
         config = Config(**built)
         _check_semantics(config, problems)
+        if "alerts" in data:
+            built["alerts"] = _build_alerts(data["alerts"], config, problems)
     problems.raise_if_any()
     return Config(**built)
 
@@ -495,6 +526,106 @@ def _build_breakout(table: dict[str, Any], problems: _Problems) -> BreakoutConfi
         except ValueError as exc:
             problems.add(where, str(exc))
     return config
+
+
+_ALERT_KEYS = ("symbol", *CONDITIONS, "rearm", "note")
+
+
+def _build_alerts(entries: Any, config: Config, problems: _Problems) -> tuple[AlertRule, ...]:
+    """``[[alerts]]`` entries as rules: a configured symbol (or ``gauge``) and exactly one
+    condition. Keys are reported as ``alerts.N.key``, N counting the entries from 1."""
+    if not isinstance(entries, list):
+        problems.add("alerts", "must be a list of tables: write each rule as [[alerts]]")
+        return ()
+    symbols = {
+        *(canonical_crypto(s) for s in config.crypto.symbols),
+        *(canonical_market(s) for s in config.markets.symbols),
+    }
+    rules: list[AlertRule] = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"alerts.{number}"
+        if not isinstance(entry, dict):
+            problems.add(where, "must be a table: write each rule as [[alerts]]")
+            continue
+        bad = False
+        for key in entry:
+            if key not in _ALERT_KEYS:
+                problems.add(f"{where}.{key}", "unknown key", _ALERT_KEYS)
+                bad = True
+        symbol = entry.get("symbol")
+        if not isinstance(symbol, str) or not symbol.strip():
+            problems.add(f"{where}.symbol", 'is required: a configured symbol or "gauge"')
+            continue
+        symbol = _alert_symbol(symbol.strip(), symbols)
+        if symbol is None:
+            problems.add(
+                f"{where}.symbol",
+                f"{entry['symbol']!r} is not in crypto.symbols or markets.symbols; add it "
+                'there, or use "gauge" for the risk-on score',
+            )
+            continue
+        conditions = [key for key in CONDITIONS if key in entry]
+        if len(conditions) != 1:
+            found = ", ".join(conditions) or "none"
+            problems.add(where, f"needs exactly one of {', '.join(CONDITIONS)} (found: {found})")
+            continue
+        condition = cast("Condition", conditions[0])
+        value = entry[condition]
+        rearm = entry.get("rearm")
+        note = entry.get("note", "")
+        if rearm is not None and (
+            isinstance(rearm, bool) or not isinstance(rearm, (int, float)) or rearm < 0
+        ):
+            problems.add(f"{where}.rearm", f"expected a number ≥ 0, got {_toml_type(rearm)}")
+            bad = True
+        if not isinstance(note, str):
+            problems.add(f"{where}.note", f"expected a string, got {_toml_type(note)}")
+            bad = True
+        if condition == "state":
+            if symbol == GAUGE or value not in BREAKOUT_STATES:
+                problems.add(
+                    f"{where}.state",
+                    "the gauge has no breakout state"
+                    if symbol == GAUGE
+                    else f"expected one of {', '.join(BREAKOUT_STATES)}, got {_toml_type(value)}",
+                    BREAKOUT_STATES if symbol != GAUGE else (),
+                    str(value),
+                )
+                continue
+        else:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                problems.add(f"{where}.{condition}", f"expected a number, got {_toml_type(value)}")
+                continue
+            if symbol == GAUGE and condition.startswith("change_"):
+                problems.add(f"{where}.{condition}", "the gauge has no change; use above or below")
+                continue
+        if bad:
+            continue
+        rules.append(
+            AlertRule(
+                symbol,
+                condition,
+                level=None if condition == "state" else float(value),
+                state=value if condition == "state" else None,
+                rearm=None if rearm is None else float(rearm),
+                note=clean_text(note.strip()),
+            )
+        )
+    return tuple(rules)
+
+
+def _alert_symbol(text: str, symbols: set[str]) -> str | None:
+    """The configured symbol ``text`` names (``btc/usd`` → ``BTC-USD``), ``gauge``, or None."""
+    if text.lower() == GAUGE:
+        return GAUGE
+    for canonical in (canonical_crypto, canonical_market):
+        try:
+            symbol = canonical(text)
+        except SymbolError:
+            continue
+        if symbol in symbols:
+            return symbol
+    return None
 
 
 def with_overrides(settings: Any, overrides: Overrides) -> Any:

@@ -230,6 +230,16 @@ def canonical_market(text: str) -> str:
     return symbol
 
 
+def price_text(value: Decimal | float) -> str:
+    """A price with digits that suit its size: 93,779.93 · 24.50 · 2.450 · 0.000123."""
+    number = float(value)
+    if abs(number) >= 1000:
+        return f"{number:,.2f}"
+    if abs(number) >= 1:
+        return f"{number:.2f}" if abs(number) >= 10 else f"{number:.3f}"
+    return f"{number:.6f}"
+
+
 def split_pair(symbol: str) -> tuple[str, str]:
     """``"BTC-USD"`` → ``("BTC", "USD")`` for a canonical crypto symbol."""
     base, _, quote = symbol.partition("-")

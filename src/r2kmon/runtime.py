@@ -181,6 +181,7 @@ class Runtime:
         """``hub`` and ``store`` may come from :func:`open_history` (the UI's way: the
         recent stored history is on screen before this is built). With ``status_file``
         the runtime keeps the file ``r2kmon status-line`` reads up to date."""
+        from r2kmon.alerts import AlertCommand
         from r2kmon.analysis import SERIES_FROM_VALUES, Analysis, analytics_settings
         from r2kmon.sources.poller import new_client
 
@@ -206,11 +207,18 @@ class Runtime:
             if self.store is not None
             else None
         )
+        command = (
+            AlertCommand(config.general.alert_command, lambda alert: self.analysis.note(alert))
+            if config.general.alert_command
+            else None
+        )
         self.analysis = Analysis(
             self.hub,
             analytics_settings(configured_symbols(config), config.gauge, config.breakout),
             self.clock,
             history=history,
+            rules=config.alerts,
+            on_rule=command,
         )
         self._market: MarketHours | None = None
 

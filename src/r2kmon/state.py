@@ -31,12 +31,14 @@ class AnalyticsStatus:
     total: int = 0
 
 
-AlertLevel = Literal["info", "warning", "error"]
+AlertLevel = Literal["info", "warning", "error", "alert"]
+"""``alert``: one of the user's ``[[alerts]]`` rules fired (:mod:`r2kmon.alerts`)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    """One line of the alert log: a breakout state change, a source going down or back."""
+    """One line of the alert log: a breakout state change, a source going down or back, a
+    rule of the user's firing."""
 
     ts: float
     level: AlertLevel

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from decimal import Decimal
 
+from r2kmon.model import price_text
+
 SPARK_UNICODE = "▁▂▃▄▅▆▇█"
 SPARK_ASCII = "_.-~=+*#"
 
@@ -33,13 +35,8 @@ def sparkline(values: Sequence[float], width: int, *, ascii_only: bool = False) 
 
 
 def price(value: Decimal | float) -> str:
-    """A price with digits that suit its size: 93,779.93 · 2.4500 · 0.000123."""
-    number = float(value)
-    if abs(number) >= 1000:
-        return f"{number:,.2f}"
-    if abs(number) >= 1:
-        return f"{number:.2f}" if abs(number) >= 10 else f"{number:.3f}"
-    return f"{number:.6f}"
+    """A price with digits that suit its size: 93,779.93 · 2.450 · 0.000123."""
+    return price_text(value)
 
 
 def change(pct: float | None, *, ascii_only: bool = False) -> str:

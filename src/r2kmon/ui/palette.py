@@ -56,7 +56,7 @@ GAUGE_STYLE: Mapping[str, Style] = MappingProxyType(
 )
 
 ALERT_STYLE: Mapping[str, Style] = MappingProxyType(
-    {"info": Style(), "warning": WARN, "error": BAD}
+    {"info": Style(), "warning": WARN, "error": BAD, "alert": Style(color="magenta", bold=True)}
 )
 
 

@@ -1,0 +1,262 @@
+"""Alert rules: the user's own thresholds, watched as the data moves.
+
+A rule names a symbol (or ``gauge``, the risk-on score) and one condition::
+
+    above / below            the price (or the gauge's score) crosses the level
+    change_above / _below    the change in percent (24 h for crypto, the day for markets)
+                             crosses the level
+    state                    the symbol's breakout board state becomes this one
+
+Configured as ``[[alerts]]`` tables (:mod:`r2kmon.config`), watched by
+:class:`RuleWatch` from :mod:`r2kmon.analysis` on every analytics round; what fires
+becomes an :class:`~r2kmon.state.Alert` of level ``alert`` in the alert log, a
+notification (and the terminal bell) in the UI, and the configured ``alert_command``.
+
+A rule fires on a *crossing*, never on a level that already holds: the first value seen
+only tells which side the rule starts on, so a restart does not repeat an alert. After
+firing, the value must come back past the level by ``rearm`` before the rule can fire
+again, so a price hovering at the level does not ring every few seconds. Only new data
+counts: a quote is looked at again only when its time moved, so stale data never fires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Final, Literal
+
+from r2kmon.model import HubSnapshot, clean_text, price_text
+from r2kmon.state import Alert
+
+if TYPE_CHECKING:
+    from r2kmon.analytics import AnalyticsResult
+
+log = logging.getLogger(__name__)
+
+GAUGE: Final = "gauge"
+"""The rule symbol that means the risk-on gauge's score (0-100)."""
+
+COMMAND_SOURCE: Final = "alert_command"
+"""The alert log's source for an ``alert_command`` that could not be run or failed."""
+
+CONDITIONS: Final = ("above", "below", "change_above", "change_below", "state")
+"""The condition keys of an ``[[alerts]]`` table; a rule has exactly one."""
+
+BREAKOUT_STATES: Final = ("below", "testing", "breakout", "confirmed", "failed", "retest")
+"""The breakout board's states (``analytics.breakout.BreakoutState``, which a test keeps in
+step with this tuple; that module needs pandas, this one must not)."""
+
+Condition = Literal["above", "below", "change_above", "change_below", "state"]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRule:
+    """One ``[[alerts]]`` entry, validated by the config loader."""
+
+    symbol: str
+    """A configured symbol in canonical form, or ``gauge``."""
+    condition: Condition
+    level: float | None = None
+    """The price, percent or score of ``above``/``below``/``change_*`` rules."""
+    state: str | None = None
+    """The breakout state of a ``state`` rule."""
+    rearm: float | None = None
+    """How far back past the level the value must go before the rule fires again, in the
+    rule's own unit; ``None``: 0.25 % of the level for prices, 0.5 points for changes,
+    2 points for the gauge."""
+    note: str = ""
+    """The user's words, appended to the alert (``"take profit"``)."""
+
+    @property
+    def band(self) -> float:
+        if self.rearm is not None:
+            return self.rearm
+        if self.symbol == GAUGE:
+            return 2.0
+        if self.condition in ("change_above", "change_below"):
+            return 0.5
+        return abs(self.level or 0.0) * 0.0025
+
+    def describe(self) -> str:
+        """``BTC-USD above 100,000`` · ``ETH-USD 24 h change below -5%`` · ``^RUT → breakout``."""
+        if self.condition == "state":
+            return f"{self.symbol} → {self.state}"
+        assert self.level is not None
+        if self.condition in ("change_above", "change_below"):
+            side = self.condition.removeprefix("change_")
+            return f"{self.symbol} change {side} {self.level:+g}%"
+        level = f"{self.level:g}" if self.symbol == GAUGE else price_text(self.level)
+        return f"{self.symbol} {self.condition} {level}"
+
+
+@dataclass(slots=True)
+class _Watch:
+    """What one rule has seen: the side it is on, and the observation last looked at."""
+
+    armed: bool | None = None
+    """``None``: nothing seen yet; ``True``: on the far side, a crossing fires."""
+    seen: object = None
+    """The observation last evaluated (a quote's time, a score, a state)."""
+
+
+class RuleWatch:
+    """Evaluates the rules against each new observation; returns the alerts that fire."""
+
+    def __init__(self, rules: tuple[AlertRule, ...]) -> None:
+        self.rules = rules
+        self._watch = [_Watch() for _ in rules]
+
+    def observe(
+        self, snapshot: HubSnapshot, result: AnalyticsResult | None, now: float
+    ) -> list[Alert]:
+        fired: list[Alert] = []
+        states = {row.symbol: row.state for row in result.board} if result is not None else {}
+        for rule, watch in zip(self.rules, self._watch, strict=True):
+            message = self._check(rule, watch, snapshot, result, states)
+            if message is not None:
+                prefix = "SIMULATED: " if snapshot.simulated else ""
+                note = f" — {rule.note}" if rule.note else ""
+                fired.append(Alert(now, "alert", rule.symbol, f"{prefix}{message}{note}"))
+        return fired
+
+    def _check(
+        self,
+        rule: AlertRule,
+        watch: _Watch,
+        snapshot: HubSnapshot,
+        result: AnalyticsResult | None,
+        states: Mapping[str, str | None],
+    ) -> str | None:
+        if rule.condition == "state":
+            state = states.get(rule.symbol)
+            if state is None or state == watch.seen:
+                return None
+            first, watch.seen = watch.seen is None, state
+            if first or state != rule.state:
+                return None
+            return f"{rule.describe()} (breakout board)"
+        value, seen, where = self._value(rule, snapshot, result)
+        if value is None or seen == watch.seen:
+            return None
+        watch.seen = seen
+        assert rule.level is not None
+        beyond = value >= rule.level if rule.condition.endswith("above") else value <= rule.level
+        if watch.armed is None:
+            # The first value only says where the rule starts: no alert for a level that
+            # already holds (a restart must not repeat one).
+            watch.armed = not beyond
+            return None
+        if watch.armed:
+            if beyond:
+                watch.armed = False
+                return f"{rule.describe()}: {where}"
+            return None
+        back = (
+            value < rule.level - rule.band
+            if rule.condition.endswith("above")
+            else (value > rule.level + rule.band)
+        )
+        if back:
+            watch.armed = True
+        return None
+
+    @staticmethod
+    def _value(
+        rule: AlertRule, snapshot: HubSnapshot, result: AnalyticsResult | None
+    ) -> tuple[float | None, object, str]:
+        """The rule's value now, what identifies this observation, and how to say it."""
+        if rule.symbol == GAUGE:
+            score = result.gauge.score if result is not None else None
+            if score is None:
+                return None, None, ""
+            return score, score, f"score {score:.0f}"
+        quote = snapshot.quotes.get(rule.symbol)
+        if quote is None:
+            return None, None, ""
+        at = datetime.fromtimestamp(quote.ts, UTC).strftime("%H:%M:%S UTC")
+        said = f"{price_text(quote.price)} ({quote.source}, {at})"
+        if rule.condition in ("change_above", "change_below"):
+            change = quote.change_pct
+            if change is None:
+                return None, None, ""
+            return change, quote.ts, f"{change:+.2f}% at {said}"
+        return float(quote.price), quote.ts, said
+
+
+class AlertCommand:
+    """Runs the configured ``alert_command`` once per alert that fires.
+
+    No shell: each argument is passed as written, with ``{message}`` and ``{symbol}``
+    replaced (without ``{message}`` anywhere, the message is added as the last argument).
+    The command's output never reaches the terminal the UI draws on; at most
+    :data:`MAX_RUNNING` run at once, each for at most ``timeout_s``. A command that cannot
+    start, fails or hangs is logged and ``report``\\ ed as a warning for the alert log.
+    """
+
+    MAX_RUNNING: Final = 4
+
+    def __init__(
+        self,
+        argv: tuple[str, ...],
+        report: Callable[[Alert], None],
+        *,
+        timeout_s: float = 30.0,
+    ) -> None:
+        self.argv = argv
+        self._report = report
+        self._timeout_s = timeout_s
+        self._running: set[asyncio.Task[None]] = set()
+
+    def __call__(self, alert: Alert) -> None:
+        """Start the command for ``alert`` (called on the event loop); returns at once."""
+        if len(self._running) >= self.MAX_RUNNING:
+            self._fail(alert, f"{self.MAX_RUNNING} alert commands still running; skipped")
+            return
+        task = asyncio.create_task(self._run(alert), name="r2kmon:alert-command")
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    def command_for(self, alert: Alert) -> list[str]:
+        """The argument list run for ``alert``."""
+        fields = {"{message}": alert.message, "{symbol}": alert.source}
+        argv = []
+        for arg in self.argv:
+            for name, value in fields.items():
+                arg = arg.replace(name, value)
+            argv.append(arg)
+        if not any("{message}" in arg for arg in self.argv):
+            argv.append(alert.message)
+        return argv
+
+    async def _run(self, alert: Alert) -> None:
+        argv = self.command_for(alert)
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        except OSError as exc:
+            self._fail(alert, f"cannot run {argv[0]!r}: {exc.strerror or exc}")
+            return
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                _, stderr = await process.communicate()
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            self._fail(alert, f"{argv[0]!r} still running after {self._timeout_s:g} s; killed")
+            return
+        if process.returncode != 0:
+            said = stderr.decode(errors="replace").strip().splitlines()
+            detail = f": {said[-1]}" if said else ""
+            self._fail(alert, f"{argv[0]!r} exited with {process.returncode}{detail}")
+
+    def _fail(self, alert: Alert, reason: str) -> None:
+        message = clean_text(reason)
+        log.warning("%s: %s (for: %s)", COMMAND_SOURCE, message, alert.message)
+        self._report(Alert(alert.ts, "warning", COMMAND_SOURCE, message))
