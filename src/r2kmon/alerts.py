@@ -219,6 +219,11 @@ class AlertCommand:
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
+    async def wait(self) -> None:
+        """Until every command started so far has ended (or been killed)."""
+        while self._running:
+            await asyncio.wait(set(self._running))
+
     def command_for(self, alert: Alert) -> list[str]:
         """The argument list run for ``alert``."""
         fields = {"{message}": alert.message, "{symbol}": alert.source}

@@ -139,7 +139,7 @@ def test_alerts_must_be_an_array_of_tables(tmp_path: Path) -> None:
 
 
 def test_the_state_names_are_the_breakout_machines() -> None:
-    assert BREAKOUT_STATES == get_args(BreakoutState)
+    assert get_args(BreakoutState) == BREAKOUT_STATES
 
 
 # --- when a rule fires ----------------------------------------------------------------
@@ -285,8 +285,7 @@ ALERT = Alert(T0, "alert", "BTC-USD", "BTC-USD above 100,000.00: 100,012.34")
 
 async def settle(command: AlertCommand) -> None:
     async with asyncio.timeout(10):
-        while command._running:
-            await asyncio.sleep(0.01)
+        await command.wait()
 
 
 async def test_the_command_runs_without_a_shell_with_the_message(tmp_path: Path) -> None:
