@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pandas as pd
 import pytest
 
 from r2kmon.model import Bar, ContextValue
 from r2kmon.sources import coingecko, coinpaprika
-from r2kmon.sources.base import ErrorPayload, RateLimited, UnknownSymbol
+from r2kmon.sources.base import Endpoint, ErrorPayload, RateLimited, UnknownSymbol
 from r2kmon.sources.crypto_common import is_excluded, top_coins
 from tests.sources.src_helpers import canned, shared
 
@@ -32,8 +34,13 @@ def test_coingecko_global() -> None:
     assert market.as_of == 1712512855.0
     assert market.source == "coingecko"
     values = {v.name: v for v in market.context()}
+    # cast: pytest.approx is typed ApproxBase but stands for the float it compares equal to.
     assert values["btc_dominance"] == ContextValue(
-        "btc_dominance", pytest.approx(50.4465263233584), "%", "coingecko", 1712512855.0
+        "btc_dominance",
+        cast("float", pytest.approx(50.4465263233584)),
+        "%",
+        "coingecko",
+        1712512855.0,
     )
     # alt cap = total x (1 - btc share): 2721226850772.63 x 0.495534736766416
     assert values["alt_basket_mcap"].value == pytest.approx(1348462431179.3, rel=1e-12)
@@ -181,7 +188,7 @@ def test_coinpaprika_errors() -> None:
 
 
 def test_the_demo_key_never_shows_in_a_repr() -> None:
-    endpoints = [
+    endpoints: list[Endpoint[object]] = [
         coingecko.GlobalEndpoint(api_key="sekrit"),
         coingecko.MarketsEndpoint(api_key="sekrit"),
         coingecko.MarketChartEndpoint("bitcoin", "btc", api_key="sekrit"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from typing import cast
 
 import httpx
 import pandas as pd
@@ -34,8 +35,9 @@ def test_walcl_millions_become_billions() -> None:
     assert series.unit == "USD bn"
     assert list(series.frame.index) == [day("2023-12-27"), day("2024-01-03"), day("2024-01-10")]
     assert list(series.frame["value"]) == pytest.approx([7712.781, 7681.024, 7686.710])
+    # cast: pytest.approx is typed ApproxBase but stands for the float it compares equal to.
     assert series.context() == ContextValue(
-        "fed_total_assets", pytest.approx(7686.710), "USD bn", "fred", 1704844800.0
+        "fed_total_assets", cast("float", pytest.approx(7686.710)), "USD bn", "fred", 1704844800.0
     )
 
 
@@ -59,7 +61,7 @@ def test_rrp_billions_with_holiday_gap() -> None:
     assert values[day("2023-12-29")] == pytest.approx(1018.483)
     assert math.isnan(values[day("2024-01-01")])
     assert values[day("2024-01-03")] == pytest.approx(719.897)
-    assert series.latest() == (1704326400.0, pytest.approx(664.899))
+    assert series.latest() == (1704326400.0, cast("float", pytest.approx(664.899)))
     # Bars leave the holiday out rather than inventing a value.
     assert [bar.start for bar in series.bars()] == [
         1703808000.0,
