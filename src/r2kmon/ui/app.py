@@ -24,10 +24,11 @@ from textual.timer import Timer
 from textual.widgets import Input
 
 from r2kmon import paths
+from r2kmon.alerts import COMMAND_SOURCE
 from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
 from r2kmon.model import HubSnapshot
-from r2kmon.state import AppState
+from r2kmon.state import Alert, AppState
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.screens.detail import DetailScreen
 from r2kmon.ui.screens.help import HelpScreen, help_rows
@@ -74,6 +75,8 @@ QUIET_S = 2.0
 """Seconds without a change after which the refresh timer rests (see ``_poll_fast``)."""
 NARROW_BELOW = 100
 """Under this many columns the narrow (80x24) layout applies."""
+ALERT_NOTIFY_S = 30.0
+"""How long an alert's notification stays up (it stays in the health view's alert log)."""
 
 
 def _view_bindings() -> list[BindingType]:
@@ -150,6 +153,10 @@ class R2kApp(App[int]):
         """The chart range of the charts and correlation views (``[`` and ``]``)."""
         self._posted_version: tuple[int, int] | None = None
         self._statuses: dict[str, str] = {}
+        self._alert_mark = self.clock.now()
+        """Alerts older than this were notified by an earlier run (the store keeps them)."""
+        self._alerted: set[Alert] = set()
+        self._last_alert: Alert | None = None
         self._force_draw = False
         keymap = dict(config.keys)
         shown = [b for b in self.BINDINGS if isinstance(b, Binding) and b.show]
@@ -259,6 +266,7 @@ class R2kApp(App[int]):
     def on_state_updated(self, message: StateUpdated) -> None:
         self.state = message.state
         self._notify_health(message.state.hub)
+        self._notify_alerts(message.state.alerts)
         force, self._force_draw = self._force_draw, False
         if not self.paused or force:
             self._draw(force=force)
@@ -321,6 +329,36 @@ class R2kApp(App[int]):
                 )
             elif before == "down" and record.status == "ok":
                 self.notify(f"{name} is back", title="Source recovered", markup=False)
+
+    def _notify_alerts(self, alerts: tuple[Alert, ...]) -> None:
+        """A notification (and the bell) for each ``[[alerts]]`` rule that fired, and for
+        an alert command that failed; each once, and none from before this run."""
+        last = alerts[-1] if alerts else None
+        if last is self._last_alert:
+            return
+        self._last_alert = last
+        fresh = [
+            alert
+            for alert in alerts
+            if (alert.level == "alert" or alert.source == COMMAND_SOURCE)
+            and alert.ts >= self._alert_mark
+            and alert not in self._alerted
+        ]
+        if not fresh:
+            return
+        for alert in fresh:
+            rule = alert.level == "alert"
+            self.notify(
+                alert.message,
+                title=f"Alert: {alert.source}" if rule else "Alert command failed",
+                severity="warning" if rule else "error",
+                timeout=ALERT_NOTIFY_S,
+                markup=False,
+            )
+        if self.config.general.bell and any(alert.level == "alert" for alert in fresh):
+            self.bell()
+        self._alert_mark = max(alert.ts for alert in fresh)
+        self._alerted = {alert for alert in alerts if alert.ts == self._alert_mark}
 
     # --- command palette --------------------------------------------------------------
 
