@@ -157,6 +157,7 @@ def test_board_row_before_breakout(rut: pd.Series) -> None:
 def _independent_window_high(rut: pd.Series, day: str, start: int, end: int) -> float:
     """Max close of rows ``[t - start, t - end)`` before session ``day`` (row ``t``)."""
     t = rut.index.get_loc(pd.Timestamp(day))
+    assert isinstance(t, int)  # the dates are unique, so this is a position
     return float(rut.iloc[max(t - start, 0) : t - end].max())
 
 
@@ -182,7 +183,8 @@ def test_board_levels_above_the_52_week_high_and_below_the_all_time_high(
 
     top, top_day = _independent_prior_high(rut, "2024-07-16")
     ath = levels["all_time_high"]
-    assert (ath.price, ath.set_on) == (pytest.approx(top), epoch(top_day))
+    assert ath.price == pytest.approx(top)
+    assert ath.set_on == epoch(top_day)
     assert ath.state == "below"
     assert ath.distance_pct == pytest.approx((2263.669922 / top - 1) * 100)
     assert ath.distance_pct is not None

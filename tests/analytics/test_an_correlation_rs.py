@@ -7,6 +7,8 @@ code path. On these files both grids agree because the Yahoo crypto files miss n
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,7 +21,8 @@ from tests.analytics.an_history import close
 
 def _reference_returns(a: pd.Series, b: pd.Series) -> pd.DataFrame:
     joined = pd.concat({"a": a, "b": b}, axis=1, join="inner")
-    return np.log(joined).diff().dropna()
+    # cast: numpy's ufunc stubs return an ndarray; on a DataFrame it gives a DataFrame.
+    return cast("pd.DataFrame", np.log(joined)).diff().dropna()
 
 
 @pytest.mark.parametrize("equity", ["RUT", "IWM", "SPY"])
@@ -49,13 +52,14 @@ def test_correlation_uses_us_trading_days() -> None:
     got = rolling_correlation(a, b, 30)
     joint = a.index.intersection(b.index)
     assert len(got) == len(joint) - 1
-    assert not (got.index.day_of_week >= 5).any()
+    assert not (cast("pd.DatetimeIndex", got.index).day_of_week >= 5).any()
 
 
 @pytest.mark.parametrize(("num", "den"), [("IWM", "SPY"), ("RUT", "GSPC"), ("ETH-USD", "BTC-USD")])
 def test_relative_strength_matches_pandas(num: str, den: str) -> None:
     n, d = close(num), close(den)
-    ratio = pd.concat({"n": n, "d": d}, axis=1, join="inner").eval("n / d")
+    # cast: DataFrame.eval is typed as any value an expression can give; this one is a Series.
+    ratio = cast("pd.Series", pd.concat({"n": n, "d": d}, axis=1, join="inner").eval("n / d"))
     fast = ratio.rolling(50).mean().iloc[-1]
     slow = ratio.rolling(200).mean().iloc[-1]
     got = relative_strength(num, n, den, d)

@@ -4,6 +4,7 @@ input — for the cleaning step and for every analytic that takes frames."""
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -191,7 +192,8 @@ def test_compute_all_on_tiny_and_hostile_input_is_json_clean() -> None:
     result = compute_all(AnalyticsInputs(daily, context, live), AnalyticsSettings())
     doc = result.to_json()
     json.dumps(doc, allow_nan=False)
-    assert {r["symbol"] for r in doc["board"]} == {"^RUT", "BTC-USD", "IWM"}  # type: ignore[index]
+    board = cast("list[dict[str, object]]", doc["board"])
+    assert {r["symbol"] for r in board} == {"^RUT", "BTC-USD", "IWM"}
     assert result.gauge.score is None or 0 <= result.gauge.score <= 100
     assert {c.name for c in result.context} >= {"altcoin_season", "btc_dominance",
                                                  "net_liquidity", "flows"}  # fmt: skip

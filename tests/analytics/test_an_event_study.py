@@ -7,6 +7,8 @@ different path from the module's vectorized ``np.maximum.accumulate``/``reindex`
 
 from __future__ import annotations
 
+from typing import cast
+
 import pandas as pd
 import pytest
 
@@ -17,9 +19,11 @@ from tests.analytics.an_history import close, frame
 def _reference_events(
     closes: pd.Series, quiet: int
 ) -> list[tuple[pd.Timestamp, float, pd.Timestamp]]:
-    out = []
-    high, high_day = None, None
-    for day, value in closes.items():
+    out: list[tuple[pd.Timestamp, float, pd.Timestamp]] = []
+    high: float | None = None
+    high_day: pd.Timestamp | None = None
+    for key, value in closes.items():
+        day = cast("pd.Timestamp", key)  # the history is indexed by date
         if high is None or high_day is None:
             high, high_day = value, day
             continue
@@ -34,7 +38,7 @@ def _reference_return(asset: pd.Series, day: pd.Timestamp, horizon: int) -> floa
     end = day + pd.Timedelta(days=horizon)
     if day not in asset.index or end not in asset.index:
         return None
-    return (asset[end] / asset[day] - 1) * 100
+    return float((asset[end] / asset[day] - 1) * 100)
 
 
 def test_rut_events_match_reference() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 from hypothesis import assume, given, settings
@@ -65,7 +66,7 @@ def test_monotone_in_each_score(
 @settings(max_examples=150, deadline=None)
 @given(gauges(), st.randoms(use_true_random=False))
 def test_invariant_to_component_order(
-    case: tuple[list[ComponentInput], GaugeSettings], rnd: st.RandomType
+    case: tuple[list[ComponentInput], GaugeSettings], rnd: random.Random
 ) -> None:
     inputs, cfg = case
     shuffled = list(inputs)
