@@ -741,4 +741,11 @@ def describe(config: Config) -> list[str]:
         if endpoint.api_key_env:
             have = "set" if os.environ.get(endpoint.api_key_env) else "not set"
             lines.append(f"{name}: API key from ${endpoint.api_key_env} ({have})")
+    for rule in config.alerts:
+        note = f" ({rule.note})" if rule.note else ""
+        lines.append(f"alert: {rule.describe()}{note}")
+    if config.alerts:
+        command = " ".join(config.general.alert_command) or "none"
+        bell = "on" if config.general.bell else "off"
+        lines.append(f"alerts ring the bell: {bell}; alert command: {command}")
     return lines

@@ -207,18 +207,19 @@ class Runtime:
             if self.store is not None
             else None
         )
-        command = (
+        self.alert_command = (
             AlertCommand(config.general.alert_command, lambda alert: self.analysis.note(alert))
             if config.general.alert_command
             else None
         )
+        """Runs ``general.alert_command`` for each ``[[alerts]]`` rule that fires."""
         self.analysis = Analysis(
             self.hub,
             analytics_settings(configured_symbols(config), config.gauge, config.breakout),
             self.clock,
             history=history,
             rules=config.alerts,
-            on_rule=command,
+            on_rule=self.alert_command,
         )
         self._market: MarketHours | None = None
 

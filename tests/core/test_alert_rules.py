@@ -17,10 +17,11 @@ from r2kmon.analytics.breakout import BoardRow, BreakoutState
 from r2kmon.analytics.compute import AnalyticsResult
 from r2kmon.analytics.gauge import Gauge
 from r2kmon.clock import FrozenClock
-from r2kmon.config import load_config
+from r2kmon.config import describe, load_config, parse_config
 from r2kmon.errors import ConfigError
 from r2kmon.hub import Hub
 from r2kmon.model import HubSnapshot, Tick
+from r2kmon.runtime import Runtime
 from r2kmon.state import Alert
 
 T0 = 1_794_927_600.0  # Tuesday 2026-11-17 15:00:00 UTC
@@ -131,6 +132,22 @@ above = "lots"
     # abov's entry also lacks a condition: said, not guessed.
     assert lines[5].startswith(f"{path}:21: key 'alerts.5': needs exactly one of")
     assert len(lines) == 7
+
+
+def test_config_check_lists_the_rules(tmp_path: Path) -> None:
+    path = tmp_path / "r2kmon.toml"
+    path.write_text(
+        '[general]\nalert_command = ["notify-send", "r2kmon", "{message}"]\n'
+        '[[alerts]]\nsymbol = "^RUT"\nstate = "confirmed"\n'
+        '[[alerts]]\nsymbol = "ETH-USD"\nchange_below = -5\nnote = "look"\n',
+        encoding="utf-8",
+    )
+    lines = describe(load_config(path))
+    assert lines[-3:] == [
+        "alert: ^RUT → confirmed",
+        "alert: ETH-USD change below -5% (look)",
+        "alerts ring the bell: on; alert command: notify-send r2kmon {message}",
+    ]
 
 
 def test_alerts_must_be_an_array_of_tables(tmp_path: Path) -> None:
@@ -331,3 +348,33 @@ async def test_a_command_that_fails_is_reported_not_raised(tmp_path: Path) -> No
     assert said[0].startswith(f"'{sys.executable}' exited with 1: no display here")
     assert said[1] == f"'{sys.executable}' still running after 0.3 s; killed"
     assert said[2].startswith(f"cannot run '{tmp_path / 'no-such-notifier'}'")
+
+
+async def test_the_runtime_runs_the_command_for_a_rule_that_fires(tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    script = "import sys, pathlib; pathlib.Path(sys.argv[1]).write_text(sys.argv[2])"
+    config = parse_config(
+        f"""
+[general]
+alert_command = ['{sys.executable}', '-c', '{script}', '{out}', '{{message}}']
+
+[store]
+enabled = false
+
+[[alerts]]
+symbol = "^RUT"
+below = 2400
+""",
+        tmp_path / "r2kmon.toml",
+    )
+    feed = Feed()
+    runtime = Runtime(config, demo=False, clock=feed.clock, producers=[], hub=feed.hub)
+    assert runtime.alert_command is not None
+    feed.tick("2410", symbol="^RUT")
+    await runtime.analysis.step()
+    feed.tick("2390", symbol="^RUT")
+    await runtime.analysis.step()
+    async with asyncio.timeout(10):
+        await runtime.alert_command.wait()
+    assert out.read_text() == "^RUT below 2,400.00: 2,390.00 (binance, 15:00:02 UTC)"
+    assert [alert.level for alert in runtime.state().alerts] == ["alert"]
