@@ -29,8 +29,8 @@ from r2kmon.model import Tick
 FIXTURES = Path(__file__).parents[2] / ".." / "shared" / "fixtures" / "exchanges"
 
 
-def utc(*parts: int) -> float:
-    return datetime(*parts, tzinfo=timezone.utc).timestamp()  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int, minute: int, second: int, micro: int) -> float:
+    return datetime(year, month, day, hour, minute, second, micro, tzinfo=timezone.utc).timestamp()
 
 
 def frames(path: Path) -> list[str]:
