@@ -98,6 +98,15 @@ def demo_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env | extra
 
 
+def view_shown(title: str, marker: str = "") -> Callable[[str], bool]:
+    """A ``wait_for`` check: the screen's first line names ``title`` and ``marker`` is shown."""
+
+    def check(screen: str) -> bool:
+        return title in screen.splitlines()[0] and marker in screen
+
+    return check
+
+
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 def test_demo_in_tmux_shows_live_quotes_and_quits_cleanly(
     tmux: Tmux, tmp_path: Path, size: tuple[int, int]
@@ -153,9 +162,7 @@ def test_every_view_by_key_in_tmux(tmux: Tmux, tmp_path: Path, size: tuple[int, 
     tmux.wait_for(lambda s: "BTC-USD" in s and "demo-crypto" in s)
     for key, title, marker in [*VIEWS[1:], VIEWS[0]]:
         tmux.tmux("send-keys", "-t", "r2k", key)
-        screen = tmux.wait_for(
-            lambda s, t=title, m=marker: t in s.splitlines()[0] and m in s, seconds=15
-        )
+        screen = tmux.wait_for(view_shown(title, marker), seconds=15)
         assert "Traceback" not in screen
     tmux.tmux("send-keys", "-t", "r2k", "/")
     tmux.wait_for(lambda s: "escape clears" in s)
@@ -178,7 +185,7 @@ def test_no_color_run_still_reads_right(tmux: Tmux, tmp_path: Path) -> None:
     assert any(arrow in screen for arrow in "▲▼")
     for key, title, _ in VIEWS:
         tmux.tmux("send-keys", "-t", "r2k", key)
-        screen = tmux.wait_for(lambda s, t=title: t in s.splitlines()[0], seconds=15)
+        screen = tmux.wait_for(view_shown(title), seconds=15)
         assert "Traceback" not in screen
     health = tmux.screen()
     assert "● ok" in health  # states in words and marks, readable without colour
@@ -199,7 +206,7 @@ def test_a_16_colour_terminal_gets_only_its_16_colours_in_every_view(
     tmux.wait_for(lambda s: "BTC-USD" in s and "demo-crypto" in s)
     for key, title, _ in VIEWS:
         tmux.tmux("send-keys", "-t", "r2k", key)
-        tmux.wait_for(lambda s, t=title: t in s.splitlines()[0], seconds=15)
+        tmux.wait_for(view_shown(title), seconds=15)
         coloured = tmux.tmux("capture-pane", "-e", "-p", "-t", "r2k")
         assert not RICH_COLOUR.search(coloured), title
         assert BASIC_FOREGROUND.search(coloured), title  # coloured, with the basic palette
