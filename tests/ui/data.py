@@ -10,11 +10,13 @@ down with an error, a countdown) rather than market numbers. Built once per sess
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -48,8 +50,10 @@ def _frame(name: str) -> pd.DataFrame:
 def _bars(frame: pd.DataFrame, column: str = "close") -> list[Bar]:
     # Whole seconds since the epoch, whatever unit pandas parsed the dates in.
     starts = [float(t.timestamp()) for t in frame.index]
+    # Any: the row's fields are named by the CSV header, which the pandas stubs cannot know.
+    rows: Iterator[Any] = frame.itertuples(index=False)
     out = []
-    for start, row in zip(starts, frame.itertuples(index=False), strict=True):
+    for start, row in zip(starts, rows, strict=True):
         close = float(getattr(row, column))
         if column == "close":
             out.append(Bar(start, row.open, row.high, row.low, close, float(row.volume)))

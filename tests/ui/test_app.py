@@ -209,6 +209,7 @@ async def test_stored_history_is_drawn_before_the_runtime_is_built(tmp_path: Pat
         assert "█" in row(text, "^RUT")  # years of daily bars as a sparkline
         assert "█" not in row(text, "ETH-USD")  # nothing stored: nothing drawn
         # Only what the first screen draws was read: the recent daily bars.
+        assert app.state is not None
         assert 300 < len(app.state.hub.bars_1d["^RUT"]) < 600
         release.set()
         for _ in range(100):
