@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from r2kmon import config as cfg
-from r2kmon.config import Config, ConfigError, load_config, parse_config
+from r2kmon import paths
+from r2kmon.config import Config, load_config, parse_config
+from r2kmon.errors import ConfigError
 from tests.conftest import REPO
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 def write(tmp_path: Path, text: str, name: str = "r2kmon.toml") -> Path:
@@ -42,7 +48,10 @@ def test_example_file_documents_exactly_the_defaults() -> None:
 
 def test_every_field_appears_in_the_example_with_a_comment() -> None:
     text = cfg.example_text()
-    sections = {"general": cfg.GeneralConfig, "crypto": cfg.CryptoConfig}
+    sections: dict[str, type[DataclassInstance]] = {
+        "general": cfg.GeneralConfig,
+        "crypto": cfg.CryptoConfig,
+    }
     sections |= {"markets": cfg.MarketsConfig, "demo": cfg.DemoConfig, "store": cfg.StoreConfig}
     for section, cls in sections.items():
         block = text.split(f"\n[{section}]", 1)[1].split("\n[", 1)[0]
@@ -86,7 +95,7 @@ def test_integers_are_accepted_where_numbers_are_expected(tmp_path: Path) -> Non
 def test_lookup_order_flag_then_env_then_user_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    user = cfg.paths.user_config_file()
+    user = paths.user_config_file()
     user.parent.mkdir(parents=True)
     user.write_text('[markets]\nsymbols = ["USER"]\n')
     assert str(user).startswith(str(tmp_path)), "XDG_CONFIG_HOME must be honoured"
