@@ -1,0 +1,115 @@
+"""An ``[[alerts]]`` rule end to end: the real app in tmux, live prices from a fake Binance
+on loopback, the rule crossing; tmux marks the app's window with the bell, the notification
+is on screen, and the alert command ran."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_tmux import Tmux, demo_env
+from tests.fakes.exchanges import FakeExchange
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    session = Tmux(tmp_path)
+    yield session
+    session.kill()
+
+
+@pytest.fixture
+def binance() -> Iterator[FakeExchange]:
+    """A fake Binance in a thread of its own (the app runs in another process): prices
+    100.01, 100.02, ... one every 10 ms."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    fake = FakeExchange("binance", {"BTCUSDT"}, interval=0.01)
+    asyncio.run_coroutine_threadsafe(fake.start(), loop).result(10)
+    try:
+        yield fake
+    finally:
+        asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+def test_a_rule_crossing_rings_the_bell_in_tmux_and_runs_the_command(
+    tmux: Tmux, tmp_path: Path, binance: FakeExchange
+) -> None:
+    out = tmp_path / "alert.txt"
+    script = "import sys, pathlib; pathlib.Path(sys.argv[1]).write_text(sys.argv[2])"
+    dead = "http://127.0.0.1:9"  # every HTTP provider refused at once: nothing leaves this host
+    config = tmp_path / "r2kmon.toml"
+    config.write_text(
+        f"""
+[general]
+alert_command = ['{sys.executable}', '-c', '{script}', '{out}', '{{message}}']
+
+[crypto]
+symbols = ["BTC-USD"]
+exchanges = ["binance"]
+breadth = false
+
+[markets]
+symbols = ["^RUT"]
+
+[exchanges.binance]
+url = "{binance.url}"
+rest_url = "{dead}"
+
+[store]
+enabled = false
+
+[[alerts]]
+symbol = "BTC-USD"
+above = 106
+note = "from the fake"
+"""
+        + "".join(
+            f'[providers.{name}]\nurl = "{dead}"\n'
+            for name in ("yahoo", "fred", "coingecko", "coinpaprika", "ishares", "alternative_me")
+        ),
+        encoding="utf-8",
+    )
+    tmux.start(
+        [sys.executable, "-m", "r2kmon", "--config", str(config)],
+        (120, 30),
+        demo_env(tmp_path, NO_PROXY="127.0.0.1,localhost"),
+    )
+    tmux.wait_for(lambda s: "BTC-USD" in s and "binance" in s)
+    # Another window in front, as when the user looks elsewhere: the bell must mark ours.
+    tmux.tmux("new-window", "-t", "r2k:", "sleep 60")
+
+    def flags() -> dict[str, str]:
+        listed = tmux.tmux("list-windows", "-t", "r2k", "-F", "#{window_index} #{window_bell_flag}")
+        return dict(line.split() for line in listed.splitlines())
+
+    assert flags() == {"0": "0", "1": "0"}
+    deadline = time.monotonic() + 40
+    while flags()["0"] != "1":
+        assert time.monotonic() < deadline, tmux.tmux("capture-pane", "-p", "-t", "r2k:0")
+        time.sleep(0.2)
+    screen = tmux.tmux("capture-pane", "-p", "-t", "r2k:0")
+    assert "BTC-USD above 106.00" in screen  # the notification (it wraps: the rest below)
+    deadline = time.monotonic() + 10
+    while not (out.exists() and out.read_text()):
+        assert time.monotonic() < deadline, "the alert command did not run"
+        time.sleep(0.1)
+    # The price that crossed (rules are checked every 2 s; the fake's rises ~1 per second);
+    # the fake stamps its frames from 2026-01-01 00:00:00 UTC, one millisecond apart.
+    pattern = r"BTC-USD above 106\.00: 10[6-9]\.\d\d \(binance, 00:00:00 UTC\) — from the fake"
+    assert re.fullmatch(pattern, out.read_text())
+    tmux.tmux("send-keys", "-t", "r2k:0", "q")
+    assert tmux.wait_exit() == 0
