@@ -92,14 +92,54 @@ class AlertRule:
         return f"{self.symbol} {self.condition} {level}"
 
 
+RuleState = Literal["waiting", "armed", "fired", "beyond"]
+"""``waiting``: no data yet; ``armed``: the next crossing fires; ``fired``: it fired and
+re-arms once the value is back past ``rearm_at``; ``beyond``: the value was already past the
+level when first seen (it re-arms the same way)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleStatus:
+    """Where one rule stands, for the health view."""
+
+    rule: AlertRule
+    state: RuleState
+    value: str | None = None
+    """The value last looked at, as shown (``99,876.50``, ``+3.20%``, ``61``, ``testing``)."""
+    fired_at: float | None = None
+    """When it last fired in this run."""
+
+    @property
+    def rearm_at(self) -> str | None:
+        """``< 99,750.00``: where the value must go before the rule can fire again."""
+        rule = self.rule
+        if self.state not in ("fired", "beyond"):
+            return None
+        if rule.condition == "state":
+            return f"≠ {rule.state}"
+        assert rule.level is not None
+        if rule.condition.endswith("above"):
+            return "< " + _level_text(rule, rule.level - rule.band)
+        return "> " + _level_text(rule, rule.level + rule.band)
+
+
+def _level_text(rule: AlertRule, value: float) -> str:
+    if rule.symbol == GAUGE:
+        return f"{value:g}"
+    if rule.condition in ("change_above", "change_below"):
+        return f"{value:+.2f}%"
+    return price_text(value)
+
+
 @dataclass(slots=True)
 class _Watch:
     """What one rule has seen: the side it is on, and the observation last looked at."""
 
-    armed: bool | None = None
-    """``None``: nothing seen yet; ``True``: on the far side, a crossing fires."""
+    state: RuleState = "waiting"
     seen: object = None
     """The observation last evaluated (a quote's time, a score, a state)."""
+    value: str | None = None
+    fired_at: float | None = None
 
 
 class RuleWatch:
@@ -109,6 +149,12 @@ class RuleWatch:
         self.rules = rules
         self._watch = [_Watch() for _ in rules]
 
+    def statuses(self) -> tuple[RuleStatus, ...]:
+        return tuple(
+            RuleStatus(rule, watch.state, watch.value, watch.fired_at)
+            for rule, watch in zip(self.rules, self._watch, strict=True)
+        )
+
     def observe(
         self, snapshot: HubSnapshot, result: AnalyticsResult | None, now: float
     ) -> list[Alert]:
@@ -117,6 +163,7 @@ class RuleWatch:
         for rule, watch in zip(self.rules, self._watch, strict=True):
             message = self._check(rule, watch, snapshot, result, states)
             if message is not None:
+                watch.fired_at = now
                 prefix = "SIMULATED: " if snapshot.simulated else ""
                 note = f" — {rule.note}" if rule.note else ""
                 fired.append(Alert(now, "alert", rule.symbol, f"{prefix}{message}{note}"))
@@ -134,56 +181,60 @@ class RuleWatch:
             state = states.get(rule.symbol)
             if state is None or state == watch.seen:
                 return None
-            first, watch.seen = watch.seen is None, state
-            if first or state != rule.state:
+            first, watch.seen, watch.value = watch.seen is None, state, state
+            if state != rule.state:
+                watch.state = "armed"
                 return None
+            if first:
+                watch.state = "beyond"
+                return None
+            watch.state = "fired"
             return f"{rule.describe()} (breakout board)"
-        value, seen, where = self._value(rule, snapshot, result)
+        value, seen, text, where = self._value(rule, snapshot, result)
         if value is None or seen == watch.seen:
             return None
-        watch.seen = seen
+        watch.seen, watch.value = seen, text
         assert rule.level is not None
-        beyond = value >= rule.level if rule.condition.endswith("above") else value <= rule.level
-        if watch.armed is None:
+        above = rule.condition.endswith("above")
+        beyond = value >= rule.level if above else value <= rule.level
+        if watch.state == "waiting":
             # The first value only says where the rule starts: no alert for a level that
             # already holds (a restart must not repeat one).
-            watch.armed = not beyond
+            watch.state = "beyond" if beyond else "armed"
             return None
-        if watch.armed:
+        if watch.state == "armed":
             if beyond:
-                watch.armed = False
+                watch.state = "fired"
                 return f"{rule.describe()}: {where}"
             return None
-        back = (
-            value < rule.level - rule.band
-            if rule.condition.endswith("above")
-            else (value > rule.level + rule.band)
-        )
+        back = value < rule.level - rule.band if above else value > rule.level + rule.band
         if back:
-            watch.armed = True
+            watch.state = "armed"
         return None
 
     @staticmethod
     def _value(
         rule: AlertRule, snapshot: HubSnapshot, result: AnalyticsResult | None
-    ) -> tuple[float | None, object, str]:
-        """The rule's value now, what identifies this observation, and how to say it."""
+    ) -> tuple[float | None, object, str, str]:
+        """The rule's value now, what identifies this observation, the value as shown, and
+        how the alert says it."""
         if rule.symbol == GAUGE:
             score = result.gauge.score if result is not None else None
             if score is None:
-                return None, None, ""
-            return score, score, f"score {score:.0f}"
+                return None, None, "", ""
+            return score, score, f"{score:.0f}", f"score {score:.0f}"
         quote = snapshot.quotes.get(rule.symbol)
         if quote is None:
-            return None, None, ""
+            return None, None, "", ""
         at = datetime.fromtimestamp(quote.ts, UTC).strftime("%H:%M:%S UTC")
-        said = f"{price_text(quote.price)} ({quote.source}, {at})"
+        price = price_text(quote.price)
+        said = f"{price} ({quote.source}, {at})"
         if rule.condition in ("change_above", "change_below"):
             change = quote.change_pct
             if change is None:
-                return None, None, ""
-            return change, quote.ts, f"{change:+.2f}% at {said}"
-        return float(quote.price), quote.ts, said
+                return None, None, "", ""
+            return change, quote.ts, f"{change:+.2f}%", f"{change:+.2f}% at {said}"
+        return float(quote.price), quote.ts, price, said
 
 
 class AlertCommand:

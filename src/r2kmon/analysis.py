@@ -22,7 +22,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from r2kmon.alerts import AlertRule, RuleWatch
+from r2kmon.alerts import AlertRule, RuleStatus, RuleWatch
 from r2kmon.analytics.compute import (
     ALT_BASKET,
     BTC_DOMINANCE,
@@ -141,7 +141,7 @@ class AlertLog:
         self.alerts: deque[Alert] = deque(maxlen=ALERTS_KEPT)
         self._status: dict[str, str] = {}
         self._states: dict[str, str | None] = {}
-        self._rules = RuleWatch(rules)
+        self.rules = RuleWatch(rules)
         self._on_rule = on_rule
 
     def observe(self, snapshot: HubSnapshot, result: AnalyticsResult | None, now: float) -> bool:
@@ -167,7 +167,7 @@ class AlertLog:
                 self.alerts.append(
                     Alert(now, "info", row.symbol, f"{old_state} → {row.state}{level}")
                 )
-        for alert in self._rules.observe(snapshot, result, now):
+        for alert in self.rules.observe(snapshot, result, now):
             self.alerts.append(alert)
             if self._on_rule is not None:
                 self._on_rule(alert)
@@ -206,6 +206,10 @@ class Analysis:
     @property
     def alerts(self) -> tuple[Alert, ...]:
         return tuple(self.alert_log.alerts)
+
+    def rule_statuses(self) -> tuple[RuleStatus, ...]:
+        """Where each ``[[alerts]]`` rule stands."""
+        return self.alert_log.rules.statuses()
 
     def note(self, alert: Alert) -> None:
         """Add an alert that did not come from observing the data (an alert command that

@@ -329,6 +329,7 @@ class Runtime:
             analysis.status,
             market,
             analysis.alerts,
+            analysis.rule_statuses(),
         )
 
     def answered(self) -> bool:

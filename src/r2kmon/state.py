@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Literal
 from r2kmon.model import HubSnapshot
 
 if TYPE_CHECKING:
-    # Types only: importing them would load pandas for every reader of this module.
+    # Types only: importing them would load pandas for every reader of this module (and
+    # r2kmon.alerts imports this module).
+    from r2kmon.alerts import RuleStatus
     from r2kmon.analytics.compute import AnalyticsResult
     from r2kmon.sources.market_hours import MarketState
 
@@ -58,6 +60,8 @@ class AppState:
     """The US session state (open / closed / weekend / holiday, next open) at the hub's time."""
     alerts: tuple[Alert, ...] = ()
     """The alert log, oldest first (bounded by the runtime)."""
+    rules: tuple[RuleStatus, ...] = ()
+    """Where each of the user's ``[[alerts]]`` rules stands."""
 
     @property
     def version(self) -> tuple[int, int]:

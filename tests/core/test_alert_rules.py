@@ -207,6 +207,34 @@ def test_a_price_rule_fires_once_on_the_crossing_and_rearms_past_its_band() -> N
     assert len(fired(watch, feed.tick("100001"))) == 1
 
 
+def test_each_rule_says_where_it_stands() -> None:
+    feed = Feed()
+    watch = RuleWatch(
+        (
+            AlertRule("BTC-USD", "above", level=100_000.0),
+            AlertRule("^RUT", "change_below", level=-2.0),
+            AlertRule(GAUGE, "above", level=60.0),
+        )
+    )
+
+    def standing() -> list[tuple[str, str | None, str | None]]:
+        return [(s.state, s.value, s.rearm_at) for s in watch.statuses()]
+
+    assert standing() == [("waiting", None, None)] * 3
+    watch.observe(feed.tick("99000"), None, T0)
+    watch.observe(feed.tick("2300", symbol="^RUT", ref="2400"), None, T0)
+    watch.observe(feed.hub.snapshot(), result(64.4), T0)
+    assert standing() == [
+        ("armed", "99,000.00", None),
+        ("beyond", "-4.17%", "> -1.50%"),
+        ("beyond", "64", "< 58"),
+    ]
+    watch.observe(feed.tick("100250"), None, T0 + 5)
+    assert standing()[0] == ("fired", "100,250.00", "< 99,750.00")
+    assert watch.statuses()[0].fired_at == T0 + 5
+    assert watch.statuses()[1].fired_at is None
+
+
 def test_a_level_that_already_holds_at_the_first_price_does_not_fire() -> None:
     feed = Feed()
     watch = RuleWatch((AlertRule("BTC-USD", "above", level=100_000.0),))

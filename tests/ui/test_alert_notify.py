@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 
 from r2kmon.clock import FrozenClock
-from r2kmon.config import parse_config
+from r2kmon.config import Config, parse_config
 from r2kmon.model import Tick
 from r2kmon.runtime import Runtime
-from r2kmon.state import Alert
+from r2kmon.state import Alert, AppState
 from r2kmon.ui.app import R2kApp
-from tests.core.sample import OPEN_TS
+from r2kmon.ui.messages import StateUpdated
+from tests.core.sample import OPEN_TS, seeded_snapshot
+from tests.ui.test_app import screen_text
 
 
 @pytest.mark.parametrize("bell", [True, False])
@@ -72,4 +74,27 @@ note = "take profit"
         await pilot.pause(0.3)
         assert len(alerts_shown()) == 1
         assert bells == ([True] if bell else [])
+        # The health view says where the rule stands, and keeps the alert in the log.
+        await pilot.press("7")
+        await pilot.pause(0.3)
+        text = screen_text(app)
+        assert "Alert rules" in text
+        row = next(line for line in text.splitlines() if "(take profit)" in line)
+        assert row.split() == [
+            "BTC-USD", "above", "100,000.00", "(take", "profit)", "100,100.00", "fired",
+            "<", "99,750.00", "2026-11-17", "15:00",
+        ]  # fmt: skip
+        assert "BTC-USD above 100,000.00: 100,012.34" in text
         await pilot.press("q")
+
+
+async def test_without_rules_the_health_view_has_no_rules_pane() -> None:
+    config = Config()
+    app = R2kApp(None, config, clock=FrozenClock(OPEN_TS))
+    async with app.run_test(size=(120, 30)) as pilot:
+        app.post_message(StateUpdated(AppState(seeded_snapshot())))
+        await pilot.press("7")
+        await pilot.pause(0.3)
+        text = screen_text(app)
+        assert "Alert log" in text
+        assert "Alert rules" not in text

@@ -1,16 +1,19 @@
 """View 7, health and alerts: every source's state, age, message rate, bad frames,
-reconnect countdown (from ``retry_at``), silent symbols and last error; then the alert log,
-newest first. The countdowns move once a second; only their cells repaint.
+reconnect countdown (from ``retry_at``), silent symbols and last error; where each of the
+user's ``[[alerts]]`` rules stands (when there are any); then the alert log, newest first.
+The countdowns move once a second; only their cells repaint.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from r2kmon.alerts import RuleStatus
 from r2kmon.model import HubSnapshot
 from r2kmon.state import Alert, AppState
 from r2kmon.ui import format as fmt
@@ -37,6 +40,45 @@ ALERT_COLUMNS = (
     Column("SOURCE", 14, drop=1),
     Column("MESSAGE", 20, flex=True),
 )
+
+
+RULE_COLUMNS = (
+    Column("RULE", 24, flex=True),
+    Column("NOW", 12, "right"),
+    Column("STATE", 8),
+    Column("RE-ARMS", 13, drop=2),
+    Column("FIRED (UTC)", 16, drop=1),
+)
+
+_RULE_STATE_STYLE: dict[str, str | Style] = {
+    "fired": ALERT_STYLE["alert"],
+    "armed": "",
+    "beyond": DIM,
+    "waiting": DIM,
+}
+
+
+def rule_rows(rules: Sequence[RuleStatus], ctx: DrawContext) -> list[TableRow]:
+    """One row per ``[[alerts]]`` rule, in config order."""
+    rows = []
+    for n, status in enumerate(rules):
+        rule = status.rule
+        if not ctx.matches(rule.symbol, rule.note):
+            continue
+        note = f"  ({rule.note})" if rule.note else ""
+        rows.append(
+            TableRow(
+                f"rule:{n}",
+                (
+                    Text(rule.describe() + note),
+                    status.value or "—",
+                    Text(status.state, _RULE_STATE_STYLE[status.state]),
+                    status.rearm_at or "—",
+                    fmt.when(status.fired_at, with_time=True),
+                ),
+            )
+        )
+    return rows
 
 
 def source_rows(hub: HubSnapshot, ctx: DrawContext) -> list[TableRow]:
@@ -91,14 +133,19 @@ def alert_rows(alerts: Sequence[Alert], ctx: DrawContext) -> list[TableRow]:
 
 
 class HealthView(View):
-    """Sources and the alert log."""
+    """Sources, the alert rules and the alert log."""
 
     TITLE = "Health"
     DIGIT = "7"
 
     def compose(self) -> ComposeResult:
+        self.add_class("-no-rules")  # until a state with rules arrives
         yield Static("Sources", classes="pane-title")
         yield ColumnTable(SOURCE_COLUMNS, id="sources")
+        yield Static(
+            "Alert rules ([[alerts]] in the config)", classes="pane-title", id="rules-title"
+        )
+        yield ColumnTable(RULE_COLUMNS, id="rules")
         yield Static("Alert log (newest first)", classes="pane-title")
         yield ColumnTable(ALERT_COLUMNS, id="alerts")
 
@@ -106,6 +153,11 @@ class HealthView(View):
         sources = self.query_one("#sources", ColumnTable)
         sources.set_rows(source_rows(state.hub, ctx), Text("no source has reported yet", DIM))
         sources.styles.height = max(len(sources.rows), 1) + 1
+        rules = self.query_one("#rules", ColumnTable)
+        self.set_class(not state.rules, "-no-rules")
+        if state.rules:
+            rules.set_rows(rule_rows(state.rules, ctx), Text("no rule matches the filter", DIM))
+            rules.styles.height = max(len(rules.rows), 1) + 1
         self.query_one("#alerts", ColumnTable).set_rows(
             alert_rows(state.alerts, ctx), Text("no alerts so far", DIM)
         )
@@ -114,6 +166,23 @@ class HealthView(View):
         if key.startswith("src:"):
             record = state.hub.health.get(key[4:])
             return source_detail(record, ctx) if record else None
+        if key.startswith("rule:"):
+            index = int(key[5:])
+            if not 0 <= index < len(state.rules):
+                return None
+            status = state.rules[index]
+            text = Text(status.rule.describe() + "\n", "bold")
+            if status.rule.note:
+                text.append(status.rule.note + "\n")
+            text.append(f"\nnow: {status.value or '— (no data yet)'}\n")
+            text.append(f"state: {status.state}")
+            if status.rearm_at:
+                text.append(f" (can fire again once {status.rearm_at})")
+            fired = fmt.when(status.fired_at, with_time=True)
+            text.append(
+                f"\nlast fired: {fired}{' UTC' if status.fired_at else ' (not in this run)'}"
+            )
+            return text
         if key.startswith("alert:"):
             index = int(key[6:])
             if not 0 <= index < len(state.alerts):
