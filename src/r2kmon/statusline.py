@@ -1,4 +1,5 @@
-"""The status file and ``r2kmon status-line``: one line for a tmux status bar.
+"""The status file and ``r2kmon status-line``: one line for a tmux status bar (with the
+last ``[[alerts]]`` rule that fired, for :data:`ALERT_SHOWN_S`).
 
 The running app's runtime writes a small JSON document (:func:`status_document`) to the
 data dir every few seconds; ``r2kmon status-line`` reads it and prints one line
@@ -37,6 +38,8 @@ REFRESH_S = 30.0
 OLD_AFTER_S = 60.0
 """A status file older than this is shown with its age (the app may have stopped)."""
 DEFAULT_SYMBOLS = ("^RUT", "BTC-USD")
+ALERT_SHOWN_S = 15 * 60.0
+"""An ``[[alerts]]`` rule that fired is shown on the line for this long."""
 
 
 def status_file(demo: bool) -> Path:
@@ -74,6 +77,14 @@ def status_document(state: AppState, now: float, stale_after_s: float) -> dict[s
             else None
         ),
         "quotes": quotes,
+        "alert": next(
+            (
+                {"ts": alert.ts, "message": alert.message}
+                for alert in reversed(state.alerts)
+                if alert.level == "alert"
+            ),
+            None,
+        ),
     }
 
 
@@ -120,6 +131,13 @@ def status_line(
             text += " STALE"
         parts.append(text)
     line = " │ ".join(parts) if parts else "r2kmon: no data yet"
+    alert = document.get("alert")
+    if isinstance(alert, dict) and isinstance(alert.get("ts"), (int, float)):
+        ago = now - alert["ts"]
+        if 0 <= ago <= ALERT_SHOWN_S:
+            # The rule, not the whole message: "BTC-USD above 100,000.00".
+            rule = str(alert.get("message", "")).removeprefix("SIMULATED: ").split(": ")[0]
+            line += f" │ ALERT {rule} {_age(ago)} ago"
     if document.get("simulated"):
         line += " │ SIMULATED"
     written = document.get("written_at")
@@ -133,6 +151,8 @@ def _price(value: float) -> str:
 
 
 def _age(seconds: float) -> str:
+    if seconds < 60:
+        return f"{int(seconds)}s"
     if seconds < 3600:
         return f"{int(seconds // 60)}m"
     if seconds < 86_400:

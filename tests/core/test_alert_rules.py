@@ -22,7 +22,8 @@ from r2kmon.errors import ConfigError
 from r2kmon.hub import Hub
 from r2kmon.model import HubSnapshot, Tick
 from r2kmon.runtime import Runtime
-from r2kmon.state import Alert
+from r2kmon.state import Alert, AppState
+from r2kmon.statusline import status_document, status_line
 
 T0 = 1_794_927_600.0  # Tuesday 2026-11-17 15:00:00 UTC
 
@@ -406,3 +407,28 @@ below = 2400
         await runtime.alert_command.wait()
     assert out.read_text() == "^RUT below 2,400.00: 2,390.00 (binance, 15:00:02 UTC)"
     assert [alert.level for alert in runtime.state().alerts] == ["alert"]
+
+
+def test_the_status_line_shows_the_last_rule_that_fired_for_a_while() -> None:
+    feed = Feed(simulated=True)
+    feed.tick("2410", symbol="^RUT")
+    alerts = (
+        Alert(T0, "alert", "BTC-USD", "SIMULATED: BTC-USD above 100,000.00: 100,012.34 (x)"),
+        Alert(T0 + 60, "info", "^RUT", "testing → breakout"),
+        Alert(T0 + 90, "alert", "^RUT", "SIMULATED: ^RUT → breakout (breakout board)"),
+    )
+    document = status_document(AppState(feed.hub.snapshot(), alerts=alerts), T0 + 120, 60.0)
+    assert document["alert"] == {"ts": T0 + 90, "message": alerts[2].message}
+    line = status_line(document, T0 + 120, ["^RUT"])
+    assert line == (
+        "^RUT 2,410.00 STALE │ ALERT ^RUT → breakout (breakout board) 30s ago │ SIMULATED"
+    )
+    document["written_at"] = T0 + 900
+    assert status_line(document, T0 + 905, ["^RUT"]).endswith(
+        "│ ALERT ^RUT → breakout (breakout board) 13m ago │ SIMULATED"
+    )
+    assert "ALERT" not in status_line(document, T0 + 90 + 901, ["^RUT"])
+    only_price = AppState(feed.hub.snapshot(), alerts=alerts[:1])
+    assert "│ ALERT BTC-USD above 100,000.00 2m ago" in status_line(
+        status_document(only_price, T0 + 120, 60.0), T0 + 120, ["^RUT"]
+    )
