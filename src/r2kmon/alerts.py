@@ -72,6 +72,7 @@ class AlertRule:
 
     @property
     def band(self) -> float:
+        """The re-arm distance in force (``rearm``, or the default for the rule's unit)."""
         if self.rearm is not None:
             return self.rearm
         if self.symbol == GAUGE:
@@ -81,7 +82,7 @@ class AlertRule:
         return abs(self.level or 0.0) * 0.0025
 
     def describe(self) -> str:
-        """``BTC-USD above 100,000`` · ``ETH-USD 24 h change below -5%`` · ``^RUT → breakout``."""
+        """``BTC-USD above 100,000.00`` · ``ETH-USD change below -5%`` · ``^RUT → breakout``."""
         if self.condition == "state":
             return f"{self.symbol} → {self.state}"
         assert self.level is not None
