@@ -98,3 +98,34 @@ async def test_without_rules_the_health_view_has_no_rules_pane() -> None:
         text = screen_text(app)
         assert "Alert log" in text
         assert "Alert rules" not in text
+
+
+async def test_a_paused_screen_still_notifies_an_alert(tmp_path: Path) -> None:
+    config = parse_config(
+        '[store]\nenabled = false\n[[alerts]]\nsymbol = "^RUT"\nbelow = 2400\n',
+        tmp_path / "r2kmon.toml",
+    )
+    clock = FrozenClock(OPEN_TS)
+    runtime = Runtime(config, demo=False, clock=clock, producers=[])
+    app = R2kApp(runtime, config, clock=clock)
+
+    async def price(text: str) -> None:
+        clock.advance(1.0)
+        runtime.hub.push_ticks([Tick("^RUT", Decimal(text), clock.now(), "yahoo", "bar")])
+        await runtime.analysis.step()
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await price("2410")
+        await pilot.press("p")
+        await pilot.pause(0.2)
+        assert app.paused
+        await price("2395.5")
+        for _ in range(60):
+            await pilot.pause(0.05)
+            if any("^RUT below" in n.message for n in app._notifications):
+                break
+        assert [n.message for n in app._notifications if "^RUT below" in n.message] == [
+            "^RUT below 2,400.00: 2,395.50 (yahoo, 15:00:02 UTC)"
+        ]
+        assert app.paused
+        await pilot.press("q")
