@@ -157,7 +157,7 @@ class R2kApp(App[int]):
         """Alerts older than this were notified by an earlier run (the store keeps them)."""
         self._alerted: set[Alert] = set()
         self._last_alert: Alert | None = None
-        self._paused_analysis = -1
+        self._paused_version: tuple[int, int] | None = None
         self._force_draw = False
         keymap = dict(config.keys)
         shown = [b for b in self.BINDINGS if isinstance(b, Binding) and b.show]
@@ -252,11 +252,9 @@ class R2kApp(App[int]):
         While paused nothing is posted, but an alert still gets its notification and bell:
         a frozen screen is no reason to miss one."""
         if self.paused:
-            if self.runtime is not None:
-                analysed = self.runtime.analysis.version
-                if analysed != self._paused_analysis:
-                    self._paused_analysis = analysed
-                    self._notify_alerts(self.runtime.analysis.alerts)
+            if self.runtime is not None and self.runtime.version != self._paused_version:
+                self._paused_version = self.runtime.version
+                self._notify_alerts(self.runtime.state().alerts)
             return False
         if self.runtime is not None:
             if self.runtime.version == self._posted_version:
