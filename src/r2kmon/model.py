@@ -240,6 +240,17 @@ def price_text(value: Decimal | float) -> str:
     return f"{number:.6f}"
 
 
+def age_text(seconds: float) -> str:
+    """Seconds as 5s · 12m · 3h · 2d."""
+    if seconds < 60:
+        return f"{int(seconds)}s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86_400:
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86_400)}d"
+
+
 def split_pair(symbol: str) -> tuple[str, str]:
     """``"BTC-USD"`` → ``("BTC", "USD")`` for a canonical crypto symbol."""
     base, _, quote = symbol.partition("-")

@@ -29,6 +29,7 @@ from typing import Any
 
 from r2kmon import paths
 from r2kmon.hub import quote_is_stale
+from r2kmon.model import age_text
 from r2kmon.state import AppState
 
 STATUS_EVERY_S = 5.0
@@ -137,24 +138,14 @@ def status_line(
         if 0 <= ago <= ALERT_SHOWN_S:
             # The rule, not the whole message: "BTC-USD above 100,000.00".
             rule = str(alert.get("message", "")).removeprefix("SIMULATED: ").split(": ")[0]
-            line += f" │ ALERT {rule} {_age(ago)} ago"
+            line += f" │ ALERT {rule} {age_text(ago)} ago"
     if document.get("simulated"):
         line += " │ SIMULATED"
     written = document.get("written_at")
     if isinstance(written, (int, float)) and now - written > OLD_AFTER_S:
-        line += f" │ {_age(now - written)} old"
+        line += f" │ {age_text(now - written)} old"
     return line
 
 
 def _price(value: float) -> str:
     return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.6f}"
-
-
-def _age(seconds: float) -> str:
-    if seconds < 60:
-        return f"{int(seconds)}s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m"
-    if seconds < 86_400:
-        return f"{int(seconds // 3600)}h"
-    return f"{int(seconds // 86_400)}d"

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from r2kmon.model import price_text
+from r2kmon.model import age_text, price_text
 
 SPARK_UNICODE = "▁▂▃▄▅▆▇█"
 SPARK_ASCII = "_.-~=+*#"
@@ -52,13 +52,7 @@ def change(pct: float | None, *, ascii_only: bool = False) -> str:
 
 def age(seconds: float) -> str:
     """Seconds as 5s · 12m · 3h · 2d."""
-    if seconds < 60:
-        return f"{int(seconds)}s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m"
-    if seconds < 86_400:
-        return f"{int(seconds // 3600)}h"
-    return f"{int(seconds // 86_400)}d"
+    return age_text(seconds)
 
 
 def when(ts: float | None, *, with_time: bool = False) -> str:
