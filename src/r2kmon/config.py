@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -32,6 +33,7 @@ from r2kmon import paths
 from r2kmon.alerts import BREAKOUT_STATES, CONDITIONS, GAUGE, AlertRule, Condition
 from r2kmon.errors import ConfigError
 from r2kmon.model import SymbolError, canonical_crypto, canonical_market, clean_text
+from r2kmon.portfolio import Holding, dollar_priced
 
 ENV_VAR = "R2KMON_CONFIG"
 
@@ -62,6 +64,10 @@ class GeneralConfig:
         metadata=_doc(
             "ring the terminal bell when an [[alerts]] rule fires (tmux flags the window)"
         ),
+    )
+    private: bool = field(
+        default=False,
+        metadata=_doc("hide quantities and amounts in the portfolio view (weights and % stay)"),
     )
     alert_command: tuple[str, ...] = field(
         default=(),
@@ -202,6 +208,7 @@ DEFAULT_KEYS: Mapping[str, str] = MappingProxyType(
         "view_correlation": "5",
         "view_macro": "6",
         "view_health": "7",
+        "view_portfolio": "8",
         "next_pane": "tab",
         "prev_pane": "shift+tab",
         "cursor_down": "j",
@@ -236,6 +243,8 @@ class Config:
     breakout: BreakoutConfig = field(default_factory=BreakoutConfig)
     alerts: tuple[AlertRule, ...] = ()
     """The ``[[alerts]]`` rules, in file order."""
+    holdings: tuple[Holding, ...] = ()
+    """The ``[[holdings]]`` of the portfolio view, in file order."""
     source: Path | None = None
 
 
@@ -251,7 +260,15 @@ _SECTIONS: Mapping[str, type[Any]] = MappingProxyType(
 _TABLES_OF_ENDPOINTS: Mapping[str, Mapping[str, EndpointConfig]] = MappingProxyType(
     {"exchanges": DEFAULT_EXCHANGES, "providers": DEFAULT_PROVIDERS}
 )
-_TOP_LEVEL = (*_SECTIONS, *_TABLES_OF_ENDPOINTS, "keys", "gauge", "breakout", "alerts")
+_TOP_LEVEL = (
+    *_SECTIONS,
+    *_TABLES_OF_ENDPOINTS,
+    "keys",
+    "gauge",
+    "breakout",
+    "alerts",
+    "holdings",
+)
 
 
 # --- locating ---------------------------------------------------------------------------
@@ -370,7 +387,7 @@ def parse_config(text: str, path: Path) -> Config:
         if name not in _TOP_LEVEL:
             problems.add(name, "unknown section", _TOP_LEVEL)
             continue
-        if name == "alerts":
+        if name in ("alerts", "holdings"):
             continue  # checked against the configured symbols, below
         if not isinstance(value, dict):
             problems.add(name, "must be a table ([" + name + "])")
@@ -390,6 +407,8 @@ def parse_config(text: str, path: Path) -> Config:
         _check_semantics(config, problems)
         if "alerts" in data:
             built["alerts"] = _build_alerts(data["alerts"], config, problems)
+        if "holdings" in data:
+            built["holdings"] = _build_holdings(data["holdings"], config, problems)
     problems.raise_if_any()
     return Config(**built)
 
@@ -537,10 +556,7 @@ def _build_alerts(entries: Any, config: Config, problems: _Problems) -> tuple[Al
     if not isinstance(entries, list):
         problems.add("alerts", "must be a list of tables: write each rule as [[alerts]]")
         return ()
-    symbols = {
-        *(canonical_crypto(s) for s in config.crypto.symbols),
-        *(canonical_market(s) for s in config.markets.symbols),
-    }
+    symbols = _symbols(config)
     rules: list[AlertRule] = []
     for number, entry in enumerate(entries, start=1):
         where = f"alerts.{number}"
@@ -612,6 +628,79 @@ def _build_alerts(entries: Any, config: Config, problems: _Problems) -> tuple[Al
             )
         )
     return tuple(rules)
+
+
+_HOLDING_KEYS = ("symbol", "quantity", "cost")
+
+
+def _build_holdings(entries: Any, config: Config, problems: _Problems) -> tuple[Holding, ...]:
+    """``[[holdings]]`` entries: a configured symbol priced in dollars, a quantity and
+    optionally the average cost per unit. Keys are reported as ``holdings.N.key``."""
+    if not isinstance(entries, list):
+        problems.add("holdings", "must be a list of tables: write each holding as [[holdings]]")
+        return ()
+    symbols = _symbols(config)
+    holdings: list[Holding] = []
+    seen: set[str] = set()
+    for number, entry in enumerate(entries, start=1):
+        where = f"holdings.{number}"
+        if not isinstance(entry, dict):
+            problems.add(where, "must be a table: write each holding as [[holdings]]")
+            continue
+        bad = [key for key in entry if key not in _HOLDING_KEYS]
+        for key in bad:
+            problems.add(f"{where}.{key}", "unknown key", _HOLDING_KEYS)
+        text = entry.get("symbol")
+        symbol = _alert_symbol(text.strip(), symbols) if isinstance(text, str) else None
+        if symbol is None or symbol == GAUGE:
+            problems.add(
+                f"{where}.symbol",
+                f"{text!r} is not in crypto.symbols or markets.symbols; add it there"
+                if isinstance(text, str)
+                else "is required: a configured symbol",
+            )
+            continue
+        if not dollar_priced(symbol):
+            problems.add(
+                f"{where}.symbol",
+                f"{symbol} is not priced in dollars (an index, or a pair quoted in another "
+                "coin); hold the ETF or the USD pair instead",
+            )
+            continue
+        quantity: Any = entry.get("quantity")
+        cost: Any = entry.get("cost")
+        if not _positive_number(quantity):
+            problems.add(
+                f"{where}.quantity", f"expected a number more than 0, got {_toml_type(quantity)}"
+            )
+            continue
+        if cost is not None and not _positive_number(cost):
+            problems.add(f"{where}.cost", f"expected a number more than 0, got {_toml_type(cost)}")
+            continue
+        if symbol in seen:
+            problems.add(f"{where}.symbol", f"{symbol} is held twice; add the quantities up")
+            continue
+        seen.add(symbol)
+        if not bad:
+            holdings.append(Holding(symbol, float(quantity), None if cost is None else float(cost)))
+    return tuple(holdings)
+
+
+def _positive_number(value: Any) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    )
+
+
+def _symbols(config: Config) -> set[str]:
+    """Every configured symbol, canonical."""
+    return {
+        *(canonical_crypto(s) for s in config.crypto.symbols),
+        *(canonical_market(s) for s in config.markets.symbols),
+    }
 
 
 def _alert_symbol(text: str, symbols: set[str]) -> str | None:

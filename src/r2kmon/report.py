@@ -64,6 +64,7 @@ def build_document(state: AppState, now: float, stale_after_s: float) -> dict[st
             else None
         ),
         "health": {name: _health(h) for name, h in sorted(snapshot.health.items())},
+        "portfolio": _times(state.portfolio.to_json()) if state.portfolio is not None else None,
     }
 
 

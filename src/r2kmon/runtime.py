@@ -22,6 +22,7 @@ from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
 from r2kmon.hub import Hub
 from r2kmon.model import Producer, SourceHealth, canonical_crypto, canonical_market
+from r2kmon.portfolio import value_portfolio
 from r2kmon.state import AppState
 from r2kmon.store import Store, StoreError
 
@@ -330,6 +331,16 @@ class Runtime:
             market,
             analysis.alerts,
             analysis.rule_statuses(),
+            (
+                value_portfolio(
+                    self.config.holdings,
+                    snapshot,
+                    snapshot.taken_at,
+                    self.config.general.stale_after_s,
+                )
+                if self.config.holdings
+                else None
+            ),
         )
 
     def answered(self) -> bool:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     # r2kmon.alerts imports this module).
     from r2kmon.alerts import RuleStatus
     from r2kmon.analytics.compute import AnalyticsResult
+    from r2kmon.portfolio import Portfolio
     from r2kmon.sources.market_hours import MarketState
 
 
@@ -62,6 +63,8 @@ class AppState:
     """The alert log, oldest first (bounded by the runtime)."""
     rules: tuple[RuleStatus, ...] = ()
     """Where each of the user's ``[[alerts]]`` rules stands."""
+    portfolio: Portfolio | None = None
+    """The ``[[holdings]]`` valued at the hub's prices (``None``: no holdings configured)."""
 
     @property
     def version(self) -> tuple[int, int]:
