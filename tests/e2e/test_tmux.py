@@ -153,6 +153,7 @@ VIEWS = [
     ("5", "5 Correlation", "SYMBOL"),
     ("6", "6 Macro", "Altcoin season"),
     ("7", "7 Health", "demo-crypto"),
+    ("8", "8 Portfolio", "no holdings"),
 ]
 
 
@@ -187,7 +188,8 @@ def test_no_color_run_still_reads_right(tmux: Tmux, tmp_path: Path) -> None:
         tmux.tmux("send-keys", "-t", "r2k", key)
         screen = tmux.wait_for(view_shown(title), seconds=15)
         assert "Traceback" not in screen
-    health = tmux.screen()
+    tmux.tmux("send-keys", "-t", "r2k", "7")
+    health = tmux.wait_for(view_shown("7 Health"), seconds=15)
     assert "● ok" in health  # states in words and marks, readable without colour
     tmux.tmux("send-keys", "-t", "r2k", "q")
     assert tmux.wait_exit() == 0

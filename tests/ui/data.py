@@ -25,6 +25,7 @@ from r2kmon.analytics.compute import ALT_BASKET, compute_all
 from r2kmon.clock import FrozenClock
 from r2kmon.hub import Hub
 from r2kmon.model import Bar, SourceHealth, Tick
+from r2kmon.portfolio import Holding, value_portfolio
 from r2kmon.sources.market_hours import MarketHours
 from r2kmon.state import Alert, AnalyticsStatus, AppState
 
@@ -112,6 +113,13 @@ HEALTH = (
     ),
 )
 
+HOLDINGS = (
+    Holding("BTC-USD", 0.25, 61_000.0),
+    Holding("ETH-USD", 4.0, 3_900.0),
+    Holding("SOL-USD", 30.0),  # no cost given: value and day, no P&L
+    Holding("IWM", 40.0, 198.5),
+)
+
 ALERTS = (
     Alert(NOW - 3600, "warning", "fred", "fred is stale: HTTP 429 Too Many Requests"),
     Alert(NOW - 600, "error", "coinbase", "coinbase is down: [Errno -2] Name or service not known"),
@@ -131,7 +139,8 @@ def ready_state() -> AppState:
     have = sum(1 for s in SYMBOLS if snapshot.bars_1d.get(s))
     status = AnalyticsStatus("ready", f"daily history: {have} of {len(SYMBOLS)} symbols")
     market = MarketHours().state(clock.now())
-    return AppState(snapshot, result, 1, status, market, ALERTS)
+    portfolio = value_portfolio(HOLDINGS, snapshot, clock.now(), 60.0)
+    return AppState(snapshot, result, 1, status, market, ALERTS, portfolio=portfolio)
 
 
 @cache

@@ -38,6 +38,7 @@ TITLES = {
     "correlation": "5 Correlation",
     "macro": "6 Macro",
     "health": "7 Health",
+    "portfolio": "8 Portfolio",
 }
 
 

@@ -288,6 +288,7 @@ class R2kApp(App[int]):
             narrow=self.narrow,
             usdt_as_usd=self.config.crypto.usdt_as_usd,
             range_index=self.range_index,
+            private=general.private,
         )
 
     def _draw(self, *, tick: bool = False, force: bool = False) -> None:

@@ -1,4 +1,4 @@
-"""The main screen: the status header, the seven views in a switcher (only the current one
+"""The main screen: the status header, the eight views in a switcher (only the current one
 is drawn), the ``/`` filter line and the key line.
 
 Used by the app, which pushes it once and calls :meth:`MainScreen.draw` when the state or
@@ -22,8 +22,17 @@ from r2kmon.ui.views.dashboard import DashboardView
 from r2kmon.ui.widgets.keybar import KeyBar
 from r2kmon.ui.widgets.status_header import StatusHeader
 
-VIEW_NAMES = ("dashboard", "board", "crypto", "charts", "correlation", "macro", "health")
-"""View names in digit order: ``1`` is the dashboard, ``7`` health."""
+VIEW_NAMES = (
+    "dashboard",
+    "board",
+    "crypto",
+    "charts",
+    "correlation",
+    "macro",
+    "health",
+    "portfolio",
+)
+"""View names in digit order: ``1`` is the dashboard, ``7`` health, ``8`` the portfolio."""
 
 _VIEW_CLASSES = {
     "board": ("r2kmon.ui.views.board", "BoardView"),
@@ -32,6 +41,7 @@ _VIEW_CLASSES = {
     "correlation": ("r2kmon.ui.views.correlation", "CorrelationView"),
     "macro": ("r2kmon.ui.views.macro", "MacroView"),
     "health": ("r2kmon.ui.views.health", "HealthView"),
+    "portfolio": ("r2kmon.ui.views.portfolio", "PortfolioView"),
 }
 """Where the views other than the dashboard live: imported and built the first time they
 are shown, so the first screen waits for none of them (plotext among their imports)."""

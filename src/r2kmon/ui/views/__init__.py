@@ -1,1 +1,1 @@
-"""The seven views of the main screen, one module each; each draws only while shown."""
+"""The eight views of the main screen, one module each; each draws only while shown."""

@@ -43,6 +43,8 @@ class DrawContext:
     """The config lets a USDT market stand for USD (``[crypto] usdt_as_usd``)."""
     range_index: int = DEFAULT_RANGE
     """The chart range (an index into :data:`RANGES`), chosen with ``[`` and ``]``."""
+    private: bool = False
+    """``[general] private``: the portfolio hides quantities and amounts."""
 
     def matches(self, *names: str) -> bool:
         """Whether a row named ``names`` passes the filter."""
