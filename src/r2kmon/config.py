@@ -833,6 +833,15 @@ def describe(config: Config) -> list[str]:
     for rule in config.alerts:
         note = f" ({rule.note})" if rule.note else ""
         lines.append(f"alert: {rule.describe()}{note}")
+    if config.holdings:
+        if config.general.private:
+            held = ", ".join(h.symbol for h in config.holdings) + " (private: amounts hidden)"
+        else:
+            held = ", ".join(
+                f"{h.symbol} {h.quantity:g}" + (f" at {h.cost:,.2f}" if h.cost else "")
+                for h in config.holdings
+            )
+        lines.append(f"holdings: {held}")
     if config.alerts:
         command = " ".join(config.general.alert_command) or "none"
         bell = "on" if config.general.bell else "off"

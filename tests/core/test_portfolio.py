@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from r2kmon.clock import FrozenClock
-from r2kmon.config import load_config, parse_config
+from r2kmon.config import describe, load_config, parse_config
 from r2kmon.errors import ConfigError
 from r2kmon.hub import Hub
 from r2kmon.model import SourceHealth, Tick
@@ -33,6 +33,16 @@ def test_holdings_are_read_with_canonical_symbols(tmp_path: Path) -> None:
         '[[holdings]]\nsymbol = "iwm"\nquantity = 40\n',
     )
     assert holdings == (Holding("BTC-USD", 0.25, 61000.0), Holding("IWM", 40.0, None))
+
+
+def test_config_check_lists_the_holdings_unless_private(tmp_path: Path) -> None:
+    text = '[[holdings]]\nsymbol = "BTC-USD"\nquantity = 0.25\ncost = 61000\n'
+    text += '[[holdings]]\nsymbol = "IWM"\nquantity = 40\n'
+    path = tmp_path / "r2kmon.toml"
+    path.write_text(text, encoding="utf-8")
+    assert describe(load_config(path))[-1] == "holdings: BTC-USD 0.25 at 61,000.00, IWM 40"
+    path.write_text("[general]\nprivate = true\n" + text, encoding="utf-8")
+    assert describe(load_config(path))[-1] == "holdings: BTC-USD, IWM (private: amounts hidden)"
 
 
 def test_bad_holdings_are_named_by_file_line_and_entry(tmp_path: Path) -> None:
