@@ -15,6 +15,7 @@ cost of ``feeds/`` and of the hub can be told apart.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +24,11 @@ from r2kmon.feeds.connection import FeedConnection, FeedSettings
 from r2kmon.feeds.symbols import split_concatenated
 from r2kmon.hub import Hub
 from r2kmon.model import Bar, ContextValue, Interval, SourceHealth, Tick
+from r2kmon.net import NetworkPolicy
+
+# The harness's self-signed certificate (``fakebinance.ensure_cert``), trusted the way a
+# user trusts a private CA: as ``[network] ca_file``.
+BENCH_CA = os.path.join(os.environ.get("R2KBENCH_TLS_DIR", "/tmp/r2kbench-tls"), "cert.pem")
 
 
 class CountingHub:
@@ -96,7 +102,7 @@ def settings_for(ctx: Any) -> FeedSettings:
         url=ctx.ws_base,
         channel="trade",
         usdt_as_usd=False,
-        ssl_context=ctx.ssl,
+        network=NetworkPolicy(ca_file=BENCH_CA) if ctx.ssl is not None else NetworkPolicy(),
         stall_timeout=60.0,
     )
 

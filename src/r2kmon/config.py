@@ -33,6 +33,7 @@ from r2kmon import paths
 from r2kmon.alerts import BREAKOUT_STATES, CONDITIONS, GAUGE, AlertRule, Condition
 from r2kmon.errors import ConfigError
 from r2kmon.model import SymbolError, canonical_crypto, canonical_market, clean_text
+from r2kmon.net.policy import NetworkPolicy, check_ca_file, check_proxy, redact_credentials
 from r2kmon.portfolio import Holding, dollar_priced
 
 ENV_VAR = "R2KMON_CONFIG"
@@ -133,6 +134,30 @@ class DemoConfig:
         default=True,
         metadata=_doc("index prices move only during US market hours, as real ones do"),
     )
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """How every connection reaches the network. Certificates are always verified."""
+
+    ca_file: str = field(
+        default="",
+        metadata=_doc(
+            "PEM file of extra CA certificates to trust (a company proxy's CA), on top of "
+            "the system store or SSL_CERT_FILE / SSL_CERT_DIR"
+        ),
+    )
+    proxy: str = field(
+        default="",
+        metadata=_doc(
+            'proxy for every connection, e.g. "http://proxy:3128"; "" uses HTTPS_PROXY, '
+            "HTTP_PROXY, ALL_PROXY; NO_PROXY hosts are always reached directly"
+        ),
+    )
+
+    def policy(self) -> NetworkPolicy:
+        """The policy every connection follows."""
+        return NetworkPolicy(ca_file=self.ca_file, proxy=self.proxy)
 
 
 @dataclass(frozen=True)
@@ -239,6 +264,7 @@ class Config:
     providers: Mapping[str, EndpointConfig] = field(default_factory=lambda: DEFAULT_PROVIDERS)
     keys: Mapping[str, str] = field(default_factory=lambda: DEFAULT_KEYS)
     store: StoreConfig = field(default_factory=StoreConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
     gauge: GaugeConfig = field(default_factory=GaugeConfig)
     breakout: BreakoutConfig = field(default_factory=BreakoutConfig)
     alerts: tuple[AlertRule, ...] = ()
@@ -255,6 +281,7 @@ _SECTIONS: Mapping[str, type[Any]] = MappingProxyType(
         "markets": MarketsConfig,
         "demo": DemoConfig,
         "store": StoreConfig,
+        "network": NetworkConfig,
     }
 )
 _TABLES_OF_ENDPOINTS: Mapping[str, Mapping[str, EndpointConfig]] = MappingProxyType(
@@ -766,6 +793,14 @@ def _check_semantics(config: Config, problems: _Problems) -> None:
                 problems.add(
                     f"{kind}.{name}.url", "must start with ws://, wss://, http:// or https://"
                 )
+    if config.network.ca_file:
+        why = check_ca_file(config.network.ca_file)
+        if why:
+            problems.add("network.ca_file", why)
+    if config.network.proxy:
+        why = check_proxy(config.network.proxy)
+        if why:
+            problems.add("network.proxy", why)
     bound: dict[str, str] = {}
     for binding, key in config.keys.items():
         if key in bound:
@@ -826,6 +861,10 @@ def describe(config: Config) -> list[str]:
         f"crypto: {', '.join(config.crypto.symbols)} via {', '.join(config.crypto.exchanges)}"
     )
     lines.append(f"markets: {', '.join(config.markets.symbols)}")
+    policy = config.network.policy()
+    lines.append(f"TLS: certificates verified against {policy.trust()}")
+    if config.network.proxy:
+        lines.append(f"proxy: {redact_credentials(config.network.proxy)} ([network] proxy)")
     for name, endpoint in config.providers.items():
         if endpoint.api_key_env:
             have = "set" if os.environ.get(endpoint.api_key_env) else "not set"

@@ -33,5 +33,8 @@ def configure_logging(level: str = "INFO", path: Path | None = None) -> Path:
     # Reconnect chatter is useful in the file but not at DEBUG volume.
     for noisy in ("websockets", "httpx", "httpcore", "asyncio"):
         logging.getLogger(noisy).setLevel(max(root.level, logging.INFO))
+    # websockets writes a line per failed reconnect attempt; the feeds log each change of
+    # why they are down once themselves (r2kmon.feeds.connection).
+    logging.getLogger("websockets.client").setLevel(max(root.level, logging.WARNING))
     logging.captureWarnings(True)
     return target

@@ -123,6 +123,10 @@ class SourceHealth:
     bad_frames: int = 0
     silent_symbols: tuple[str, ...] = ()
     simulated: bool = False
+    fault: str | None = None
+    """Set while the source cannot reach its server at all: the network's class of the
+    failure (``DNS failure``, ``connection refused``, ``certificate rejected``, ...; see
+    :mod:`r2kmon.net.failure`). ``None`` once a server answered, even with an error."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,8 +94,8 @@ def build_producers(
 ) -> list[Producer]:
     """The producers the config asks for. Demo mode replaces every remote one.
 
-    ``client`` is the one HTTP client the HTTP producers share (TLS verified, proxy
-    variables honoured); the runtime creates it and closes it when it stops.
+    ``client`` is the one HTTP client the HTTP producers share (built from the config's
+    network policy); the runtime creates it and closes it when it stops.
     """
     crypto = [canonical_crypto(s) for s in config.crypto.symbols]
     markets = [canonical_market(s) for s in config.markets.symbols]
@@ -126,6 +126,7 @@ def build_producers(
         usdt_as_usd=config.crypto.usdt_as_usd,
         breadth=config.crypto.breadth,
         clock=clock,
+        network=config.network.policy(),
     )
     if client is not None and any(p.enabled for p in config.providers.values()):
         settings = settings_from_endpoints(config.providers, markets, crypto_symbols=crypto)
@@ -192,7 +193,9 @@ class Runtime:
         self.clock = clock or SystemClock()
         self.hub = hub or Hub(self.clock, simulated=demo, symbols=configured_symbols(config))
         self._status_file = status_file
-        self._client = new_client() if producers is None and not demo else None
+        self._client = (
+            new_client(network=config.network.policy()) if producers is None and not demo else None
+        )
         self.producers: tuple[Producer, ...] = tuple(
             producers
             if producers is not None

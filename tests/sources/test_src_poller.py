@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 
 from r2kmon.clock import FrozenClock
+from r2kmon.net.http import ProxyRouter
 from r2kmon.sources.ishares import IWM_PATH
 from r2kmon.sources.market_hours import epoch
 from r2kmon.sources.poller import (
@@ -580,9 +581,12 @@ def test_settings_from_the_real_config_tables() -> None:
     assert built.timeout_s == 5.0
 
 
-async def test_new_client_keeps_tls_and_proxy_settings_on() -> None:
+async def test_new_client_follows_the_network_policy() -> None:
     async with new_client(PollerSettings(timeout_s=7.0)) as http:
-        assert http.trust_env
+        # Proxies and certificates come from the NetworkPolicy (which reads the standard
+        # variables itself), so httpx must not read them a second time.
+        assert not http.trust_env
+        assert isinstance(http._transport, ProxyRouter)
         assert http.timeout.read == 7.0
         assert http.follow_redirects
 

@@ -23,7 +23,13 @@ Errors::
 
     BackfillError          one exchange cannot give this series (reason in the message)
     ├── RateLimited        429/418 with a Retry-After longer than we are willing to wait
-    └── Unavailable        451 restricted location, 4xx unknown symbol, repeated 5xx
+    ├── Unavailable        451 restricted location, 4xx unknown symbol, repeated 5xx
+    └── Unreachable        the exchange's host cannot be reached (DNS, refused, TLS, ...):
+                           not asked again in this pass, and said once
+
+TLS and proxies follow the :class:`~r2kmon.net.NetworkPolicy` (certificates always
+verified). What could not be fetched is asked for again later by
+:class:`BackfillProducer`, with a growing delay, so history arrives once the network does.
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ from r2kmon.model import (
     clean_text,
     split_pair,
 )
+from r2kmon.net import NetworkPolicy, describe_failure
+from r2kmon.net.http import http_client
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +81,14 @@ class RateLimited(BackfillError):
 
 class Unavailable(BackfillError):
     """Restricted location, unknown symbol, or the exchange keeps failing."""
+
+
+class Unreachable(BackfillError):
+    """The exchange's host could not be reached; ``fault`` is the network's class of it."""
+
+    def __init__(self, message: str, fault: str | None) -> None:
+        super().__init__(message)
+        self.fault = fault
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +119,8 @@ class BackfillSettings:
     """Pause between two requests to one exchange (Coinbase allows 10/s, Kraken 1/s)."""
     name: str = "backfill"
     """Name of the health record."""
+    network: NetworkPolicy = field(default_factory=NetworkPolicy, compare=False)
+    """Certificates trusted and the proxy chosen, shared with every connection."""
 
 
 FROM_START = frozenset({"binance", "coinbase"})
@@ -140,6 +158,10 @@ class Backfill:
         self._client = client
         self._sleep = sleep
         self._last_request: dict[str, float] = {}
+        self._unreachable: dict[str, Unreachable] = {}
+        """Exchanges found unreachable in this pass, with why (not asked again in it)."""
+        self.retry_at: float | None = None
+        """When :class:`BackfillProducer` asks again for what is missing (for health)."""
 
     @property
     def name(self) -> str:
@@ -149,12 +171,12 @@ class Backfill:
         """Fetch and push every series; report one health record; return what happened."""
         sink.push_health(SourceHealth(self.name, "source", "connecting"))
         own_client = self._client is None
-        client = self._client or httpx.AsyncClient(
-            timeout=self.settings.timeout,
-            headers={"User-Agent": f"r2kmon/{__version__}"},
-            follow_redirects=False,
+        client = self._client or http_client(
+            self.settings.network, timeout=self.settings.timeout, follow_redirects=False
         )
+        client.headers["User-Agent"] = f"r2kmon/{__version__}"
         self.client = client
+        self._unreachable = {}
         results: list[SeriesResult] = []
         try:
             for symbol in symbols:
@@ -163,10 +185,11 @@ class Backfill:
         finally:
             if own_client:
                 await client.aclose()
-        sink.push_health(self._health(results))
+        sink.push_health(self.health(results))
         return results
 
-    def _health(self, results: Sequence[SeriesResult]) -> SourceHealth:
+    def health(self, results: Sequence[SeriesResult]) -> SourceHealth:
+        """The health record for what ``results`` say of the history."""
         missing = [r for r in results if r.source is None]
         partial = [r for r in results if r.source is not None and not r.complete]
         status: HealthStatus
@@ -176,16 +199,26 @@ class Backfill:
             status = "stale"
         else:
             status = "ok"
-        notes = [
-            f"{r.symbol} {r.interval}: " + ("; ".join(r.reasons) or "partial")
-            for r in (*missing, *partial)
-        ]
+        # An unreachable exchange is said once, not once per series it could not serve.
+        down = [f"{exchange}: {exc}" for exchange, exc in self._unreachable.items()]
+        said = tuple(f"{exchange}:" for exchange in self._unreachable)
+        notes = []
+        for r in (*missing, *partial):
+            rest = [x for x in r.reasons if not x.startswith(said)]
+            if rest or r.source is not None:
+                notes.append(f"{r.symbol} {r.interval}: " + ("; ".join(rest) or "partial"))
+        faults = [exc.fault for exc in self._unreachable.values() if exc.fault]
         return SourceHealth(
             self.name,
             "source",
             status,
             last_ok=self.clock.now() if status != "down" else None,
-            last_error=clean_text(" | ".join(notes), 400) if notes else None,
+            last_error=clean_text(" | ".join(down + notes), 400) if down or notes else None,
+            retry_at=self.retry_at,
+            # Unreachable as a whole only when nothing came and every exchange was.
+            fault=faults[0]
+            if status == "down" and len(faults) == len(self.settings.exchanges)
+            else None,
         )
 
     async def _series(
@@ -204,8 +237,16 @@ class Backfill:
             if fetch is None:
                 reasons.append(f"{exchange}: no REST candles support")
                 continue
+            if exchange in self._unreachable:
+                reasons.append(f"{exchange}: {self._unreachable[exchange]}")
+                continue
             try:
                 bars = await fetch(self, symbol, interval, start, now)
+            except Unreachable as exc:
+                self._unreachable[exchange] = exc
+                reasons.append(f"{exchange}: {exc}")
+                log.warning("backfill: %s unreachable: %s", exchange, exc)
+                continue
             except BackfillError as exc:
                 reasons.append(f"{exchange}: {exc}")
                 log.warning("backfill %s %s from %s failed: %s", symbol, interval, exchange, exc)
@@ -248,8 +289,15 @@ class Backfill:
             try:
                 response = await self.client.get(url, params=params)
             except httpx.HTTPError as exc:
-                if attempt == settings.attempts:
-                    raise Unavailable(f"network error: {type(exc).__name__}: {exc}") from None
+                failure = describe_failure(
+                    exc,
+                    url,
+                    timeout=settings.timeout,
+                    connecting=isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)),
+                )
+                if isinstance(exc, httpx.ConnectError) or attempt == settings.attempts:
+                    # The host cannot be reached: retrying at once will not change that.
+                    raise Unreachable(failure.reason, failure.fault) from None
                 await self._sleep(settings.retry_delay * attempt)
                 continue
             status = response.status_code
@@ -427,21 +475,46 @@ def _error_text(response: httpx.Response) -> str:
 
 
 class BackfillProducer:
-    """The backfill in the runtime's ``Producer`` shape: fetch once, then stay idle.
+    """The backfill in the runtime's ``Producer`` shape: fetch, ask again later for what
+    could not be had, then stay idle.
 
-    ``run`` returning would make the runtime restart it (and fetch again), so after the
-    one pass it waits until cancelled.
+    Series no exchange served (the network was down, every exchange refused) are asked
+    for again after ``retry_s``, doubling up to ``retry_max_s``. ``run`` returning would
+    make the runtime restart it (and fetch everything again), so once all is in it waits
+    until cancelled.
     """
 
-    def __init__(self, backfill: Backfill, symbols: Sequence[str]) -> None:
+    def __init__(
+        self,
+        backfill: Backfill,
+        symbols: Sequence[str],
+        *,
+        retry_s: float = 60.0,
+        retry_max_s: float = 1800.0,
+    ) -> None:
         self.backfill = backfill
         self.symbols = tuple(symbols)
         self.results: list[SeriesResult] = []
+        self._retry_s, self._retry_max_s = retry_s, retry_max_s
 
     @property
     def name(self) -> str:
         return self.backfill.name
 
     async def run(self, sink: Sink) -> None:
-        self.results = await self.backfill.run(sink, self.symbols)
+        pending, delay = self.symbols, self._retry_s
+        served: dict[tuple[str, Interval], SeriesResult] = {}
+        while pending:
+            self.backfill.retry_at = None
+            for result in await self.backfill.run(sink, pending):
+                if result.source is not None or (result.symbol, result.interval) not in served:
+                    served[(result.symbol, result.interval)] = result
+            self.results = list(served.values())
+            pending = tuple(dict.fromkeys(r.symbol for r in self.results if r.source is None))
+            if pending:
+                self.backfill.retry_at = self.backfill.clock.now() + delay
+            sink.push_health(self.backfill.health(self.results))
+            if pending:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._retry_max_s)
         await asyncio.Event().wait()

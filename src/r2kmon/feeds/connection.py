@@ -7,9 +7,10 @@ frames, an optional application ping, a send-rate budget, a streams-per-connecti
 
 How failures are classified::
 
-    handshake fails: refused, reset, timeout,   transient → retry after a capped exponential
-      HTTP 5xx / 429 / 408                      backoff with jitter (websockets' reconnect
-                                                iterator, with our delays)
+    cannot connect: DNS, refused, reset,        transient → retry after a capped exponential
+      timeout, certificate rejected, TLS        backoff with jitter (websockets' reconnect
+      handshake failure; HTTP 5xx / 429 / 408   iterator, with our delays); the reason in
+                                                words (:mod:`r2kmon.net.failure`)
     handshake refused: other HTTP 4xx (404,     persistent → health "down" with the reason,
       451 restricted location), bad URL         retry after ``fatal_retry`` seconds
     connection closes (1000/1001/1006/1011,     reconnect: at once when the connection had
@@ -22,15 +23,19 @@ How failures are classified::
 
 A subscribed symbol that never delivers (Binance acknowledges unknown symbols, then sends
 nothing) or that the exchange refuses is listed in ``SourceHealth.silent_symbols``.
+
+TLS and proxies follow the one :class:`~r2kmon.net.NetworkPolicy` (certificates always
+verified). The log gets one line when the reason a link is down changes and one when it
+streams again — never a line per retry (websockets' own per-retry line is silenced in
+:mod:`r2kmon.logsetup`), and a traceback only for a bug.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
+import importlib.util
 import logging
 import random
-import ssl
 from collections.abc import AsyncGenerator, Generator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -38,18 +43,21 @@ from typing import Any, Final, cast
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.client import process_exception as default_process_exception
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidHandshake,
+    InvalidProxy,
+    InvalidStatus,
+    InvalidURI,
+    ProxyError,
+)
 
 from r2kmon.clock import Clock, SystemClock
 from r2kmon.feeds.base import Adapter, Channel, FeedError
 from r2kmon.model import HealthStatus, Sink, SourceHealth, canonical_crypto, clean_text
+from r2kmon.net import NetworkPolicy, describe_failure
 
 log = logging.getLogger(__name__)
-
-# ``connect(reconnect_delays=...)`` is recent (present in websockets 17); older releases
-# read their backoff from WEBSOCKETS_BACKOFF_* environment variables instead, and then the
-# handshake retries use those (our own backoff still spaces reconnects after a session).
-_HAS_RECONNECT_DELAYS: Final = "reconnect_delays" in inspect.signature(connect).parameters
 
 # HTTP answers to the handshake that say "later", not "never".
 _RETRYABLE_STATUS: Final = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -97,8 +105,8 @@ class FeedSettings:
     health_interval: float = 1.0
     max_frame_bytes: int = 1 << 22
     """Largest frame accepted (a Kraken snapshot of many pairs is a few hundred kB)."""
-    ssl_context: ssl.SSLContext | None = field(default=None, compare=False)
-    """TLS trust for ``wss://`` (tests pass one trusting their own CA); never unverified."""
+    network: NetworkPolicy = field(default_factory=NetworkPolicy, compare=False)
+    """Certificates trusted for ``wss://`` and the proxy, shared with every connection."""
 
 
 class Backoff:
@@ -197,6 +205,9 @@ class FeedConnection:
         self.bad_frames = 0
         self.last_ok: float | None = None
         self.last_error: str | None = None
+        self.fault: str | None = None
+        """The network class of the last failure to connect; ``None`` once connected."""
+        self._logged: str | None = None
         self._frames_at_last_health = 0
         self._health_at = self.clock.monotonic()
 
@@ -271,6 +282,7 @@ class FeedConnection:
             retry_at=min(retry) if retry else None,
             bad_frames=self.bad_frames,
             silent_symbols=self.silent_symbols(),
+            fault=self.fault,
         )
 
     # --- running ------------------------------------------------------------------------
@@ -303,14 +315,33 @@ class FeedConnection:
 
     def _process_exception(self, exc: Exception) -> Exception | None:
         """Retry transient handshake failures; give up (for now) on the others."""
-        self._note_error(_describe(exc))
+        if isinstance(exc, (InvalidHandshake, InvalidURI, InvalidProxy)):
+            self.fault = None  # a server (or the proxy) answered, or the URL is wrong
+            self._note_error(_describe(exc))
+        else:
+            failure = describe_failure(
+                exc, self.adapter.connect_url(), timeout=self.settings.open_timeout
+            )
+            self.fault = failure.fault
+            self._note_error(failure.reason)
         if isinstance(exc, InvalidStatus) and exc.response.status_code in _RETRYABLE_STATUS:
             return None
         return default_process_exception(exc)
 
     def _note_error(self, message: str) -> None:
+        """Record why the feed is not streaming; log it only when the reason changes."""
         self.last_error = clean_text(message)
-        log.warning("%s: %s", self.name, self.last_error)
+        if self.last_error != self._logged:
+            self._logged = self.last_error
+            log.warning("%s: %s", self.name, self.last_error)
+
+    def _note_streaming(self) -> None:
+        """Data flows: clear the error, and say so once if a failure was logged."""
+        self.last_error = None
+        self.fault = None
+        if self._logged is not None:
+            self._logged = None
+            log.info("%s: streaming again", self.name)
 
     def _delays(self, link: _Link) -> Generator[float]:
         """websockets' reconnect delays, drawn from the link's own backoff."""
@@ -326,13 +357,45 @@ class FeedConnection:
         link.waiting = True
         link.retry_at = self.clock.now() + delay
 
+    def _connect_options(self, url: str) -> dict[str, Any] | None:
+        """TLS and proxy for ``url`` as websockets takes them; ``None`` (and the reason
+        noted) when the configured proxy cannot be used."""
+        network = self.settings.network
+        proxy = network.proxy_for(url)
+        if (
+            proxy is not None
+            and proxy.url.lower().startswith("socks")
+            and importlib.util.find_spec("python_socks") is None
+        ):
+            self._note_error(
+                f"{proxy.shown} ({proxy.origin}) is a SOCKS proxy: "
+                "pip install 'r2kmon[socks]' to use it"
+            )
+            return None
+        return {
+            # websockets refuses ssl=None for wss://: the policy's context, always verified.
+            "ssl": network.tls_context() if url.lower().startswith("wss:") else None,
+            "proxy": proxy.url if proxy is not None else None,
+        }
+
+    async def _wait_fatal(self, link: _Link, sink: Sink) -> None:
+        """After a refusal that retrying soon would not fix: say when, wait long."""
+        settings = self.settings
+        self._mark_waiting(link, settings.fatal_retry)
+        sink.push_health(self.health())
+        await asyncio.sleep(settings.fatal_retry)
+        link.waiting = False
+        link.retry_at = None
+        link.backoff.reset()
+
     async def _run_link(self, link: _Link, sink: Sink) -> None:
         settings = self.settings
         url = self.adapter.connect_url()
-        options: dict[str, Any] = {}
-        if _HAS_RECONNECT_DELAYS:
-            options["reconnect_delays"] = lambda: self._delays(link)
         while True:
+            options = self._connect_options(url)
+            if options is None:
+                await self._wait_fatal(link, sink)
+                continue
             connector = connect(
                 url,
                 open_timeout=settings.open_timeout,
@@ -341,7 +404,7 @@ class FeedConnection:
                 ping_timeout=settings.ping_timeout,
                 max_size=settings.max_frame_bytes,
                 process_exception=self._process_exception,
-                ssl=settings.ssl_context if url.startswith("wss:") else None,
+                reconnect_delays=lambda: self._delays(link),
                 **options,
             )
             try:
@@ -358,16 +421,12 @@ class FeedConnection:
                             await asyncio.sleep(delay)
                         link.waiting = False
                         link.retry_at = None
-            except (InvalidHandshake, InvalidURI) as exc:
+            except (InvalidHandshake, InvalidURI, InvalidProxy) as exc:
                 # process_exception's verdict: retrying soon would not help (HTTP 404,
-                # 451 restricted location, a malformed URL). Say why, come back much later.
+                # 451 restricted location, a malformed URL, a proxy refusing us). Say
+                # why, come back much later.
                 self._note_error(f"{_describe(exc)}; retrying in {settings.fatal_retry:g} s")
-                self._mark_waiting(link, settings.fatal_retry)
-                sink.push_health(self.health())
-                await asyncio.sleep(settings.fatal_retry)
-                link.waiting = False
-                link.retry_at = None
-                link.backoff.reset()
+                await self._wait_fatal(link, sink)
 
     def _delay_after(self, link: _Link) -> float:
         """How long to wait before reconnecting after a session ended."""
@@ -381,6 +440,7 @@ class FeedConnection:
 
     async def _session(self, link: _Link, ws: ClientConnection, sink: Sink) -> None:
         now = self.clock.monotonic()
+        self.fault = None  # the server is reachable; what follows is its answer
         link.ws, link.connected, link.productive, link.heard = ws, True, False, False
         link.opened_at = link.last_frame = link.last_ping = now
         link.close_reason = None
@@ -442,7 +502,7 @@ class FeedConnection:
                         link.last_data = now
                         if not link.productive:
                             link.productive = True
-                            self.last_error = None
+                            self._note_streaming()
                 elif kind == "heartbeat":
                     # A subscription's heartbeat proves it works (Coinbase sends one per
                     # product); a pong only proves the socket does.
@@ -504,6 +564,8 @@ def _describe(exc: BaseException) -> str:
         status = exc.response.status_code
         reason = " (restricted location)" if status == 451 else ""
         return f"handshake refused: HTTP {status}{reason}"
+    if isinstance(exc, (ProxyError, InvalidProxy)):
+        return f"proxy: {exc}"
     if isinstance(exc, ConnectionClosed):
         rcvd = exc.rcvd
         if rcvd is None:

@@ -25,6 +25,7 @@ from r2kmon.feeds.breadth import BreadthFeed
 from r2kmon.feeds.connection import FeedSettings
 from r2kmon.feeds.failover import FailoverFeeds, FailoverSettings, feed_settings
 from r2kmon.model import Producer, canonical_crypto
+from r2kmon.net import NetworkPolicy
 
 
 def crypto_producers(
@@ -39,14 +40,18 @@ def crypto_producers(
     backfill: bool = True,
     clock: Clock | None = None,
     failover: FailoverSettings | None = None,
+    network: NetworkPolicy | None = None,
     **feed_overrides: Any,
 ) -> list[Producer]:
     """The producers for ``symbols`` streamed from ``exchanges`` (priority order).
 
     ``urls``/``rest_urls`` map exchange keys to configured endpoints (empty or missing:
-    the exchange's own). ``feed_overrides`` set other :class:`FeedSettings` fields (tests
-    shrink timeouts with them). Raises ``ValueError`` for an unknown exchange or channel.
+    the exchange's own). ``network`` is the TLS and proxy policy every connection
+    follows. ``feed_overrides`` set other :class:`FeedSettings` fields (tests shrink
+    timeouts with them). Raises ``ValueError`` for an unknown exchange or channel.
     """
+    network = network or NetworkPolicy()
+    feed_overrides["network"] = network
     if channel not in ("ticker", "trade"):
         raise ValueError(f'channel must be "ticker" or "trade", not {channel!r}')
     unknown = [e for e in exchanges if e not in ADAPTERS]
@@ -76,7 +81,12 @@ def crypto_producers(
     rest = tuple(e for e in exchanges if e in FETCHERS)
     if backfill and canonical and rest:
         history = Backfill(
-            BackfillSettings(exchanges=rest, rest_urls=dict(rest_urls), usdt_as_usd=usdt_as_usd),
+            BackfillSettings(
+                exchanges=rest,
+                rest_urls=dict(rest_urls),
+                usdt_as_usd=usdt_as_usd,
+                network=network,
+            ),
             clock=clock,
         )
         producers.append(BackfillProducer(history, canonical))

@@ -118,9 +118,16 @@ class UnknownSymbol(SourceError):
 
 
 class Unreachable(SourceError):
-    """Timeout or connection failure before a complete response arrived."""
+    """Timeout or connection failure before a complete response arrived.
+
+    ``fault`` is the network's class of it (:mod:`r2kmon.net.failure`) when the server
+    could not be reached at all (DNS, refused, certificate, ...)."""
 
     kind = "unreachable"
+
+    def __init__(self, provider: str, message: str, fault: str | None = None) -> None:
+        super().__init__(provider, message)
+        self.fault = fault
 
 
 def join_url(base: str, path: str) -> str:

@@ -23,9 +23,11 @@ How it behaves, and why:
   provider's health says which series are stale and why.
 * **Market hours.** Intraday bars are polled every ``intraday_open_s`` while the NYSE is
   open and every ``intraday_closed_s`` (or at the next open, if sooner) otherwise.
-* **One shared ``httpx.AsyncClient``** is passed in: TLS verification and proxy variables
-  are the client's (the runtime builds it with defaults: ``verify=True``,
-  ``trust_env=True``). Every request carries a timeout, and a total deadline on top.
+* **One shared ``httpx.AsyncClient``** is passed in, built by :func:`new_client` from the
+  :class:`~r2kmon.net.NetworkPolicy` (certificates always verified, the proxy the policy
+  chooses). Every request carries a timeout, and a total deadline on top.
+* **Failures are logged once.** A provider's error is logged when it changes and its
+  recovery once; retries in between are counted in its health record, not in the log.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ import pandas as pd
 
 from r2kmon.clock import Clock, SystemClock
 from r2kmon.model import ContextValue, HealthStatus, Sink, SourceHealth, Tick
+from r2kmon.net import NetworkPolicy, describe_failure
+from r2kmon.net.failure import TIMEOUT
+from r2kmon.net.http import http_client
 from r2kmon.sources import alternative_me, coingecko, coinpaprika, fred, ishares, yahoo
 from r2kmon.sources.base import (
     BadBody,
@@ -222,18 +227,14 @@ def settings_from_endpoints(
     return PollerSettings(**values)
 
 
-def new_client(settings: PollerSettings | None = None) -> httpx.AsyncClient:
-    """The one client the poller should share: TLS verified, proxy variables honoured
-    (``HTTPS_PROXY``, ``NO_PROXY``, ...), a timeout on every phase, redirects followed
-    (iShares and Yahoo move files around; a redirect to an HTML page is still caught)."""
+def new_client(
+    settings: PollerSettings | None = None, network: NetworkPolicy | None = None
+) -> httpx.AsyncClient:
+    """The one client the poller should share: the network policy's TLS and proxies, a
+    timeout on every phase, redirects followed (iShares and Yahoo move files around; a
+    redirect to an HTML page is still caught)."""
     timeout = (settings or PollerSettings()).timeout_s
-    return httpx.AsyncClient(
-        verify=True,
-        trust_env=True,
-        timeout=httpx.Timeout(timeout),
-        follow_redirects=True,
-        limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
-    )
+    return http_client(network or NetworkPolicy(), timeout=timeout, follow_redirects=True)
 
 
 @dataclass
@@ -246,6 +247,10 @@ class _ProviderState:
     attempted: bool = False
     last_ok: float | None = None
     last_error: str | None = None
+    fault: str | None = None
+    """The network's class of the last failure when the server was not reached at all."""
+    logged: str | None = None
+    """The error last written to the log (each change is logged once)."""
     retry_at: float | None = None
     unknown: set[str] = field(default_factory=set)
     stale_series: dict[str, str] = field(default_factory=dict)
@@ -819,7 +824,10 @@ class Poller:
     ) -> None:
         job.failures += 1
         job.last_error = "; ".join(reasons) or "no provider configured"
-        log.warning("%s: no provider could serve it: %s", job.label, job.last_error)
+        if job.failures == 1:
+            # Once, when the series starts failing (each provider's own failure is logged
+            # when it changes); the retries are counted in health, not written here.
+            log.info("%s: no provider could serve it: %s", job.label, job.last_error)
         sink = self._sink_or_fail()
         for value in job.cached_context:
             # The last good values, with their real as_of: shown as old, never as fresh.
@@ -851,13 +859,16 @@ class Poller:
         try:
             response = await asyncio.wait_for(self._client.send(request), s.deadline_s)
         except httpx.TimeoutException as exc:
-            raise Unreachable(provider, f"no answer within {s.timeout_s:g} s") from exc
+            raise Unreachable(provider, f"no answer within {s.timeout_s:g} s", TIMEOUT) from exc
         except asyncio.TimeoutError as exc:
             raise Unreachable(provider, f"answer not complete within {s.deadline_s:g} s") from exc
         except httpx.DecodingError as exc:
             raise BadBody(provider, f"undecodable body: {exc}") from exc
         except httpx.TransportError as exc:
-            raise Unreachable(provider, f"{type(exc).__name__}: {exc}") from exc
+            failure = describe_failure(
+                exc, str(request.url), connecting=isinstance(exc, httpx.ConnectError)
+            )
+            raise Unreachable(provider, failure.reason, failure.fault) from exc
         finally:
             state.next_allowed = self._clock.monotonic() + state.settings.min_interval_s
         try:
@@ -874,7 +885,11 @@ class Poller:
     # --- health ---------------------------------------------------------------------
 
     def _provider_ok(self, state: _ProviderState) -> None:
+        if state.logged is not None:
+            log.info("%s: answering again", state.name)
+            state.logged = None
         state.attempted = True
+        state.fault = None
         state.failures = 0
         state.blocked_until = 0.0
         state.retry_at = None
@@ -886,13 +901,16 @@ class Poller:
         state.attempted = True
         state.failures += 1
         state.last_error = f"{exc.kind}: {exc.message}"
+        state.fault = exc.fault if isinstance(exc, Unreachable) else None
         delay = min(cfg.backoff_cap_s, cfg.backoff_base_s * 2 ** (state.failures - 1))
         delay *= 1.0 + self._rng.uniform(-self.settings.jitter, self.settings.jitter)
         if isinstance(exc, RateLimited) and exc.retry_after is not None:
             delay = max(delay, exc.retry_after)
         state.blocked_until = self._clock.monotonic() + delay
         state.retry_at = self._clock.now() + delay
-        log.warning("%s failed (%s); retrying in %.1f s", state.name, exc, delay)
+        if state.last_error != state.logged:
+            state.logged = state.last_error
+            log.warning("%s failed (%s); retrying in %.0f s", state.name, exc, delay)
         self._push_provider(state)
 
     def _status(self, state: _ProviderState) -> HealthStatus:
@@ -926,6 +944,7 @@ class Poller:
                 last_error=error,
                 retry_at=state.retry_at,
                 silent_symbols=tuple(sorted(state.unknown)),
+                fault=state.fault if state.failures else None,
             )
         )
 
