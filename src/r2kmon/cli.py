@@ -179,6 +179,10 @@ async def _snapshot(config: Config, *, demo: bool, wait: float, as_json: bool) -
                 print(f"{symbol:<10} {quote['price']:>14,.2f} {shown:>8}  {quote['source']}{stale}")
         if document["simulated"]:
             print("SIMULATED data (--demo)")
+    # What failed, one line per source, on stderr (stdout stays the document).
+    for name, record in sorted(document["health"].items()):
+        if record["status"] == "down":
+            print(f"r2kmon: {name} down: {record['last_error'] or 'no answer'}", file=sys.stderr)
     # Non-zero only when nothing at all could be fetched, as DESIGN.md promises scripts.
     return 0 if any(q is not None for q in document["quotes"].values()) else 1
 

@@ -107,4 +107,5 @@ def _health(health: SourceHealth) -> dict[str, Any]:
         "bad_frames": health.bad_frames,
         "silent_symbols": list(health.silent_symbols),
         "simulated": health.simulated,
+        "fault": health.fault,
     }

@@ -347,16 +347,18 @@ class Runtime:
         )
 
     def answered(self) -> bool:
-        """Whether every producer has answered once (with data or with an error), and the
-        market calendar is loaded."""
+        """Whether every producer, and every source a producer reports on (each exchange,
+        each provider), has answered once — with data or with an error — and the market
+        calendar is loaded."""
         if self._market is None:
             return False
         health = self.hub.snapshot().health
-        for producer in self.producers:
-            record = health.get(producer.name)
-            if record is None or (record.status == "connecting" and record.last_error is None):
-                return False
-        return True
+        if any(producer.name not in health for producer in self.producers):
+            return False
+        return not any(
+            record.status == "connecting" and record.last_error is None
+            for record in health.values()
+        )
 
     async def wait_answered(self, timeout: float, poll_s: float = 0.1) -> bool:
         """Wait until :meth:`answered` or ``timeout`` seconds; return whether all answered."""

@@ -1,5 +1,11 @@
 """Fake exchange websocket servers on 127.0.0.1, for the feed and integration tests.
 
+Started with an SSL context (``start(ssl=...)``, see :mod:`tests.fakes.tls`) a fake serves
+``wss://`` like the real exchange; without one, plain ``ws://`` for the tests that are about
+framing only. Either way it answers only on the exchange's real path (``/stream`` or
+``/ws...`` for Binance, ``/v2`` for Kraken, ...) and refuses others with HTTP 404, so a
+wrong default path fails the tests instead of passing against a forgiving fake.
+
 Each fake speaks one exchange's protocol as described in
 ``../shared/fixtures/exchanges/README.md``: its subscribe request and ack (or refusal),
 its application keepalive, its data frames. Faults are scripted per connection: close
@@ -13,13 +19,15 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import ssl as _ssl
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
 
 FaultKind = Literal["close", "reset", "reset_mid_frame", "stall", "deaf", "garbage", "shutdown"]
 
@@ -45,14 +53,22 @@ class FakeExchange:
     server_ping_interval: float | None = None
     connections: int = 0
     received: list[list[str]] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    """The request path (and query) of every handshake, refused ones included."""
     server: Server | None = None
     port: int = 0
+    tls: _ssl.SSLContext | None = None
 
     @property
     def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}" + PATHS[self.protocol]
+        scheme = "wss" if self.tls is not None else "ws"
+        return f"{scheme}://127.0.0.1:{self.port}" + PATHS[self.protocol]
 
-    async def start(self, port: int = 0) -> FakeExchange:
+    async def start(self, port: int = 0, ssl: _ssl.SSLContext | None = None) -> FakeExchange:
+        """Listen on 127.0.0.1 (``port`` 0: any free one; a restart passes the old one);
+        with ``ssl``, over TLS."""
+        if ssl is not None:
+            self.tls = ssl
         self.server = await serve(
             self.handler,
             "127.0.0.1",
@@ -60,9 +76,18 @@ class FakeExchange:
             ping_interval=self.server_ping_interval,
             compression=None,
             close_timeout=0.2,
+            ssl=self.tls,
+            process_request=self._check_path,
         )
         self.port = self.server.sockets[0].getsockname()[1]
         return self
+
+    def _check_path(self, connection: ServerConnection, request: Request) -> Response | None:
+        self.paths.append(request.path)
+        path = request.path.split("?", 1)[0]
+        if not REAL_PATHS[self.protocol](path):
+            return connection.respond(404, f"no websocket endpoint at {path}\n")
+        return None
 
     async def stop(self) -> None:
         if self.server is not None:
@@ -161,6 +186,14 @@ PATHS = {
     "kraken": "/v2",
     "okx": "/ws/v5/public",
     "bybit": "/v5/public/spot",
+}
+REAL_PATHS: dict[str, Callable[[str], bool]] = {
+    # ../shared/fixtures/exchanges/README.md: the endpoints each exchange serves.
+    "binance": lambda path: path in ("/stream", "/ws") or path.startswith("/ws/"),
+    "coinbase": lambda path: path == "/",
+    "kraken": lambda path: path == "/v2",
+    "okx": lambda path: path == "/ws/v5/public",
+    "bybit": lambda path: path == "/v5/public/spot",
 }
 KRAKEN_STATUS = json.dumps(
     {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl as _ssl
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,7 @@ class FakeHTTP:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.base = ""
+        self.port = 0
 
     def script(self, route: str, *replies: Reply) -> None:
         """Replace the replies for ``route``: a raw (still quoted) path, optionally with
@@ -82,10 +84,12 @@ class FakeHTTP:
         """The requests that asked for ``path``."""
         return [seen for seen in self.seen if seen.path == path]
 
-    async def start(self) -> str:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        self.base = f"http://127.0.0.1:{port}"
+    async def start(self, ssl: _ssl.SSLContext | None = None, port: int = 0) -> str:
+        """Listen on 127.0.0.1 (``port`` 0: any free one); with ``ssl``, serve HTTPS.
+        Returns the base URL."""
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", port, ssl=ssl)
+        self.port = self._server.sockets[0].getsockname()[1]
+        self.base = f"{'https' if ssl is not None else 'http'}://127.0.0.1:{self.port}"
         return self.base
 
     async def stop(self) -> None:

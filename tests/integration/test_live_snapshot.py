@@ -1,9 +1,12 @@
-"""``r2kmon snapshot --json`` against fake exchanges and fake HTTP providers on loopback.
+"""``r2kmon snapshot --json`` over TLS, with the shipped default endpoints, against fakes.
 
-The real command runs in a subprocess with a config file pointing every endpoint at fake
-servers in this process: websocket exchanges speaking their real protocols
-(``tests/fakes/exchanges.py``) and an HTTP server replaying recorded provider answers
-(``tests/fakes/http.py``). Nothing reaches the internet.
+The real command runs in a subprocess. Its config is the shipped defaults with nothing
+changed but each endpoint's host and port (:func:`tests.fakes.tls.derived_endpoints`):
+``wss://`` exchange fakes speaking their real protocols on their real paths
+(``tests/fakes/exchanges.py``) and one ``https://`` server replaying recorded provider
+answers on their real paths (``tests/fakes/providers.py``). The private test CA is trusted
+the two ways a user can: ``SSL_CERT_FILE``, or ``[network] ca_file``. Nothing reaches the
+internet.
 """
 
 from __future__ import annotations
@@ -12,107 +15,93 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import REPO, SHARED
+from r2kmon.config import DEFAULT_EXCHANGES, DEFAULT_PROVIDERS
 from tests.fakes.exchanges import FakeExchange
-from tests.fakes.http import FakeHTTP, Reply
+from tests.fakes.http import FakeHTTP
+from tests.fakes.providers import MARKETS, script_providers
+from tests.fakes.tls import PrivateCA, derived_endpoints, toml_tables
 
 pytestmark = pytest.mark.timeout(120)
 
-HTTP = SHARED / "fixtures" / "http"
-LOCAL = REPO / "tests" / "sources" / "fixtures"
-MARKETS = ("^RUT", "IWM", "SPY", "^VIX")
+
+@dataclass
+class Fakes:
+    binance: FakeExchange
+    coinbase: FakeExchange
+    http: FakeHTTP
 
 
-def chart(symbol: str) -> str:
-    return f"/yahoo/v8/finance/chart/{quote(symbol, safe='')}"
-
-
-def script_providers(http: FakeHTTP) -> None:
-    """Recorded answers for every provider (the AAPL and ^TNX recordings stand in for the
-    index charts: the wire format is what matters here)."""
-    for symbol in MARKETS:
-        http.script(
-            chart(symbol) + "?interval=1d",
-            Reply.file(HTTP / "yahoo_chart" / "aapl_1d_period_with_events.json"),
-        )
-        http.script(
-            chart(symbol) + "?interval=1m",
-            Reply.file(HTTP / "yahoo_chart" / "tnx_5m_range1d_index.json"),
-        )
-    for series_id, name in [
-        ("WALCL", "WALCL_fredgraph_2023-12-27_2024-01-10.csv"),
-        ("WTREGEN", "WTREGEN_fredgraph_2023-12-27_2024-01-10.csv"),
-        ("RRPONTSYD", "RRPONTSYD_fredgraph_2023-12-29_2024-01-04_holiday_gap.csv"),
-    ]:
-        http.script(f"/fred/graph/fredgraph.csv?id={series_id}", Reply.file(HTTP / "fred" / name))
-    http.script(
-        "/coingecko/global", Reply.file(HTTP / "coingecko" / "global_docs_example_2024-04-07.json")
-    )
-    http.script(
-        "/coingecko/coins/markets",
-        Reply.file(HTTP / "coingecko" / "coins_markets_docs_example_2024-04-07.json"),
-    )
-    http.script(
-        "/alternative_me/fng/", Reply.file(LOCAL / "alternative_me" / "fng_limit2_2026-04-27.json")
-    )
-    http.script("/binance/api/v3/klines", Reply.file(HTTP / "binance" / "klines_docs_example.json"))
-
-
-def write_config(tmp_path: Path, binance: FakeExchange, coinbase: FakeExchange, base: str) -> Path:
-    lines = [
-        "[crypto]",
-        'symbols = ["BTC-USD", "ETH-USD", "SOL-USD"]',
-        'exchanges = ["binance", "coinbase"]',
-        "breadth = false",
-        "[markets]",
-        'symbols = ["^RUT", "IWM", "SPY", "^VIX"]',
-        "[exchanges.binance]",
-        f'url = "{binance.url}"',
-        f'rest_url = "{base}/binance"',
-        "[exchanges.coinbase]",
-        f'url = "{coinbase.url}"',
-        f'rest_url = "{base}/coinbase"',
-        "[store]",
-        f'path = "{tmp_path / "store.sqlite"}"',
-    ]
-    for name in ("yahoo", "fred", "coingecko", "coinpaprika", "ishares", "alternative_me"):
-        lines += [f"[providers.{name}]", f'url = "{base}/{name}"']
-    path = tmp_path / "live.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-async def test_snapshot_from_fake_exchanges_and_providers(tmp_path: Path) -> None:
+@pytest.fixture
+async def fakes(private_ca: PrivateCA) -> AsyncIterator[Fakes]:
     # Binance lists BTC and ETH (as USDT pairs) but not SOL; Coinbase lists all three.
-    binance = await FakeExchange("binance", {"BTCUSDT", "ETHUSDT"}).start()
-    coinbase = await FakeExchange("coinbase", {"BTC-USD", "ETH-USD", "SOL-USD"}).start()
+    tls = private_ca.server_context()
+    binance = await FakeExchange("binance", {"BTCUSDT", "ETHUSDT"}).start(ssl=tls)
+    coinbase = await FakeExchange("coinbase", {"BTC-USD", "ETH-USD", "SOL-USD"}).start(ssl=tls)
     http = FakeHTTP()
-    base = await http.start()
+    await http.start(ssl=tls)
     script_providers(http)
-    config = write_config(tmp_path, binance, coinbase, base)
-    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "XDG_STATE_HOME": str(tmp_path)}
     try:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "r2kmon", "snapshot", "--json", "--wait", "60",
-            "--config", str(config),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            stdin=asyncio.subprocess.DEVNULL, env=env,
-        )  # fmt: skip
-        async with asyncio.timeout(100):
-            out, err = await process.communicate()
+        yield Fakes(binance, coinbase, http)
     finally:
         await binance.stop()
         await coinbase.stop()
         await http.stop()
-    assert process.returncode == 0, err.decode()
-    doc = json.loads(out)
-    quotes = doc["quotes"]
 
+
+def write_config(
+    tmp_path: Path, fakes: Fakes, extra: Mapping[str, Mapping[str, object]] | None = None
+) -> Path:
+    tables: dict[str, Mapping[str, object]] = {
+        "crypto": {
+            "symbols": ["BTC-USD", "ETH-USD", "SOL-USD"],
+            "exchanges": ["binance", "coinbase"],
+            "breadth": False,
+        },
+        "markets": {"symbols": list(MARKETS)},
+        "store": {"path": str(tmp_path / "store.sqlite")},
+        **(extra or {}),
+    }
+    tables.update(
+        derived_endpoints(
+            {"binance": fakes.binance.port, "coinbase": fakes.coinbase.port}, fakes.http.port
+        )
+    )
+    path = tmp_path / "live.toml"
+    path.write_text(toml_tables(tables))
+    return path
+
+
+async def run_snapshot(config: Path, env: Mapping[str, str]) -> tuple[int, Any, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "r2kmon", "snapshot", "--json", "--wait", "60",
+        "--config", str(config),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.DEVNULL, env=dict(env),
+    )  # fmt: skip
+    async with asyncio.timeout(100):
+        out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, json.loads(out) if out else None, err.decode()
+
+
+def base_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env.pop("SSL_CERT_FILE", None)
+    env.pop("SSL_CERT_DIR", None)
+    env["XDG_STATE_HOME"] = str(tmp_path)
+    return env
+
+
+def check_document(doc: Any, fakes: Fakes) -> None:
+    quotes = doc["quotes"]
     # crypto: each from the highest-priority exchange that lists it, named on the row
     assert quotes["BTC-USD"]["source"] == "binance"
     assert quotes["ETH-USD"]["source"] == "binance"
@@ -122,6 +111,11 @@ async def test_snapshot_from_fake_exchanges_and_providers(tmp_path: Path) -> Non
         # (the fakes stamp their frames 2026-01-01, so "stale" is rightly true here)
     assert doc["health"]["binance"]["status"] == "ok"
     assert doc["health"]["coinbase"]["status"] == "ok"
+    # the websockets opened the exchanges' real paths, as the defaults name them
+    assert fakes.binance.paths
+    assert all(p == "/stream" for p in fakes.binance.paths)
+    assert fakes.coinbase.paths
+    assert all(p == "/" for p in fakes.coinbase.paths)
 
     # markets: every configured symbol from Yahoo, with its age
     for symbol in MARKETS:
@@ -138,3 +132,60 @@ async def test_snapshot_from_fake_exchanges_and_providers(tmp_path: Path) -> Non
     assert fear["source"] == "alternative_me"
     assert fear["as_of"] is not None
     assert doc["simulated"] is False
+    # the REST backfill reached Binance's klines over https
+    assert fakes.http.hits("/api/v3/klines")
+
+
+async def test_snapshot_over_tls_trusting_ssl_cert_file(
+    tmp_path: Path, fakes: Fakes, private_ca: PrivateCA
+) -> None:
+    env = base_env(tmp_path) | {"SSL_CERT_FILE": str(private_ca.ca_file)}
+    code, doc, err = await run_snapshot(write_config(tmp_path, fakes), env)
+    assert code == 0, err
+    check_document(doc, fakes)
+
+
+async def test_snapshot_over_tls_trusting_ca_file_from_the_config(
+    tmp_path: Path, fakes: Fakes, private_ca: PrivateCA
+) -> None:
+    config = write_config(tmp_path, fakes, {"network": {"ca_file": str(private_ca.ca_file)}})
+    code, doc, err = await run_snapshot(config, base_env(tmp_path))
+    assert code == 0, err
+    check_document(doc, fakes)
+
+
+async def test_an_untrusted_certificate_is_refused_and_said(tmp_path: Path, fakes: Fakes) -> None:
+    """Without the CA, every connection is refused for its certificate — verification has
+    no off switch — and every source says so in words."""
+    code, doc, err = await run_snapshot(write_config(tmp_path, fakes), base_env(tmp_path))
+    assert code == 1, err
+    assert all(quote is None for quote in doc["quotes"].values())
+    expected = "certificate verify failed: unable to get local issuer certificate"
+    for name in ("binance", "coinbase", "yahoo", "fred", "coingecko", "alternative_me"):
+        assert expected in doc["health"][name]["last_error"], name
+    assert "Traceback" not in err
+
+
+def test_the_defaults_are_tls_and_the_tests_change_only_host_and_port() -> None:
+    """The shipped defaults speak wss:// and https://; the configuration the live-path
+    tests use differs from them in host and port and nothing else."""
+    for name, endpoint in DEFAULT_EXCHANGES.items():
+        assert endpoint.url.startswith("wss://"), name
+        assert endpoint.rest_url.startswith("https://"), name
+    for name, endpoint in DEFAULT_PROVIDERS.items():
+        assert endpoint.url.startswith("https://"), name
+
+    derived = derived_endpoints({name: 4000 for name in DEFAULT_EXCHANGES}, 5000)
+    defaults: dict[str, dict[str, str]] = {
+        f"exchanges.{n}": {"url": e.url, "rest_url": e.rest_url}
+        for n, e in DEFAULT_EXCHANGES.items()
+    }
+    defaults |= {f"providers.{n}": {"url": e.url} for n, e in DEFAULT_PROVIDERS.items()}
+    assert derived.keys() == defaults.keys()
+    for section, urls in defaults.items():
+        for key, default in urls.items():
+            got, want = urlsplit(derived[section][key]), urlsplit(default)
+            assert (got.scheme, got.path, got.query) == (want.scheme, want.path, want.query)
+            assert got.hostname == "127.0.0.1"
+            port = 4000 if key == "url" and section.startswith("exchanges.") else 5000
+            assert got.port == port, (section, key)

@@ -208,6 +208,7 @@ class FeedConnection:
         self.fault: str | None = None
         """The network class of the last failure to connect; ``None`` once connected."""
         self._logged: str | None = None
+        self._sink: Sink | None = None
         self._frames_at_last_health = 0
         self._health_at = self.clock.monotonic()
 
@@ -289,6 +290,7 @@ class FeedConnection:
 
     async def run(self, sink: Sink) -> None:
         """Connect every link and stream until cancelled; only a bug escapes."""
+        self._sink = sink
         sink.push_health(SourceHealth(self.name, "feed", "connecting"))
         tasks = [asyncio.create_task(self._run_link(link, sink)) for link in self._links]
         tasks.append(asyncio.create_task(self._report_health(sink)))
@@ -348,6 +350,10 @@ class FeedConnection:
         while True:
             delay = link.backoff.next()
             self._mark_waiting(link, delay)
+            if self._sink is not None:
+                # Down, and why, at once (not at the next health tick): a snapshot that
+                # waits for every source to answer must not wait for the clock.
+                self._sink.push_health(self.health())
             yield delay
             link.waiting = False
             link.retry_at = None
