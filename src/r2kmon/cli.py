@@ -52,6 +52,7 @@ def _common() -> argparse.ArgumentParser:
 
 
 def _positive(text: str) -> float:
+    """A ``--timeout``: zero or less would fail every check before it starts."""
     value = float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
@@ -88,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument(
         "--timeout",
         type=_positive,
-        default=5.0,
+        default=5.0,  # doctor.DEFAULT_TIMEOUT; not imported here: it loads the clients
         metavar="SECONDS",
         help="time allowed per phase of each check (default 5)",
     )

@@ -288,6 +288,8 @@ RealCheck = Callable[[NetworkPolicy, float], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Target:
+    """One endpoint to check: what is found goes into ``check``, ``run`` finds it."""
+
     check: Check
     run: RealCheck
 

@@ -38,7 +38,7 @@ from r2kmon.doctor import run_doctor
 from r2kmon.sources import ishares
 from tests.fakes.exchanges import FakeExchange
 from tests.fakes.http import FakeHTTP, Reply
-from tests.fakes.providers import HTTP_FIXTURES, MARKETS, script_providers
+from tests.fakes.providers import HTTP_FIXTURES, LOCAL, MARKETS, script_providers
 from tests.fakes.tls import HOST, PrivateCA, derived_endpoints, swap_host, toml_tables
 
 pytestmark = pytest.mark.timeout(120)
@@ -633,8 +633,7 @@ async def test_a_clock_far_off_is_noted_and_a_rate_limit_gets_its_fix(
     http = FakeHTTP()
     await http.start(ssl=trusted.server_context())
     ahead = email.utils.formatdate(time.time() + 3600, usegmt=True)
-    fng = Path(__file__).parents[1] / "sources" / "fixtures" / "alternative_me"
-    body = (fng / "fng_limit2_2026-04-27.json").read_bytes()
+    body = (LOCAL / "alternative_me" / "fng_limit2_2026-04-27.json").read_bytes()
     http.script("/fng/", Reply(200, body, headers={"Date": ahead}))
     http.script(
         "/api/v3/global",
