@@ -13,7 +13,8 @@ pytest_plugins = ("tests.fakes.tls",)
 
 
 def pytest_report_header() -> str:
-    return f"real daily history: {history_missing() or HISTORY}"
+    found = "found" if history_missing() is None else "not found: tests marked history skip"
+    return f"real daily history: {HISTORY} ({found})"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
