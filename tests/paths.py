@@ -1,4 +1,4 @@
-"""Where the tests find their data; every test and fake takes its paths from here.
+"""Where the tests find their data; every test takes these paths from here.
 
 - ``FIXTURES`` (``tests/fixtures``), ``EXCHANGE_FIXTURES`` and ``HTTP_FIXTURES`` in it: the
   wire-format fixtures, copies of ``../shared/fixtures/{exchanges,http}`` kept in the
