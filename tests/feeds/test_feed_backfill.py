@@ -12,7 +12,6 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -22,8 +21,9 @@ from r2kmon.clock import FrozenClock
 from r2kmon.feeds.backfill import Backfill, BackfillProducer, BackfillSettings
 from r2kmon.model import Bar
 from tests.fakes.sinks import RecordingSink, wait_until
+from tests.paths import HTTP_FIXTURES
 
-HTTP = Path(__file__).parents[2] / ".." / "shared" / "fixtures" / "http"
+HTTP = HTTP_FIXTURES
 
 Reply = tuple[int, dict[str, str], bytes]
 Route = Callable[[str, dict[str, str]], Reply]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +15,9 @@ from r2kmon.feeds.base import FeedError
 from r2kmon.feeds.breadth import ALTS_PCT, UP_PCT, BreadthAdapter, BreadthFeed, BreadthState
 from r2kmon.feeds.connection import FeedSettings
 from tests.fakes.sinks import RecordingSink, wait_until
+from tests.paths import EXCHANGE_FIXTURES
 
-FIXTURES = Path(__file__).parents[2] / ".." / "shared" / "fixtures" / "exchanges"
+FIXTURES = EXCHANGE_FIXTURES
 
 
 def mini(
