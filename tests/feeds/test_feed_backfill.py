@@ -1,9 +1,10 @@
-"""REST candle backfill against a fake HTTP server on 127.0.0.1 serving the fixture bodies.
+"""REST candle backfill against a fake HTTPS server on 127.0.0.1 serving the fixture bodies.
 
-The fake is a small HTTP/1.1 server on a real socket (``asyncio.start_server``); the
-backfill's own httpx client talks to it. Waits the client is told to make (Retry-After,
-gaps between requests) go through an injected sleep that records them, so the tests run
-in milliseconds.
+The fake is a small HTTP/1.1 server on a real socket (``asyncio.start_server``) speaking
+TLS with a certificate from the private test CA, trusted through ``SSL_CERT_FILE``
+(:func:`tests.fakes.tls.trusted`); the backfill's own httpx client talks to it. Waits the
+client is told to make (Retry-After, gaps between requests) go through an injected sleep
+that records them, so the tests run in milliseconds.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from r2kmon.clock import FrozenClock
 from r2kmon.feeds.backfill import Backfill, BackfillProducer, BackfillSettings
 from r2kmon.model import Bar
 from tests.fakes.sinks import RecordingSink, wait_until
+from tests.fakes.tls import PrivateCA
 
 HTTP = Path(__file__).parents[2] / ".." / "shared" / "fixtures" / "http"
 
@@ -44,7 +46,7 @@ class FakeHttp:
     @property
     def url(self) -> str:
         assert self.server is not None
-        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+        return f"https://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -68,12 +70,13 @@ ServeHttp = Callable[[Route], Awaitable[FakeHttp]]
 
 
 @pytest.fixture
-async def serve_http() -> AsyncIterator[ServeHttp]:
+async def serve_http(trusted: PrivateCA) -> AsyncIterator[ServeHttp]:
     started: list[FakeHttp] = []
+    tls = trusted.server_context()
 
     async def start(route: Route) -> FakeHttp:
         fake = FakeHttp(route)
-        fake.server = await asyncio.start_server(fake.handle, "127.0.0.1", 0)
+        fake.server = await asyncio.start_server(fake.handle, "127.0.0.1", 0, ssl=tls)
         started.append(fake)
         return fake
 
