@@ -34,6 +34,9 @@ from tests.fakes.tls import PROXY_VARIABLES, PrivateCA, ResettingServer, closed_
 pytestmark = pytest.mark.timeout(30)
 
 TIMEOUT = 0.5
+"""How long the silent server is waited for."""
+PATIENT = 20.0
+"""How long the others are: a DNS failure can take 10 s here when the resolver is busy."""
 CLIENTS = ["asyncio", "httpx", "websockets"]
 
 
@@ -73,6 +76,7 @@ class Staged:
     port: int
     reason: str
     fault: str | None
+    timeout: float = PATIENT
 
     def url(self, scheme: str) -> str:
         return f"{scheme}://{self.host}:{self.port}/"
@@ -114,7 +118,7 @@ async def stage(
         raw = await RawServer(plain=kind == "not TLS").start()
         if kind == "silent server":
             reason = f"no answer from 127.0.0.1:{raw.port} within {TIMEOUT:g} s"
-            return Staged("127.0.0.1", raw.port, reason, "timeout"), raw.stop
+            return Staged("127.0.0.1", raw.port, reason, "timeout", TIMEOUT), raw.stop
         reason = "TLS handshake with 127.0.0.1 failed: wrong version number"
         return Staged("127.0.0.1", raw.port, reason, "TLS failure"), raw.stop
     if kind == "DNS failure":
@@ -163,16 +167,18 @@ async def attempt(client: str, staged: Staged) -> tuple[BaseException, str]:
     url = staged.url("wss" if client == "websockets" else "https")
     try:
         if client == "asyncio":
-            async with asyncio.timeout(TIMEOUT):
+            async with asyncio.timeout(staged.timeout):
                 _, writer = await asyncio.open_connection(
                     staged.host, staged.port, ssl=policy.tls_context()
                 )
             writer.close()
         elif client == "httpx":
-            async with http_client(policy, timeout=TIMEOUT) as http:
+            async with http_client(policy, timeout=staged.timeout) as http:
                 await http.get(url)
         else:
-            async with connect(url, ssl=policy.tls_context(), open_timeout=TIMEOUT, proxy=None):
+            async with connect(
+                url, ssl=policy.tls_context(), open_timeout=staged.timeout, proxy=None
+            ):
                 pass
     except Exception as exc:
         return exc, url
@@ -182,7 +188,8 @@ async def attempt(client: str, staged: Staged) -> tuple[BaseException, str]:
 @pytest.mark.parametrize("client", CLIENTS)
 async def test_each_real_failure_is_told_in_words(client: str, staged: Staged) -> None:
     exc, url = await attempt(client, staged)
-    assert describe_failure(exc, url, timeout=TIMEOUT) == Failure(staged.reason, staged.fault)
+    failure = describe_failure(exc, url, timeout=staged.timeout)
+    assert failure == Failure(staged.reason, staged.fault)
 
 
 async def test_a_reset_after_the_handshake_is_not_said_to_be_during_it(trusted: PrivateCA) -> None:

@@ -14,7 +14,12 @@ What each test shows: the source is ``down`` with the reason in words and
 backoff allows) and does not crash; and over more retries than a minute holds with the
 shipped backoff (the backoff is shrunk so they take a second), the log — configured as the
 app configures it (:func:`r2kmon.logsetup.configure_logging`) — holds one line per change
-of state, the same after 20 retries as after 10, and no traceback.
+of state, the same after 16 retries as after 8, and no traceback.
+
+Only the backoff is shrunk, not the clients' timeouts (:data:`PATIENT`): the resolver here
+drops queries under load and glibc then waits up to 5 s twice, so a short timeout would
+turn a DNS failure into a timeout now and then — a true change of state, but not the one
+under test.
 
 The JSON side: one ``r2kmon snapshot --json`` run whose every exchange, provider and REST
 endpoint meets one of these failures.
@@ -55,9 +60,11 @@ from tests.fakes.tls import (
     toml_tables,
 )
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = pytest.mark.timeout(120)
 
 CERTIFICATE = "certificate rejected"
+PATIENT = 20.0
+"""Seconds the clients wait for an answer here: longer than a slow DNS failure takes."""
 
 
 @dataclass(frozen=True)
@@ -222,16 +229,16 @@ async def check_told_once(
     caplog: pytest.LogCaptureFixture,
     log_file: Path,
 ) -> list[logging.LogRecord]:
-    """Run ``producer`` through 20 failed attempts; check health, backoff and the log.
+    """Run ``producer`` through 16 failed attempts; check health, backoff and the log.
     ``nominal``: the backoff's nominal delays (the last repeats); each real delay is at
     least ``jitter_floor`` of it. Returns the log records."""
     sink = StampedSink()
     task = asyncio.create_task(producer.run(sink))
     try:
-        async with asyncio.timeout(30):
-            await wait_until(lambda: len(sink.failures(name)) >= 10, timeout=30)
-            after_ten = len(app_lines(caplog))
-            await wait_until(lambda: len(sink.failures(name)) >= 20, timeout=30)
+        async with asyncio.timeout(60):
+            await wait_until(lambda: len(sink.failures(name)) >= 8, timeout=60)
+            after_eight = len(app_lines(caplog))
+            await wait_until(lambda: len(sink.failures(name)) >= 16, timeout=60)
         assert not task.done(), "the producer stopped (crashed?)"
     finally:
         task.cancel()
@@ -251,7 +258,7 @@ async def check_told_once(
         assert later - earlier >= delay * jitter_floor - 0.001, (index, later - earlier)
 
     lines = app_lines(caplog)
-    assert len(lines) == after_ten, [r.getMessage() for r in lines[after_ten:]]
+    assert len(lines) == after_eight, [r.getMessage() for r in lines[after_eight:]]
     assert not [r for r in lines if r.exc_info], "a traceback in the log"
     assert_no_traceback([log_file])
     return lines
@@ -284,7 +291,7 @@ async def test_a_feed_tells_each_failure_once(
         backoff_initial=0.01,
         backoff_max=0.04,
         health_interval=0.05,
-        open_timeout=2.0,
+        open_timeout=PATIENT,
     )
     # Backoff with jitter: each delay is 50 to 100 % of 0.01, 0.02, 0.04, 0.04, ...
     lines = await check_told_once(
@@ -307,7 +314,7 @@ async def test_the_poller_tells_each_failure_once(
     }
     url = endpoints["alternative_me"].url
     settings = settings_from_endpoints(
-        endpoints, (), fred_series=(), market_hours=False, timeout_s=2.0, jitter=0.0
+        endpoints, (), fred_series=(), market_hours=False, timeout_s=PATIENT, jitter=0.0
     )
     fast = dataclasses.replace(
         settings.providers["alternative_me"],
@@ -344,7 +351,7 @@ async def test_the_backfill_tells_each_failure_once(
             exchanges=("binance",),
             rest_urls={"binance": url},
             intervals=("1m", "1d"),
-            timeout=2.0,
+            timeout=PATIENT,
             retry_delay=0.01,
             request_gap={},
         )
