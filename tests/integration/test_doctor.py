@@ -38,8 +38,9 @@ from r2kmon.doctor import run_doctor
 from r2kmon.sources import ishares
 from tests.fakes.exchanges import FakeExchange
 from tests.fakes.http import FakeHTTP, Reply
-from tests.fakes.providers import HTTP_FIXTURES, LOCAL, MARKETS, script_providers
+from tests.fakes.providers import LOCAL, MARKETS, script_providers
 from tests.fakes.tls import HOST, PrivateCA, derived_endpoints, swap_host, toml_tables
+from tests.paths import HTTP_FIXTURES
 
 pytestmark = pytest.mark.timeout(120)
 
