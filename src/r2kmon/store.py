@@ -47,6 +47,17 @@ CREATE TABLE IF NOT EXISTS alerts (
 );
 """
 
+ALERTS_UNIQUE = """
+DELETE FROM alerts WHERE rowid NOT IN (
+    SELECT MIN(rowid) FROM alerts GROUP BY ts, level, source, message
+);
+CREATE UNIQUE INDEX IF NOT EXISTS alerts_once ON alerts (ts, level, source, message);
+"""
+"""An alert is kept once. Stores written before this index existed hold each alert once
+per restart (the alerts loaded at start were saved again at the next write), so the
+copies are removed, in one transaction with the index, the first time such a store is
+opened."""
+
 MINUTE_BARS_LOADED_S = 24 * 3600
 """At start, the last day of 1-minute bars (the sparklines' span) is loaded."""
 
@@ -70,11 +81,17 @@ class Store:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 self._db.executescript(SCHEMA)
+                if not self._db.execute(
+                    "SELECT 1 FROM sqlite_schema WHERE name = 'alerts_once'"
+                ).fetchone():
+                    # IMMEDIATE: a second instance opening the same old store waits for
+                    # this one's write lock, then finds nothing left to do.
+                    self._db.executescript(f"BEGIN IMMEDIATE; {ALERTS_UNIQUE} COMMIT;")
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the store {path}: {exc}") from exc
         self._saved_bars: dict[tuple[str, str], float] = {}
         self._saved_context: dict[str, float] = {}
-        self._saved_alerts = 0.0
+        self._saved_alerts = float("-inf")
 
     def close(self) -> None:
         with self._lock:
@@ -95,8 +112,10 @@ class Store:
             and not v.simulated
             and v.as_of > self._saved_context.get(v.name, float("-inf"))
         ]
+        # ">=": an alert noted later with the same time as the last one saved is still
+        # new; those already kept are ignored by the unique index.
         alert_rows = [
-            (a.ts, a.level, a.source, a.message) for a in alerts if a.ts > self._saved_alerts
+            (a.ts, a.level, a.source, a.message) for a in alerts if a.ts >= self._saved_alerts
         ]
         with self._lock, self._db:
             self._db.executemany(
@@ -105,12 +124,15 @@ class Store:
             self._db.executemany(
                 "INSERT OR REPLACE INTO context VALUES (?, ?, ?, ?, ?)", context_rows
             )
-            self._db.executemany("INSERT INTO alerts VALUES (?, ?, ?, ?)", alert_rows)
+            written = sum(
+                self._db.execute("INSERT OR IGNORE INTO alerts VALUES (?, ?, ?, ?)", row).rowcount
+                for row in alert_rows
+            )
         for name, as_of, *_ in context_rows:
             self._saved_context[name] = as_of
         if alert_rows:
             self._saved_alerts = max(row[0] for row in alert_rows)
-        return len(bar_rows) + len(context_rows) + len(alert_rows)
+        return len(bar_rows) + len(context_rows) + written
 
     def _new_bars(
         self, interval: Interval, series: Mapping[str, tuple[Bar, ...]]
@@ -179,7 +201,9 @@ class Store:
         """The newest ``limit`` alerts, oldest first."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT ts, level, source, message FROM alerts ORDER BY ts DESC LIMIT ?",
+                # rowid: alerts of the same second in the order they were noted
+                "SELECT ts, level, source, message FROM alerts "
+                "ORDER BY ts DESC, rowid DESC LIMIT ?",
                 (limit,),
             ).fetchall()
         return [Alert(ts, level, source, message) for ts, level, source, message in reversed(rows)]
