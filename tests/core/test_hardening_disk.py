@@ -1,22 +1,286 @@
 """A damaged disk and bad local files (issue #12): r2kmon stays up and says what happened.
 
-Alerts are kept once however often the app restarts.
+The store: a file whose pages are damaged is moved aside (never deleted) and a fresh
+store started, whether the damage is met at open, at the first read or at a write; the
+runtime starts all the same and the ``store`` source says what happened. Alerts are kept
+once however often the app restarts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from r2kmon.clock import FrozenClock
-from r2kmon.config import Config
+from r2kmon.config import EXCHANGES, PROVIDERS, Config, parse_config
 from r2kmon.hub import Hub
-from r2kmon.runtime import Runtime
+from r2kmon.model import Bar, Sink, SourceHealth, Tick
+from r2kmon.runtime import Runtime, open_history
 from r2kmon.state import Alert
-from r2kmon.store import Store
+from r2kmon.store import Store, StoreError, move_aside
+from tests.core.test_cli import dead_endpoints_config, r2kmon
+from tests.fakes.sinks import wait_until
 
 T0 = 1_794_927_600.0  # Tuesday 2026-11-17 15:00:00 UTC
+DAY = 86_400.0
+PAGE = 4096
+STAMP = "20261117T150000Z"  # T0 as the moved-aside file's suffix
+SYMBOLS = ("^RUT", "IWM", "SPY", "BTC-USD", "ETH-USD")
+
+
+def write_store(path: Path, alerts: tuple[Alert, ...] = ()) -> None:
+    """A real store with five years of daily bars for five symbols (about 100 pages)."""
+    hub = Hub(FrozenClock(T0), simulated=False)
+    for symbol in SYMBOLS:
+        bars = [Bar(T0 - (1800 - i) * DAY, 1.0, 2.0, 0.5, 1.0 + i, 10.0) for i in range(1800)]
+        hub.push_bars(symbol, "1d", bars, "yahoo")
+    store = Store(path)
+    store.save(hub.snapshot(), alerts)
+    store.close()
+
+
+def damage_pages(path: Path, pages: range) -> None:
+    """Overwrite the page header of each of ``pages`` (numbered from 1, as SQLite does),
+    as a torn write or a bad sector would; the file header (page 1) stays intact."""
+    assert 1 not in pages
+    data = bytearray(path.read_bytes())
+    for page in pages:
+        data[(page - 1) * PAGE : (page - 1) * PAGE + 8] = b"\x5a" * 8
+    path.write_bytes(bytes(data))
+
+
+def damaged_store(path: Path) -> bytes:
+    """A store whose header is intact and whose middle pages are damaged; its bytes."""
+    write_store(path)
+    count = path.stat().st_size // PAGE
+    assert count > 50
+    damage_pages(path, range(count // 3, 2 * count // 3))
+    db = sqlite3.connect(path)
+    try:
+        # The file still opens as a database; reading its bars meets the damage.
+        assert db.execute("PRAGMA page_count").fetchone() == (count,)
+        with pytest.raises(sqlite3.DatabaseError) as meeting:
+            db.execute("SELECT count(*) FROM bars").fetchall()
+        assert meeting.value.sqlite_errorname == "SQLITE_CORRUPT"
+    finally:
+        db.close()
+    return path.read_bytes()
+
+
+def store_config(tmp_path: Path, path: Path) -> Config:
+    """A config keeping its store at ``path``, with every exchange and provider off (the
+    runtime then starts no producer: nothing here may reach the internet)."""
+    lines = [f"[exchanges.{name}]\nenabled = false" for name in EXCHANGES]
+    lines += [f"[providers.{name}]\nenabled = false" for name in PROVIDERS]
+    lines.append(f'[store]\npath = "{path}"')
+    return parse_config("\n".join(lines) + "\n", tmp_path / "c.toml")
+
+
+def assert_fresh_store_beside_the_damaged_one(path: Path, damaged: bytes) -> None:
+    aside = path.with_name(f"{path.name}.damaged-{STAMP}")
+    assert aside.read_bytes() == damaged  # moved, not repaired, not deleted
+    db = sqlite3.connect(path)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    finally:
+        db.close()
+
+
+def test_damaged_pages_met_at_the_first_read_give_a_fresh_store(tmp_path: Path) -> None:
+    path = tmp_path / "r2kmon.sqlite"
+    damaged = damaged_store(path)
+    hub, store = open_history(store_config(tmp_path, path), demo=False, clock=FrozenClock(T0))
+    assert store is not None  # a fresh store, so the app keeps what it gets from now on
+    health = hub.snapshot().health["store"]
+    assert health.status == "ok"
+    assert health.last_error is not None
+    assert "database disk image is malformed" in health.last_error
+    assert f"moved aside to {path}.damaged-{STAMP}" in health.last_error
+    store.close()
+    assert_fresh_store_beside_the_damaged_one(path, damaged)
+
+
+def test_a_file_that_is_no_database_is_moved_aside_at_open(tmp_path: Path) -> None:
+    path = tmp_path / "r2kmon.sqlite"
+    damaged = b"this is not a database" * 100
+    path.write_bytes(damaged)
+    hub, store = open_history(store_config(tmp_path, path), demo=False, clock=FrozenClock(T0))
+    assert store is not None
+    store.close()
+    health = hub.snapshot().health["store"]
+    assert health.status == "ok"
+    assert health.last_error is not None
+    assert "file is not a database" in health.last_error
+    assert_fresh_store_beside_the_damaged_one(path, damaged)
+
+
+def test_moving_aside_takes_the_companions_and_never_overwrites(tmp_path: Path) -> None:
+    path = tmp_path / "r2kmon.sqlite"
+    for n in (1, 2):
+        path.write_text(f"main {n}")
+        Path(f"{path}-wal").write_text(f"wal {n}")
+        Path(f"{path}-shm").write_text(f"shm {n}")
+        moved = move_aside(path, T0)
+        # The companions keep their suffix after the new name: SQLite opening the moved
+        # file finds its write-ahead log.
+        assert moved.read_text() == f"main {n}"
+        assert Path(f"{moved}-wal").read_text() == f"wal {n}"
+        assert Path(f"{moved}-shm").read_text() == f"shm {n}"
+    assert sorted(f.name for f in tmp_path.iterdir()) == [
+        f"r2kmon.sqlite.damaged-{STAMP}",
+        f"r2kmon.sqlite.damaged-{STAMP}-2",
+        f"r2kmon.sqlite.damaged-{STAMP}-2-shm",
+        f"r2kmon.sqlite.damaged-{STAMP}-2-wal",
+        f"r2kmon.sqlite.damaged-{STAMP}-shm",
+        f"r2kmon.sqlite.damaged-{STAMP}-wal",
+    ]
+
+
+def test_a_store_that_cannot_be_opened_leaves_the_app_without_persistence(
+    tmp_path: Path,
+) -> None:
+    # The store's directory cannot be made: its parent is a regular file (this holds
+    # for root too, unlike a read-only directory).
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file")
+    path = blocker / "r2kmon.sqlite"
+    hub, store = open_history(store_config(tmp_path, path), demo=False, clock=FrozenClock(T0))
+    assert store is None
+    health = hub.snapshot().health["store"]
+    assert health.status == "down"
+    assert health.last_error is not None
+    assert str(path) in health.last_error
+    assert "running without stored history" in health.last_error
+    assert blocker.read_text() == "a file"
+
+
+class Prices:
+    """A producer that pushes one BTC-USD tick a minute apart twice (a closed bar) and
+    then idles, like a feed that answered."""
+
+    name = "test-feed"
+
+    async def run(self, sink: Sink) -> None:
+        for i in range(2):
+            sink.push_ticks([Tick("BTC-USD", Decimal(100 + i), T0 - 60 + 60 * i, "test-feed")])
+        sink.push_health(SourceHealth(self.name, "feed", "ok", last_ok=T0))
+        await asyncio.Event().wait()
+
+
+async def test_the_runtime_starts_on_a_damaged_store(tmp_path: Path) -> None:
+    path = tmp_path / "r2kmon.sqlite"
+    damaged = damaged_store(path)
+    # The runtime opens the store the config names, as the app does.
+    runtime = Runtime(store_config(tmp_path, path), demo=False, clock=FrozenClock(T0))
+    assert runtime.producers == ()
+    task = asyncio.create_task(runtime.run())
+    try:
+        async with asyncio.timeout(20):
+            assert await runtime.wait_answered(20)  # the runtime came up
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)  # saves as it stops
+    state = runtime.state()
+    assert state.market is not None
+    health = state.hub.health["store"]
+    assert health.status == "ok"
+    assert health.last_error is not None
+    assert "damaged" in health.last_error
+    # said once in the alert log (the health view's alert pane, saved with the rest)
+    said = [a for a in state.alerts if a.source == "store"]
+    assert [a.message for a in said] == [health.last_error]
+    assert_fresh_store_beside_the_damaged_one(path, damaged)
+    kept = Store(path)
+    try:
+        assert kept.alerts() == said  # the fresh store keeps what happens from now on
+    finally:
+        kept.close()
+
+
+async def test_damage_met_at_a_write_gives_a_fresh_store_with_what_the_hub_holds(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "r2kmon.sqlite"
+    before = (Alert(T0 - DAY, "info", "binance", "back to ok"),)
+    write_store(path, before)
+    db = sqlite3.connect(path)
+    (root,) = db.execute("SELECT rootpage FROM sqlite_schema WHERE name = 'alerts'").fetchone()
+    db.close()
+    damage_pages(path, range(root, root + 1))  # the alerts table, not its index
+    # Reading at start does not meet the damage (the newest alerts come from the index):
+    probe = Store(path)
+    assert probe.alerts() == list(before)
+    probe.close()
+    runtime = Runtime(
+        Config(),
+        demo=False,
+        clock=FrozenClock(T0),
+        producers=[Prices()],
+        store=Store(path),
+        persist_every_s=0.01,
+    )
+    task = asyncio.create_task(runtime.run())
+    try:
+        async with asyncio.timeout(20):
+            assert await runtime.wait_answered(20)
+            runtime.analysis.note(Alert(T0, "error", "kraken", "down: refused"))
+            # the next write meets the damaged page
+            await wait_until(lambda: "store" in runtime.hub.snapshot().health, timeout=20)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    health = runtime.hub.snapshot().health["store"]
+    assert health.status == "ok", health
+    assert health.last_error is not None
+    assert "database disk image is malformed" in health.last_error
+    assert f"moved aside to {path}.damaged-{STAMP}" in health.last_error
+    assert Path(f"{path}.damaged-{STAMP}").exists()  # noqa: ASYNC240 - a test's check
+    fresh = Store(path)
+    try:
+        # What the runtime held went into the fresh store: the alerts loaded at start,
+        # the new one, the store's own line; the bars loaded at start and the feed's
+        # closed minute bar (a bar still forming is never written).
+        messages = [a.message for a in fresh.alerts()]
+        assert sorted(messages) == sorted(["back to ok", "down: refused", health.last_error])
+        restored = Hub(FrozenClock(T0), simulated=False)
+        fresh.load_into(restored, T0)
+        held, kept = runtime.hub.snapshot(), restored.snapshot()
+        assert kept.bars_1m["BTC-USD"] == held.bars_1m["BTC-USD"][:-1]
+        assert set(kept.bars_1d) == set(SYMBOLS)
+        for symbol in SYMBOLS:
+            assert kept.bars_1d[symbol] == held.bars_1d[symbol][:-1]
+    finally:
+        fresh.close()
+
+
+def test_snapshot_runs_on_a_damaged_store_and_says_what_happened(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "r2kmon.sqlite"
+    path.parent.mkdir()
+    damaged = damaged_store(path)
+    config = dead_endpoints_config(tmp_path)
+    with config.open("a") as file:
+        file.write(f'[store]\npath = "{path}"\n')
+    out = r2kmon("snapshot", "--json", "--wait", "3", "--config", str(config), timeout=60)
+    assert "Traceback" not in out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["market"] is not None  # the runtime ran (it was never reached before)
+    assert doc["health"]["binance"]["status"] in ("connecting", "down")
+    store = doc["health"]["store"]
+    assert store["status"] == "ok"
+    assert "database disk image is malformed" in store["last_error"]
+    [aside] = path.parent.glob("r2kmon.sqlite.damaged-*")
+    assert f"moved aside to {aside}" in store["last_error"]
+    assert aside.read_bytes() == damaged
+    db = sqlite3.connect(path)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    finally:
+        db.close()
 
 
 # --- alerts are kept once ------------------------------------------------------------
@@ -77,3 +341,68 @@ def test_a_store_with_doubled_alerts_is_cleaned_when_opened(tmp_path: Path) -> N
         assert db.execute("SELECT count(*) FROM alerts").fetchone() == (2,)
     finally:
         db.close()
+
+
+async def test_a_write_that_fails_for_a_while_is_said_and_retried(tmp_path: Path) -> None:
+    path = tmp_path / "r2kmon.sqlite"
+    runtime = Runtime(
+        Config(),
+        demo=False,
+        clock=FrozenClock(T0),
+        producers=[Prices()],
+        store=Store(path),
+        persist_every_s=0.05,
+    )
+    task = asyncio.create_task(runtime.run())
+    # Another program holds the write lock: every write waits SQLite's busy timeout (5 s)
+    # and fails. Nothing is wrong with the file, so it stays where it is.
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        async with asyncio.timeout(40):
+            assert await runtime.wait_answered(20)
+            other.execute("BEGIN EXCLUSIVE")
+            # a bar closes: there is something to write
+            runtime.hub.push_ticks([Tick("BTC-USD", Decimal(102), T0 + 60, "test-feed")])
+            await wait_until(lambda: "store" in runtime.hub.snapshot().health, timeout=20)
+            down = runtime.hub.snapshot().health["store"]
+            assert down.status == "down"
+            assert down.last_error is not None
+            assert "database is locked" in down.last_error
+            assert str(path) in down.last_error
+            other.execute("COMMIT")  # the lock is released: the next write gets through
+            await wait_until(
+                lambda: runtime.hub.snapshot().health["store"].status == "ok", timeout=20
+            )
+    finally:
+        other.close()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    said = [a for a in runtime.analysis.alerts if a.source == "store"]
+    assert [(a.level, a.message) for a in said][:1] == [("error", down.last_error)]
+    assert not list(tmp_path.glob("*.damaged-*"))  # noqa: ASYNC240 - a test's check
+
+
+def test_what_a_failed_write_could_not_keep_is_written_by_the_next(tmp_path: Path) -> None:
+    path = tmp_path / "r2kmon.sqlite"
+    store = Store(path)
+    hub = Hub(FrozenClock(T0), simulated=False)
+    hub.push_ticks([Tick("BTC-USD", Decimal(100), T0 - 60, "test-feed")])
+    hub.push_ticks([Tick("BTC-USD", Decimal(101), T0, "test-feed")])  # the first bar closed
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")  # another program holds the write lock
+        with pytest.raises(StoreError, match="database is locked") as failed:
+            store.save(hub.snapshot())
+        assert not failed.value.damaged
+        other.execute("COMMIT")
+        assert store.save(hub.snapshot()) == 1
+    finally:
+        other.close()
+        store.close()
+    kept = Store(path)
+    try:
+        restored = Hub(FrozenClock(T0), simulated=False)
+        assert kept.load_into(restored, T0) == 1
+        assert restored.snapshot().bars_1m["BTC-USD"] == hub.snapshot().bars_1m["BTC-USD"][:1]
+    finally:
+        kept.close()
