@@ -406,3 +406,83 @@ def test_what_a_failed_write_could_not_keep_is_written_by_the_next(tmp_path: Pat
         assert restored.snapshot().bars_1m["BTC-USD"] == hub.snapshot().bars_1m["BTC-USD"][:1]
     finally:
         kept.close()
+
+
+# --- config files --------------------------------------------------------------------
+
+DEEP = 100_000
+
+BAD_CONFIGS: dict[str, tuple[bytes, str]] = {
+    # name: (the file's bytes, what the one line must say)
+    "binary": (bytes(range(256)) * 40, "not a text file (it holds NUL bytes)"),
+    "latin-1": ("[general]\ntheme = 'café'\n".encode("latin-1"), ":2: not UTF-8 text (byte 0xe9)"),
+    "utf-16": ('[general]\nlog_level = "INFO"\n'.encode("utf-16"), "saved as UTF-16"),
+    "utf-16 without BOM": ('[general]\nlog_level = "INFO"\n'.encode("utf-16-le"), "UTF-16"),
+    "deep array": (
+        ("x = " + "[" * DEEP + "]" * DEEP + "\n").encode(),
+        ":1: arrays or inline tables nested more than 16 deep",
+    ),
+    "deep inline table": (
+        ("x = " + "{a=" * DEEP + "1" + "}" * DEEP + "\n").encode(),
+        ":1: arrays or inline tables nested more than 16 deep",
+    ),
+    # the issue's file: 400 KB, one key of 200,000 parts (past 120 s and 8.4 GB before)
+    "200,000-part dotted key": (
+        ("a." * 200_000 + "a = 1\n").encode(),
+        ":1: a dotted key of more than 16 parts",
+    ),
+    "deep table header": (
+        ("[general]\n[" + "x." * 1000 + "y]\n").encode(),
+        ":2: a dotted key of more than 16 parts",
+    ),
+    "2 MB": (b"# a comment\n" * 170_000, "more than 1,000,000 bytes"),
+    "1,001 crypto symbols": (
+        ("[crypto]\nsymbols = [" + ",".join(f'"C{i}-USD"' for i in range(1001)) + "]\n").encode(),
+        ":2: key 'crypto.symbols': 1,001 symbols; at most 1,000",
+    ),
+    "101 market symbols": (
+        ("[markets]\nsymbols = [" + ",".join(f'"T{i}"' for i in range(101)) + "]\n").encode(),
+        ":2: key 'markets.symbols': 101 symbols; at most 100",
+    ),
+    # TOML allows escapes in quoted keys: the message shows them, the terminal gets none
+    "escape sequence in a key": (
+        b'"bad\\u001b]0;pwned\\u0007key" = 1\n',
+        "key 'bad\\x1b]0;pwned\\x07key': unknown section",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_CONFIGS))
+def test_a_bad_config_file_is_one_line_and_exit_2(tmp_path: Path, name: str) -> None:
+    content, said = BAD_CONFIGS[name]
+    config = tmp_path / "config.toml"
+    config.write_bytes(content)
+    # The subprocess timeout bounds the run: a parser gone quadratic fails the test.
+    out = r2kmon("config", "check", "--config", str(config), timeout=30)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert "Traceback" not in out.stderr
+    [line] = out.stderr.splitlines()
+    assert line.startswith(f"r2kmon: Bad config: {config}")
+    assert said in line
+    assert "\x1b" not in out.stderr
+    assert "\x07" not in out.stderr
+
+
+def test_the_shape_check_counts_only_structure(tmp_path: Path) -> None:
+    # Brackets and dots inside strings and comments are text, not structure: a config
+    # full of them is fine, and so are r2kmon's own deepest keys.
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "# [[[[[[[[[[[[[[[[[[[[ a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r\n"
+        "[general]\n"
+        f'alert_command = ["echo", "{"[" * 40}", "{"a." * 40}"]\n'
+        f"theme = '{'{' * 40}'\n"
+        '[exchanges.binance]\nurl = "wss://a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t:9443"\n'
+        '[breakout.symbols."BTC-USD"]\nconfirm_closes = 3\n'
+        "[gauge]\n"
+        "weights = {  }\n"
+    )
+    out = r2kmon("config", "check", "--config", str(config), timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert "config OK" in out.stdout
