@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from r2kmon.hub import Hub
 from r2kmon.model import Bar, Sink, SourceHealth, Tick
 from r2kmon.runtime import Runtime, open_history
 from r2kmon.state import Alert
+from r2kmon.statusline import fallback_path, read_status, status_file
 from r2kmon.store import Store, StoreError, move_aside
 from tests.core.test_cli import dead_endpoints_config, r2kmon
 from tests.fakes.sinks import wait_until
@@ -486,3 +489,118 @@ def test_the_shape_check_counts_only_structure(tmp_path: Path) -> None:
     out = r2kmon("config", "check", "--config", str(config), timeout=30)
     assert out.returncode == 0, out.stderr
     assert "config OK" in out.stdout
+
+
+# --- the log, the status file ---------------------------------------------------------
+
+
+def test_snapshot_with_a_log_dir_that_cannot_be_made_logs_elsewhere_and_says_so(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    state.write_text("a file where the log dir's parent should be")  # as root too
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    config = dead_endpoints_config(tmp_path)
+    out = r2kmon(
+        "snapshot", "--json", "--wait", "2", "--config", str(config),
+        env={"XDG_STATE_HOME": str(state), "TMPDIR": str(temporary)},
+    )  # fmt: skip
+    assert "Traceback" not in out.stderr
+    json.loads(out.stdout)  # the command ran to the end
+    about_the_log = [line for line in out.stderr.splitlines() if "log file" in line]
+    [log] = temporary.glob("r2kmon-log-*/r2kmon.log")
+    assert about_the_log == [
+        f"r2kmon: cannot write the log file {state}/r2kmon/log/r2kmon.log (Not a directory); "
+        f"logging to {log}"
+    ]
+    assert "connection refused" in log.read_text()  # the records went there
+
+
+def test_snapshot_with_a_full_log_disk_says_it_once(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    folder = state / "r2kmon" / "log"
+    folder.mkdir(parents=True)
+    # Every write to the log file fails as on a full disk (ENOSPC), for root too.
+    (folder / "r2kmon.log").symlink_to("/dev/full")
+    config = dead_endpoints_config(tmp_path)
+    out = r2kmon(
+        "snapshot", "--json", "--wait", "2", "--config", str(config),
+        env={"XDG_STATE_HOME": str(state)},
+    )  # fmt: skip
+    assert "Traceback" not in out.stderr
+    assert "Logging error" not in out.stderr
+    json.loads(out.stdout)
+    about_the_log = [line for line in out.stderr.splitlines() if "log file" in line]
+    assert about_the_log == [
+        f"r2kmon: cannot write the log file {folder / 'r2kmon.log'} (No space left on device);"
+        " logging stops"
+    ]
+
+
+FULL_DISK = """
+import resource, sys
+from pathlib import Path
+from r2kmon.statusline import write_status
+# From here no file of this process may grow: every write fails as on a full disk.
+resource.setrlimit(resource.RLIMIT_FSIZE, (0, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+try:
+    write_status(Path(sys.argv[1]), {"written_at": 2.0, "quotes": {}})
+except OSError as exc:
+    print(exc.strerror)
+"""
+
+
+def test_a_status_write_on_a_full_disk_leaves_no_partial_file(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "status.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps({"written_at": 1.0, "quotes": {}}))
+    out = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, str(path)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert out.stdout.strip() == "File too large", out.stderr
+    assert sorted(p.name for p in path.parent.iterdir()) == ["status.json"]
+    assert read_status(path) == {"written_at": 1.0, "quotes": {}}  # the last good one
+    fallback = fallback_path(path)
+    assert not fallback.parent.exists() or list(fallback.parent.iterdir()) == []
+
+
+async def test_status_line_finds_the_app_when_the_data_dir_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The data dir cannot be made: its parent is a regular file (a read-only directory
+    # would not stop root).
+    blocked = tmp_path / "data-home"
+    blocked.write_text("a file")
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocked))  # for status-line below, too
+    path = status_file(demo=True)
+    runtime = Runtime(Config(), demo=True, status_file=path)
+    task = asyncio.create_task(runtime.run())
+    try:
+        async with asyncio.timeout(30):
+            await wait_until(
+                lambda: "BTC-USD" in (read_status(path) or {}).get("quotes", {}), timeout=30
+            )
+            shown = await asyncio.to_thread(r2kmon, "--demo", "status-line", "--symbols", "BTC-USD")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert shown.returncode == 0, shown.stdout
+    assert shown.stdout.startswith("BTC-USD ")
+    assert "SIMULATED" in shown.stdout
+
+
+def test_the_newer_of_the_two_status_files_wins(tmp_path: Path) -> None:
+    path = tmp_path / "status.json"
+    fallback = fallback_path(path)
+    assert fallback.parent != path.parent
+    fallback.parent.mkdir(parents=True)
+    old, new = {"written_at": 1.0, "quotes": {}}, {"written_at": 2.0, "quotes": {}}
+    path.write_text(json.dumps(old))  # left by a run when the data dir was writable
+    fallback.write_text(json.dumps(new))
+    assert read_status(path) == new
+    path.write_text(json.dumps({"written_at": 3.0}))  # writable again
+    assert read_status(path) == {"written_at": 3.0}
+    path.unlink()
+    assert read_status(path) == new
