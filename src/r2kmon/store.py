@@ -120,7 +120,8 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         """Open (or create) the store at ``path``; :class:`StoreError` if that fails (not a
-        database, no permission, a full disk), naming the file."""
+        database or damaged, no permission, a full disk), naming the file. Use
+        :func:`open_store` to have a damaged file replaced instead."""
         self.path = path
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
