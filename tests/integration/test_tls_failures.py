@@ -175,6 +175,7 @@ def app_log(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> Iterator[Path]:
     for handler in saved_handlers:
         root.removeHandler(handler)  # so configure_logging does not close pytest's
     path = configure_logging("INFO", tmp_path / "r2kmon.log")
+    assert path is not None  # tmp_path is writable
     root.addHandler(caplog.handler)
     try:
         yield path
