@@ -66,14 +66,16 @@ FEAR_GREED_SOURCES = ("alternative_me",)
 
 
 def down_reason(hub: HubSnapshot, sources: tuple[str, ...]) -> str | None:
-    """``down: <reason>`` when every one of ``sources`` that reports is down (each named
-    when there are several), else ``None``: one still working may yet bring the value."""
+    """``down: <reason>`` when every one of ``sources`` that reports is down, else
+    ``None`` (one still working may yet bring the value). The reason is the first one's;
+    with several, their names follow it, after what 80 columns show."""
     records = [hub.health[name] for name in sources if name in hub.health]
     if not records or any(record.status != "down" for record in records):
         return None
-    if len(records) == 1:
-        return f"down: {failure_headline(records[0])}"
-    return "down: " + "; ".join(f"{r.name}: {failure_headline(r)}" for r in records)
+    reason = f"down: {failure_headline(records[0])}"
+    if len(records) > 1:
+        reason += f" ({records[0].name}; {', '.join(r.name for r in records[1:])} too)"
+    return reason
 
 
 def _trend(
