@@ -352,6 +352,10 @@ def reachability(records: Iterable[SourceHealth], now: float) -> Reachability:
     So: offline when at least one source is unreachable and none answered since. Summary
     records (``summary``) repeat others and are not counted. ``now`` picks the soonest
     retry still to come.
+
+    The streaming websockets make this sharp: their ``last_ok`` is seconds old while they
+    work. A config with none (no crypto) has only polls as evidence, and one provider
+    losing its host can then read as offline until another provider's next answer.
     """
     counted = [record for record in records if not record.summary]
     unreachable = [record for record in counted if record.fault is not None]
