@@ -52,6 +52,7 @@ class HeaderInfo:
     network_compact: str | None = None
     """The same, short enough for 80 columns."""
     offline: bool = False
+    """Nothing answers: the line replaces the chips (else it comes before them)."""
 
 
 class StatusHeader(Widget):
