@@ -155,9 +155,9 @@ async def test_net_liquidity_through_every_layer_matches_the_worked_value() -> N
     7681.024 - 758.448 - 719.897 = 6202.679 $bn.
     """
     from r2kmon.sources.fred import parse_fredgraph_text
-    from tests.conftest import SHARED
+    from tests.paths import HTTP_FIXTURES
 
-    fixtures = SHARED / "fixtures" / "http" / "fred"
+    fixtures = HTTP_FIXTURES / "fred"
     files = {
         "WALCL": "WALCL_fredgraph_2023-12-27_2024-01-10.csv",
         "WTREGEN": "WTREGEN_fredgraph_2023-12-27_2024-01-10.csv",
