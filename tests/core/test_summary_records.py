@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from r2kmon.config import DEFAULT_EXCHANGES, load_config
 from r2kmon.model import reachability
 from r2kmon.report import build_document
 from r2kmon.runtime import Runtime, market_hours
-from tests.fakes.tls import PrivateCA, derived_endpoints, toml_tables
+from tests.fakes.tls import PrivateCA, closed_port, derived_endpoints, toml_tables
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -25,9 +24,7 @@ async def test_the_real_producers_mark_their_summaries_and_the_report_shows_it(
     tmp_path: Path, trusted: PrivateCA
 ) -> None:
     market_hours()  # loaded once up front (see tests/ui/test_offline.py)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]  # nothing listens there once closed: refused
+    port = closed_port()
     tables: dict[str, Mapping[str, object]] = {"store": {"enabled": False}}
     tables.update(derived_endpoints({name: port for name in DEFAULT_EXCHANGES}, port))
     path = tmp_path / "refused.toml"

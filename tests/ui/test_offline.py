@@ -9,7 +9,6 @@ health records for the cases a refused port cannot make (only some sources unrea
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -31,18 +30,10 @@ from r2kmon.ui.palette import DIM
 from r2kmon.ui.views.base import DrawContext
 from r2kmon.ui.views.macro import down_reason, macro_rows
 from r2kmon.ui.widgets.gauge import GaugePanel
-from tests.fakes.tls import PrivateCA, derived_endpoints, toml_tables
+from tests.fakes.tls import PrivateCA, closed_port, derived_endpoints, toml_tables
 from tests.ui.test_app import screen_text
 
 pytestmark = pytest.mark.timeout(60)
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (taken and given back at once)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def pane_text(app: R2kApp, widget: Widget) -> str:
