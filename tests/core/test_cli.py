@@ -122,7 +122,9 @@ def test_nothing_fetched_is_a_non_zero_exit_with_nulls(tmp_path: Path) -> None:
     assert all(quote is None for quote in doc["quotes"].values())
     assert doc["board"] == []
     assert doc["gauge"] is None
-    assert doc["analytics"]["state"] == "waiting"
+    # no history, and every source of it refused: said, not "waiting" forever
+    assert doc["analytics"]["state"] == "unavailable"
+    assert doc["analytics"]["detail"].startswith("no daily history: yahoo unreachable")
     # every source says why it has nothing
     assert doc["health"]
     for name, health in doc["health"].items():

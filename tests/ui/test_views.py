@@ -17,6 +17,7 @@ from r2kmon.model import SourceHealth
 from r2kmon.state import AppState
 from r2kmon.ui import app as app_module
 from r2kmon.ui import format as fmt
+from r2kmon.ui import notices
 from r2kmon.ui.app import R2kApp
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.palette import breakout_word
@@ -322,9 +323,17 @@ async def test_loading_panes_say_what_is_loading() -> None:
 
 @pytest.mark.history
 async def test_a_source_going_down_is_a_notification_once() -> None:
+    """Said after a short grace (it may be the first of a network outage, which one
+    notification says instead), once, and its return at most a minute later."""
     app = make_app()
+    clock = app.clock
+    assert isinstance(clock, FrozenClock)
     base = ready_state()
     async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(StateUpdated(base))
+        await pilot.pause()
+        assert [n for n in app._notifications if n.title == "Source down"] == []
+        clock.advance(notices.GRACE_S)
         app.post_message(StateUpdated(base))
         await pilot.pause()
         downs = [n for n in app._notifications if n.title == "Source down"]
@@ -336,6 +345,7 @@ async def test_a_source_going_down_is_a_notification_once() -> None:
         health = dict(base.hub.health)
         health["coinbase"] = SourceHealth("coinbase", "feed", "ok", last_ok=NOW)
         back = replace(base, hub=replace(base.hub, health=health))
+        clock.advance(notices.EVERY_S)
         app.post_message(StateUpdated(back))
         await pilot.pause()
         assert any(n.title == "Source recovered" for n in app._notifications)
