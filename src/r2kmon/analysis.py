@@ -155,6 +155,10 @@ class AlertLog:
         """Record what changed; return whether any alert was added."""
         before = len(self.alerts), (self.alerts[-1] if self.alerts else None)
         for name, health in snapshot.health.items():
+            if health.status == "connecting":
+                # Between two failed attempts a source is "connecting" again: not a
+                # change worth a line (down → connecting → down would add one per retry).
+                continue
             old = self._status.get(name)
             self._status[name] = health.status
             if old is None or old == health.status:
