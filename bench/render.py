@@ -175,7 +175,7 @@ def run_r2k(hz: float, seconds: float, warm: float, stats: str, refresh_hz: floa
     from r2kmon.config import Config, CryptoConfig, GeneralConfig, MarketsConfig
     from r2kmon.hub import Hub
     from r2kmon.model import Bar, SourceHealth, Tick
-    from r2kmon.state import AppState
+    from r2kmon.runtime.state import AppState
     from r2kmon.ui.app import R2kApp
     from r2kmon.ui.messages import StateUpdated
 

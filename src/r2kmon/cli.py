@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "snapshot":
             return asyncio.run(_snapshot(config, demo=demo, wait=args.wait, as_json=args.json))
         if command == "doctor":
-            from r2kmon.doctor import run_command  # loads the network clients: only here
+            from r2kmon.runtime.doctor import run_command
 
             return run_command(config, demo=demo, as_json=args.json, timeout=args.timeout)
         return _run_app(config, demo=demo)
@@ -148,7 +148,7 @@ def _status_line(demo: bool, symbols: list[str]) -> int:
     """Print the running app's status in one line; no network, no config needed."""
     import time
 
-    from r2kmon.statusline import read_status, status_file, status_line
+    from r2kmon.runtime.statusline import read_status, status_file, status_line
 
     path = status_file(demo)
     document = read_status(path)
@@ -176,8 +176,8 @@ def _config_command(action: str, explicit: Path | None) -> int:
 
 
 async def _snapshot(config: Config, *, demo: bool, wait: float, as_json: bool) -> int:
-    from r2kmon.report import build_document
     from r2kmon.runtime import Runtime
+    from r2kmon.runtime.snapshot import build_document
 
     runtime = Runtime(config, demo=demo)
     task = asyncio.create_task(runtime.run())
@@ -228,7 +228,7 @@ class _Starter:
 
     def build_runtime(self) -> Runtime:
         from r2kmon.runtime import Runtime
-        from r2kmon.statusline import status_file
+        from r2kmon.runtime.statusline import status_file
 
         hub, store = self._opened if self._opened is not None else (None, None)
         return Runtime(

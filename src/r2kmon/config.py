@@ -38,11 +38,21 @@ from typing import Any, Literal, cast, get_args, get_origin, get_type_hints
 import tomllib
 
 from r2kmon import paths
-from r2kmon.alerts import BREAKOUT_STATES, CONDITIONS, GAUGE, AlertRule, Condition
 from r2kmon.errors import ConfigError
-from r2kmon.model import SymbolError, canonical_crypto, canonical_market, clean_text
+from r2kmon.model import (
+    BREAKOUT_STATES,
+    CONDITIONS,
+    GAUGE,
+    AlertRule,
+    Condition,
+    Holding,
+    SymbolError,
+    canonical_crypto,
+    canonical_market,
+    clean_text,
+    dollar_priced,
+)
 from r2kmon.net.policy import NetworkPolicy, check_ca_file, check_proxy, redact_credentials
-from r2kmon.portfolio import Holding, dollar_priced
 
 ENV_VAR = "R2KMON_CONFIG"
 

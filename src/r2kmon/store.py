@@ -27,8 +27,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from r2kmon.model import BAR_SECONDS, Bar, ContextValue, HealthStatus, HubSnapshot, Interval, Sink
-from r2kmon.state import Alert
+from r2kmon.model import (
+    BAR_SECONDS,
+    Alert,
+    Bar,
+    ContextValue,
+    HealthStatus,
+    HubSnapshot,
+    Interval,
+    Sink,
+)
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -11,8 +11,6 @@ from typing import get_args
 
 import pytest
 
-from r2kmon.alerts import BREAKOUT_STATES, GAUGE, AlertCommand, AlertRule, RuleWatch
-from r2kmon.analysis import AlertLog
 from r2kmon.analytics.breakout import BoardRow, BreakoutState
 from r2kmon.analytics.compute import AnalyticsResult
 from r2kmon.analytics.gauge import Gauge
@@ -20,10 +18,12 @@ from r2kmon.clock import FrozenClock
 from r2kmon.config import describe, load_config, parse_config
 from r2kmon.errors import ConfigError
 from r2kmon.hub import Hub
-from r2kmon.model import HubSnapshot, Tick
+from r2kmon.model import BREAKOUT_STATES, GAUGE, Alert, AlertRule, HubSnapshot, Tick
 from r2kmon.runtime import Runtime
-from r2kmon.state import Alert, AppState
-from r2kmon.statusline import status_document, status_line
+from r2kmon.runtime.analysis import AlertLog
+from r2kmon.runtime.rules import AlertCommand, RuleWatch
+from r2kmon.runtime.state import AppState
+from r2kmon.runtime.statusline import status_document, status_line
 
 T0 = 1_794_927_600.0  # Tuesday 2026-11-17 15:00:00 UTC
 

@@ -8,8 +8,11 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from r2kmon import analysis
-from r2kmon.analysis import (
+from r2kmon.clock import FrozenClock
+from r2kmon.hub import Hub
+from r2kmon.model import Bar, ContextValue, SourceHealth, Tick
+from r2kmon.runtime import analysis
+from r2kmon.runtime.analysis import (
     AlertLog,
     Analysis,
     analytics_settings,
@@ -17,9 +20,6 @@ from r2kmon.analysis import (
     daily_inputs,
     live_inputs,
 )
-from r2kmon.clock import FrozenClock
-from r2kmon.hub import Hub
-from r2kmon.model import Bar, ContextValue, SourceHealth, Tick
 from tests.core.sample import CRYPTO, MARKETS, OPEN_TS, seeded_hub
 
 DAY = 86_400.0

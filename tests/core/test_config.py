@@ -201,7 +201,7 @@ def test_example_documents_the_analytics_defaults_it_shows() -> None:
 
 
 def test_gauge_and_breakout_overrides_reach_the_analytics(tmp_path: Path) -> None:
-    from r2kmon.analysis import analytics_settings
+    from r2kmon.runtime.analysis import analytics_settings
 
     config = load_config(
         write(

@@ -21,10 +21,9 @@ import pytest
 from r2kmon.clock import FrozenClock
 from r2kmon.config import EXCHANGES, PROVIDERS, Config, parse_config
 from r2kmon.hub import Hub
-from r2kmon.model import Bar, Sink, SourceHealth, Tick
+from r2kmon.model import Alert, Bar, Sink, SourceHealth, Tick
 from r2kmon.runtime import Runtime, open_history
-from r2kmon.state import Alert
-from r2kmon.statusline import fallback_path, read_status, status_file
+from r2kmon.runtime.statusline import fallback_path, read_status, status_file
 from r2kmon.store import Store, StoreError, move_aside
 from tests.core.test_cli import dead_endpoints_config, r2kmon
 from tests.fakes.sinks import wait_until
@@ -541,7 +540,7 @@ def test_snapshot_with_a_full_log_disk_says_it_once(tmp_path: Path) -> None:
 FULL_DISK = """
 import resource, sys
 from pathlib import Path
-from r2kmon.statusline import write_status
+from r2kmon.runtime.statusline import write_status
 # From here no file of this process may grow: every write fails as on a full disk.
 resource.setrlimit(resource.RLIMIT_FSIZE, (0, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
 try:

@@ -14,14 +14,14 @@ HEADLESS = [
     "r2kmon.errors",
     "r2kmon.hub",
     "r2kmon.runtime",
-    "r2kmon.report",
-    "r2kmon.statusline",
-    "r2kmon.state",
-    "r2kmon.analysis",
+    "r2kmon.runtime.snapshot",
+    "r2kmon.runtime.statusline",
+    "r2kmon.runtime.state",
+    "r2kmon.runtime.analysis",
     "r2kmon.store",
     "r2kmon.logsetup",
     "r2kmon.cli",
-    "r2kmon.doctor",
+    "r2kmon.runtime.doctor",
     "r2kmon.sim.feed",
     "r2kmon.sim.market",
 ]
@@ -81,7 +81,7 @@ def test_building_the_engine_does_load_them() -> None:
     """The check above can fail: the analytics and the feeds really do need them."""
     loaded = _loaded_after(
         [
-            "r2kmon.analysis",
+            "r2kmon.runtime.analysis",
             "r2kmon.feeds.producers",
             "r2kmon.sources.poller",
             "r2kmon.ui.views.charts",

@@ -4,11 +4,11 @@ still bring it, ``unavailable`` with their reasons once all of them failed (neve
 
 from __future__ import annotations
 
-from r2kmon.analysis import Analysis, analytics_settings
 from r2kmon.clock import FrozenClock
 from r2kmon.hub import Hub
 from r2kmon.model import Bar, SourceHealth
 from r2kmon.net.failure import DNS
+from r2kmon.runtime.analysis import Analysis, analytics_settings
 from tests.core.sample import OPEN_TS
 
 DAY = 86_400.0

@@ -12,10 +12,10 @@ from r2kmon.clock import FrozenClock
 from r2kmon.config import describe, load_config, parse_config
 from r2kmon.errors import ConfigError
 from r2kmon.hub import Hub
-from r2kmon.model import SourceHealth, Tick
-from r2kmon.portfolio import Holding, dollar_priced, value_portfolio
-from r2kmon.report import build_document
+from r2kmon.model import Holding, SourceHealth, Tick, dollar_priced
 from r2kmon.runtime import Runtime
+from r2kmon.runtime.portfolio import value_portfolio
+from r2kmon.runtime.snapshot import build_document
 
 T0 = 1_794_927_600.0  # Tuesday 2026-11-17 15:00:00 UTC
 

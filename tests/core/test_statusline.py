@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from r2kmon import statusline
 from r2kmon.clock import FrozenClock
 from r2kmon.config import Config
-from r2kmon.runtime import Runtime
-from r2kmon.statusline import read_status, status_line, write_status
+from r2kmon.runtime import Runtime, statusline
+from r2kmon.runtime.statusline import read_status, status_line, write_status
 from tests.core.test_cli import r2kmon
 
 NOW = 1_794_927_600.0

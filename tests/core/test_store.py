@@ -9,9 +9,8 @@ from pathlib import Path
 from r2kmon.clock import FrozenClock
 from r2kmon.config import Config
 from r2kmon.hub import Hub
-from r2kmon.model import Bar, ContextValue, Sink, SourceHealth, Tick
+from r2kmon.model import Alert, Bar, ContextValue, Sink, SourceHealth, Tick
 from r2kmon.runtime import Runtime
-from r2kmon.state import Alert
 from r2kmon.store import Store
 
 T0 = 1_794_927_600.0

@@ -13,8 +13,8 @@ import pytest
 
 from r2kmon.config import DEFAULT_EXCHANGES, load_config
 from r2kmon.model import reachability
-from r2kmon.report import build_document
 from r2kmon.runtime import Runtime, market_hours
+from r2kmon.runtime.snapshot import build_document
 from tests.fakes.tls import PrivateCA, closed_port, derived_endpoints, toml_tables
 
 pytestmark = pytest.mark.timeout(60)

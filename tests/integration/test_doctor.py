@@ -5,7 +5,7 @@ derived from the shipped defaults (only host and port swapped,
 :func:`tests.fakes.tls.derived_endpoints`) and the private test CA trusted through
 ``SSL_CERT_FILE`` — or not, for the untrusted case. The servers that fail in ways the
 shared fakes do not script (a TLS reset, a stall, a 451 handshake) live here. A few
-narrower cases call :func:`r2kmon.doctor.run_doctor` in-process.
+narrower cases call :func:`r2kmon.runtime.doctor.run_doctor` in-process.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from websockets.http11 import Request, Response
 
 from r2kmon.cli import main
 from r2kmon.config import DEFAULT_PROVIDERS, load_config
-from r2kmon.doctor import run_doctor
+from r2kmon.runtime.doctor import run_doctor
 from r2kmon.sources import ishares
 from tests.fakes.exchanges import FakeExchange
 from tests.fakes.http import FakeHTTP, Reply

@@ -21,14 +21,14 @@ from typing import Any
 
 import pandas as pd
 
-from r2kmon.analysis import analytics_settings, daily_inputs, live_inputs
 from r2kmon.analytics.compute import ALT_BASKET, compute_all
 from r2kmon.clock import FrozenClock
 from r2kmon.hub import Hub
-from r2kmon.model import Bar, SourceHealth, Tick
-from r2kmon.portfolio import Holding, value_portfolio
+from r2kmon.model import Alert, AnalyticsStatus, Bar, Holding, SourceHealth, Tick
+from r2kmon.runtime.analysis import analytics_settings, daily_inputs, live_inputs
+from r2kmon.runtime.portfolio import value_portfolio
+from r2kmon.runtime.state import AppState
 from r2kmon.sources.market_hours import MarketHours
-from r2kmon.state import Alert, AnalyticsStatus, AppState
 from tests.paths import history
 
 NOW = datetime(2026, 2, 23, 15, 0, tzinfo=timezone.utc).timestamp()

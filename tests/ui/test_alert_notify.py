@@ -9,9 +9,9 @@ import pytest
 
 from r2kmon.clock import FrozenClock
 from r2kmon.config import Config, parse_config
-from r2kmon.model import Tick
+from r2kmon.model import Alert, Tick
 from r2kmon.runtime import Runtime
-from r2kmon.state import Alert, AppState
+from r2kmon.runtime.state import AppState
 from r2kmon.ui.app import R2kApp
 from r2kmon.ui.messages import StateUpdated
 from tests.core.sample import OPEN_TS, seeded_snapshot

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from r2kmon.clock import FrozenClock
 from r2kmon.config import Config, parse_config
-from r2kmon.state import AppState
+from r2kmon.runtime.state import AppState
 from r2kmon.ui.app import R2kApp
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.screens.help import HelpScreen

@@ -18,7 +18,7 @@ from r2kmon.config import Config
 from r2kmon.hub import Hub
 from r2kmon.model import HubSnapshot, SourceHealth
 from r2kmon.net.failure import DNS, REFUSED
-from r2kmon.state import AppState
+from r2kmon.runtime.state import AppState
 from r2kmon.ui.app import R2kApp
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.notices import EVERY_S, GRACE_S, HealthNotices, Notice

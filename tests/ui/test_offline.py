@@ -23,7 +23,7 @@ from r2kmon.hub import Hub
 from r2kmon.model import SourceHealth
 from r2kmon.net.failure import DNS
 from r2kmon.runtime import Runtime, market_hours
-from r2kmon.state import AppState
+from r2kmon.runtime.state import AppState
 from r2kmon.ui.app import R2kApp
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.palette import DIM

@@ -8,7 +8,7 @@ import pytest
 
 from r2kmon.clock import FrozenClock
 from r2kmon.config import Config
-from r2kmon.state import AppState
+from r2kmon.runtime.state import AppState
 from r2kmon.ui.app import R2kApp
 from r2kmon.ui.messages import StateUpdated
 from tests.ui.data import NOW, ready_state

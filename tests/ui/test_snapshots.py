@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 
 from r2kmon.clock import FrozenClock
 from r2kmon.config import Config
-from r2kmon.state import AppState
+from r2kmon.runtime.state import AppState
 from r2kmon.ui.app import R2kApp
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.screens.main import VIEW_NAMES

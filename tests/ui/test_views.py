@@ -14,7 +14,7 @@ import pytest
 from r2kmon.clock import FrozenClock
 from r2kmon.config import DEFAULT_KEYS, Config, parse_config
 from r2kmon.model import SourceHealth
-from r2kmon.state import AppState
+from r2kmon.runtime.state import AppState
 from r2kmon.ui import app as app_module
 from r2kmon.ui import format as fmt
 from r2kmon.ui import notices

@@ -18,43 +18,13 @@ import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import cache
-from typing import Literal
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-NEW_YORK = ZoneInfo("America/New_York")
+from r2kmon.model import NEW_YORK, MarketState, SessionState
+
 REGULAR_CLOSE_MINUTES = 16 * 60
 """16:00 New York; a session closing earlier is a half day (13:00 on the usual ones)."""
-
-SessionState = Literal["open", "closed", "weekend", "holiday"]
-
-
-@dataclass(frozen=True, slots=True)
-class MarketState:
-    """Where the market stands at ``at`` (all times UTC epoch seconds).
-
-    ``half_day`` is true when today's session (the one open now, or the one that already
-    ran today) closes early. ``next_open`` is ``None`` beyond the calendar's horizon.
-    """
-
-    at: float
-    state: SessionState
-    half_day: bool
-    session_close: float | None
-    next_open: float | None
-
-    @property
-    def is_open(self) -> bool:
-        return self.state == "open"
-
-    def label(self) -> str:
-        """Header text, e.g. ``open (half day)`` or ``holiday · opens Mon 09:30 ET``."""
-        text = self.state + (" (half day)" if self.half_day else "")
-        if not self.is_open and self.next_open is not None:
-            local = datetime.fromtimestamp(self.next_open, NEW_YORK)
-            text += f" · opens {local:%a %H:%M} ET"
-        return text
 
 
 @dataclass(frozen=True, slots=True)

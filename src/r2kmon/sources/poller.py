@@ -48,7 +48,7 @@ import httpx
 import pandas as pd
 
 from r2kmon.clock import Clock, SystemClock
-from r2kmon.model import ContextValue, HealthStatus, Sink, SourceHealth, Tick
+from r2kmon.model import ContextValue, HealthStatus, MarketState, Sink, SourceHealth, Tick
 from r2kmon.net import NetworkPolicy, describe_failure
 from r2kmon.net.failure import TIMEOUT
 from r2kmon.net.http import http_client
@@ -62,7 +62,7 @@ from r2kmon.sources.base import (
     Unreachable,
 )
 from r2kmon.sources.crypto_common import CoinHistory, GlobalMarket, top_coins
-from r2kmon.sources.market_hours import MarketHours, MarketState
+from r2kmon.sources.market_hours import MarketHours
 
 log = logging.getLogger(__name__)
 

@@ -24,11 +24,10 @@ from textual.timer import Timer
 from textual.widgets import Input
 
 from r2kmon import paths
-from r2kmon.alerts import COMMAND_SOURCE
 from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
-from r2kmon.model import HubSnapshot
-from r2kmon.state import Alert, AppState
+from r2kmon.model import COMMAND_SOURCE, Alert, HubSnapshot
+from r2kmon.runtime.state import AppState
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.notices import HealthNotices
 from r2kmon.ui.screens.detail import DetailScreen

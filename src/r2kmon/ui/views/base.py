@@ -12,7 +12,8 @@ from typing import ClassVar
 from rich.text import Text
 from textual.containers import Vertical
 
-from r2kmon.state import AnalyticsStatus, AppState
+from r2kmon.model import AnalyticsStatus
+from r2kmon.runtime.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import BAD, DIM, WARN
 

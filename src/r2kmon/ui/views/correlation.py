@@ -22,7 +22,7 @@ from textual.containers import Horizontal
 from textual.worker import Worker, WorkerState
 
 from r2kmon.model import Bar
-from r2kmon.state import AppState
+from r2kmon.runtime.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM, TITLE, direction_style
 from r2kmon.ui.views.base import DEFAULT_RANGE, DrawContext, View

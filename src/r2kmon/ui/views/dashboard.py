@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 
-from r2kmon.state import AppState
+from r2kmon.runtime.state import AppState
 from r2kmon.ui.rows import SparkCache, quote_rows
 from r2kmon.ui.views.base import DrawContext, View, loading_text
 from r2kmon.ui.views.board_rows import BOARD_COLUMNS, board_rows

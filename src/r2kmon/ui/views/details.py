@@ -10,7 +10,7 @@ from rich.text import Text
 
 from r2kmon.hub import quote_is_stale
 from r2kmon.model import SourceHealth
-from r2kmon.state import AppState
+from r2kmon.runtime.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import (
     BREAKOUT_STYLE,

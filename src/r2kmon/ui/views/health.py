@@ -13,9 +13,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from r2kmon.alerts import RuleStatus
-from r2kmon.model import HubSnapshot
-from r2kmon.state import Alert, AppState
+from r2kmon.model import Alert, HubSnapshot, RuleStatus
+from r2kmon.runtime.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import ALERT_STYLE, DIM, HEALTH_STYLE, health_word
 from r2kmon.ui.views.base import DrawContext, View

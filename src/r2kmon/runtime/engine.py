@@ -21,9 +21,16 @@ from r2kmon import paths
 from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
 from r2kmon.hub import Hub
-from r2kmon.model import Producer, SourceHealth, canonical_crypto, canonical_market
-from r2kmon.portfolio import value_portfolio
-from r2kmon.state import Alert, AlertLevel, AppState
+from r2kmon.model import (
+    Alert,
+    AlertLevel,
+    Producer,
+    SourceHealth,
+    canonical_crypto,
+    canonical_market,
+)
+from r2kmon.runtime.portfolio import value_portfolio
+from r2kmon.runtime.state import AppState
 from r2kmon.store import (
     STORE_SOURCE,
     Store,
@@ -226,8 +233,8 @@ class Runtime:
         """``hub`` and ``store`` may come from :func:`open_history` (the UI's way: the
         recent stored history is on screen before this is built). With ``status_file``
         the runtime keeps the file ``r2kmon status-line`` reads up to date."""
-        from r2kmon.alerts import AlertCommand
-        from r2kmon.analysis import SERIES_FROM_VALUES, Analysis, analytics_settings
+        from r2kmon.runtime.analysis import SERIES_FROM_VALUES, Analysis, analytics_settings
+        from r2kmon.runtime.rules import AlertCommand
         from r2kmon.sources.poller import new_client
 
         self.config = config
@@ -273,7 +280,7 @@ class Runtime:
 
     async def run(self) -> None:
         """Run every producer and the analysis until cancelled."""
-        from r2kmon.analysis import ALERTS_KEPT
+        from r2kmon.runtime.analysis import ALERTS_KEPT
 
         jobs: list[tuple[str, Callable[[], Awaitable[None]]]] = [
             (p.name, functools.partial(p.run, self.hub)) for p in self.producers
@@ -326,9 +333,14 @@ class Runtime:
 
     async def _write_status(self, path: Path) -> None:
         """Rewrite the status-line file every few seconds while the state moves, and at
-        least every :data:`~r2kmon.statusline.REFRESH_S` (stale marks move with the
+        least every :data:`~r2kmon.runtime.statusline.REFRESH_S` (stale marks move with the
         clock, and a file that stops changing must mean the app stopped)."""
-        from r2kmon.statusline import REFRESH_S, STATUS_EVERY_S, status_document, write_status
+        from r2kmon.runtime.statusline import (
+            REFRESH_S,
+            STATUS_EVERY_S,
+            status_document,
+            write_status,
+        )
 
         written: tuple[int, int] | None = None
         written_at = float("-inf")

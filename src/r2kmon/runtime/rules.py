@@ -8,8 +8,8 @@ A rule names a symbol (or ``gauge``, the risk-on score) and one condition::
     state                    the symbol's breakout board state becomes this one
 
 Configured as ``[[alerts]]`` tables (:mod:`r2kmon.config`), watched by
-:class:`RuleWatch` from :mod:`r2kmon.analysis` on every analytics round; what fires
-becomes an :class:`~r2kmon.state.Alert` of level ``alert`` in the alert log, a
+:class:`RuleWatch` from :mod:`r2kmon.runtime.analysis` on every analytics round; what fires
+becomes an :class:`~r2kmon.model.Alert` of level ``alert`` in the alert log, a
 notification (and the terminal bell) in the UI, and the configured ``alert_command``.
 
 A rule fires on a *crossing*, never on a level that already holds: the first value seen
@@ -26,110 +26,24 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final
 
-from r2kmon.model import HubSnapshot, clean_text, price_text
-from r2kmon.state import Alert
+from r2kmon.model import (
+    COMMAND_SOURCE,
+    GAUGE,
+    Alert,
+    AlertRule,
+    HubSnapshot,
+    RuleState,
+    RuleStatus,
+    clean_text,
+    price_text,
+)
 
 if TYPE_CHECKING:
     from r2kmon.analytics import AnalyticsResult
 
 log = logging.getLogger(__name__)
-
-GAUGE: Final = "gauge"
-"""The rule symbol that means the risk-on gauge's score (0-100)."""
-
-COMMAND_SOURCE: Final = "alert_command"
-"""The alert log's source for an ``alert_command`` that could not be run or failed."""
-
-CONDITIONS: Final = ("above", "below", "change_above", "change_below", "state")
-"""The condition keys of an ``[[alerts]]`` table; a rule has exactly one."""
-
-BREAKOUT_STATES: Final = ("below", "testing", "breakout", "confirmed", "failed", "retest")
-"""The breakout board's states (``analytics.breakout.BreakoutState``, which a test keeps in
-step with this tuple; that module needs pandas, this one must not)."""
-
-Condition = Literal["above", "below", "change_above", "change_below", "state"]
-
-
-@dataclass(frozen=True, slots=True)
-class AlertRule:
-    """One ``[[alerts]]`` entry, validated by the config loader."""
-
-    symbol: str
-    """A configured symbol in canonical form, or ``gauge``."""
-    condition: Condition
-    level: float | None = None
-    """The price, percent or score of ``above``/``below``/``change_*`` rules."""
-    state: str | None = None
-    """The breakout state of a ``state`` rule."""
-    rearm: float | None = None
-    """How far back past the level the value must go before the rule fires again, in the
-    rule's own unit; ``None``: 0.25 % of the level for prices, 0.5 points for changes,
-    2 points for the gauge."""
-    note: str = ""
-    """The user's words, appended to the alert (``"take profit"``)."""
-
-    @property
-    def band(self) -> float:
-        """The re-arm distance in force (``rearm``, or the default for the rule's unit)."""
-        if self.rearm is not None:
-            return self.rearm
-        if self.symbol == GAUGE:
-            return 2.0
-        if self.condition in ("change_above", "change_below"):
-            return 0.5
-        return abs(self.level or 0.0) * 0.0025
-
-    def describe(self) -> str:
-        """``BTC-USD above 100,000.00`` · ``ETH-USD change below -5%`` · ``^RUT → breakout``."""
-        if self.condition == "state":
-            return f"{self.symbol} → {self.state}"
-        assert self.level is not None
-        if self.condition in ("change_above", "change_below"):
-            side = self.condition.removeprefix("change_")
-            return f"{self.symbol} change {side} {self.level:+g}%"
-        level = f"{self.level:g}" if self.symbol == GAUGE else price_text(self.level)
-        return f"{self.symbol} {self.condition} {level}"
-
-
-RuleState = Literal["waiting", "armed", "fired", "beyond"]
-"""``waiting``: no data yet; ``armed``: the next crossing fires; ``fired``: it fired and
-re-arms once the value is back past ``rearm_at``; ``beyond``: the value was already past the
-level when first seen (it re-arms the same way)."""
-
-
-@dataclass(frozen=True, slots=True)
-class RuleStatus:
-    """Where one rule stands, for the health view."""
-
-    rule: AlertRule
-    state: RuleState
-    value: str | None = None
-    """The value last looked at, as shown (``99,876.50``, ``+3.20%``, ``61``, ``testing``)."""
-    fired_at: float | None = None
-    """When it last fired in this run."""
-
-    @property
-    def rearm_at(self) -> str | None:
-        """``< 99,750.00``: where the value must go before the rule can fire again."""
-        rule = self.rule
-        if self.state not in ("fired", "beyond"):
-            return None
-        if rule.condition == "state":
-            return f"≠ {rule.state}"
-        assert rule.level is not None
-        if rule.condition.endswith("above"):
-            return "< " + _level_text(rule, rule.level - rule.band)
-        return "> " + _level_text(rule, rule.level + rule.band)
-
-
-def _level_text(rule: AlertRule, value: float) -> str:
-    if rule.symbol == GAUGE:
-        return f"{value:g}"
-    if rule.condition in ("change_above", "change_below"):
-        return f"{value:+.2f}%"
-    return price_text(value)
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from r2kmon.hub import quote_is_stale
 from r2kmon.model import HubSnapshot, Quote, SourceHealth
-from r2kmon.state import AppState
+from r2kmon.runtime.state import AppState
 
 TIME_KEYS = frozenset({"as_of", "since", "resistance_date", "date", "prior_high_date"})
 """Keys of the analytics' JSON that hold UTC epoch seconds, shown here as ISO-8601."""

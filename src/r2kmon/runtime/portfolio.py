@@ -2,7 +2,7 @@
 
 The ``[[holdings]]`` tables of the config (:mod:`r2kmon.config`) name a configured symbol,
 a quantity and optionally the average cost per unit. :func:`value_portfolio` values them
-against a hub snapshot; the runtime puts the result in :class:`~r2kmon.state.AppState`
+against a hub snapshot; the runtime puts the result in :class:`~r2kmon.runtime.state.AppState`
 for the portfolio view and ``snapshot --json``.
 
 Every holding is valued in its symbol's quote currency, which for the symbols a holding may
@@ -17,28 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from r2kmon.hub import quote_is_stale
-from r2kmon.model import HubSnapshot, is_crypto_pair, split_pair
-
-DOLLAR_QUOTES = ("USD", "USDT", "USDC")
-"""The quote currencies a crypto holding may have: the totals add them up as dollars."""
-
-
-def dollar_priced(symbol: str) -> bool:
-    """Whether ``symbol`` is priced in dollars (a crypto pair quoted in USD, USDT or USDC,
-    or an equity ticker); indices such as ``^RUT`` are points, not prices."""
-    if is_crypto_pair(symbol):
-        return split_pair(symbol)[1] in DOLLAR_QUOTES
-    return not symbol.startswith("^")
-
-
-@dataclass(frozen=True, slots=True)
-class Holding:
-    """One ``[[holdings]]`` entry, validated by the config loader."""
-
-    symbol: str
-    quantity: float
-    cost: float | None = None
-    """Average cost per unit, in dollars; ``None``: not given (no profit and loss)."""
+from r2kmon.model import Holding, HubSnapshot
 
 
 @dataclass(frozen=True, slots=True)

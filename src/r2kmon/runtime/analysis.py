@@ -22,7 +22,6 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from r2kmon.alerts import AlertRule, RuleStatus, RuleWatch
 from r2kmon.analytics.compute import (
     ALT_BASKET,
     BTC_DOMINANCE,
@@ -43,8 +42,18 @@ from r2kmon.analytics.compute import (
 from r2kmon.clock import Clock
 from r2kmon.config import BreakoutConfig, GaugeConfig, with_overrides
 from r2kmon.hub import Hub
-from r2kmon.model import Bar, HubSnapshot, SourceHealth, failure_headline, is_crypto_pair
-from r2kmon.state import Alert, AnalyticsStatus
+from r2kmon.model import (
+    Alert,
+    AlertRule,
+    AnalyticsStatus,
+    Bar,
+    HubSnapshot,
+    RuleStatus,
+    SourceHealth,
+    failure_headline,
+    is_crypto_pair,
+)
+from r2kmon.runtime.rules import RuleWatch
 
 log = logging.getLogger(__name__)
 

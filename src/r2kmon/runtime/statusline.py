@@ -34,7 +34,7 @@ from typing import Any
 from r2kmon import paths
 from r2kmon.hub import quote_is_stale
 from r2kmon.model import age_text
-from r2kmon.state import AppState
+from r2kmon.runtime.state import AppState
 
 STATUS_EVERY_S = 5.0
 """How often the runtime rewrites the status file when the state changed."""

@@ -1,0 +1,120 @@
+"""The alert types every layer shares: the user's ``[[alerts]]`` rules and the alert log.
+
+The config loader builds :class:`AlertRule` s, the runtime (:mod:`r2kmon.runtime.rules`)
+watches them and writes :class:`Alert` s to the alert log, the store keeps the log, and the
+UI and the status line show both. Plain frozen types, no behaviour beyond describing
+themselves, so none of those layers has to import another to name them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from r2kmon.model.core import price_text
+
+AlertLevel = Literal["info", "warning", "error", "alert"]
+"""``alert``: one of the user's ``[[alerts]]`` rules fired (:mod:`r2kmon.runtime.rules`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One line of the alert log: a breakout state change, a source going down or back, a
+    rule of the user's firing."""
+
+    ts: float
+    level: AlertLevel
+    source: str
+    message: str
+
+
+GAUGE: Final = "gauge"
+"""The rule symbol that means the risk-on gauge's score (0-100)."""
+
+COMMAND_SOURCE: Final = "alert_command"
+"""The alert log's source for an ``alert_command`` that could not be run or failed."""
+
+CONDITIONS: Final = ("above", "below", "change_above", "change_below", "state")
+"""The condition keys of an ``[[alerts]]`` table; a rule has exactly one."""
+
+Condition = Literal["above", "below", "change_above", "change_below", "state"]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRule:
+    """One ``[[alerts]]`` entry, validated by the config loader."""
+
+    symbol: str
+    """A configured symbol in canonical form, or ``gauge``."""
+    condition: Condition
+    level: float | None = None
+    """The price, percent or score of ``above``/``below``/``change_*`` rules."""
+    state: str | None = None
+    """The breakout state of a ``state`` rule."""
+    rearm: float | None = None
+    """How far back past the level the value must go before the rule fires again, in the
+    rule's own unit; ``None``: 0.25 % of the level for prices, 0.5 points for changes,
+    2 points for the gauge."""
+    note: str = ""
+    """The user's words, appended to the alert (``"take profit"``)."""
+
+    @property
+    def band(self) -> float:
+        """The re-arm distance in force (``rearm``, or the default for the rule's unit)."""
+        if self.rearm is not None:
+            return self.rearm
+        if self.symbol == GAUGE:
+            return 2.0
+        if self.condition in ("change_above", "change_below"):
+            return 0.5
+        return abs(self.level or 0.0) * 0.0025
+
+    def describe(self) -> str:
+        """``BTC-USD above 100,000.00`` · ``ETH-USD change below -5%`` · ``^RUT → breakout``."""
+        if self.condition == "state":
+            return f"{self.symbol} → {self.state}"
+        assert self.level is not None
+        if self.condition in ("change_above", "change_below"):
+            side = self.condition.removeprefix("change_")
+            return f"{self.symbol} change {side} {self.level:+g}%"
+        level = f"{self.level:g}" if self.symbol == GAUGE else price_text(self.level)
+        return f"{self.symbol} {self.condition} {level}"
+
+
+RuleState = Literal["waiting", "armed", "fired", "beyond"]
+"""``waiting``: no data yet; ``armed``: the next crossing fires; ``fired``: it fired and
+re-arms once the value is back past ``rearm_at``; ``beyond``: the value was already past the
+level when first seen (it re-arms the same way)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleStatus:
+    """Where one rule stands, for the health view."""
+
+    rule: AlertRule
+    state: RuleState
+    value: str | None = None
+    """The value last looked at, as shown (``99,876.50``, ``+3.20%``, ``61``, ``testing``)."""
+    fired_at: float | None = None
+    """When it last fired in this run."""
+
+    @property
+    def rearm_at(self) -> str | None:
+        """``< 99,750.00``: where the value must go before the rule can fire again."""
+        rule = self.rule
+        if self.state not in ("fired", "beyond"):
+            return None
+        if rule.condition == "state":
+            return f"≠ {rule.state}"
+        assert rule.level is not None
+        if rule.condition.endswith("above"):
+            return "< " + _level_text(rule, rule.level - rule.band)
+        return "> " + _level_text(rule, rule.level + rule.band)
+
+
+def _level_text(rule: AlertRule, value: float) -> str:
+    if rule.symbol == GAUGE:
+        return f"{value:g}"
+    if rule.condition in ("change_above", "change_below"):
+        return f"{value:+.2f}%"
+    return price_text(value)

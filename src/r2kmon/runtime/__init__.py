@@ -1,0 +1,32 @@
+"""The engine between the data and the screens: builds and supervises the producers, runs
+the analytics off the loop, keeps the alert log, persists, and serves the state.
+
+Used by the UI, ``r2kmon snapshot``, ``status-line`` and ``doctor``; never imports Textual.
+
+* :mod:`~r2kmon.runtime.engine`: :class:`Runtime` (open history → build → run) and the
+  producers it builds from the config;
+* :mod:`~r2kmon.runtime.supervisor`: the one restart policy for anything that runs;
+* :mod:`~r2kmon.runtime.analysis`: the analytics against the hub, and the alert log;
+* :mod:`~r2kmon.runtime.rules`: the user's ``[[alerts]]`` rules and the alert command;
+* :mod:`~r2kmon.runtime.portfolio`: ``[[holdings]]`` valued at the hub's prices;
+* :mod:`~r2kmon.runtime.state`: :class:`AppState`, everything a screen draws;
+* :mod:`~r2kmon.runtime.snapshot`: the ``snapshot --json`` document;
+* :mod:`~r2kmon.runtime.statusline`: the status file and the ``status-line`` text;
+* :mod:`~r2kmon.runtime.doctor`: ``r2kmon doctor``.
+"""
+
+from r2kmon.runtime.engine import (
+    Runtime as Runtime,
+)
+from r2kmon.runtime.engine import (
+    build_producers as build_producers,
+)
+from r2kmon.runtime.engine import (
+    configured_symbols as configured_symbols,
+)
+from r2kmon.runtime.engine import (
+    market_hours as market_hours,
+)
+from r2kmon.runtime.engine import (
+    open_history as open_history,
+)
