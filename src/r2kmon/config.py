@@ -42,9 +42,12 @@ from r2kmon.errors import ConfigError
 from r2kmon.model import (
     BREAKOUT_STATES,
     CONDITIONS,
+    DEFAULT_WEIGHTS,
     GAUGE,
     AlertRule,
+    BreakoutSettings,
     Condition,
+    GaugeSettings,
     Holding,
     SymbolError,
     canonical_crypto,
@@ -677,9 +680,6 @@ def _numbers(
 
 
 def _build_gauge(table: dict[str, Any], problems: _Problems) -> GaugeConfig:
-    # Imported here: the analytics pull in pandas, which only a config that tunes them needs.
-    from r2kmon.analytics.gauge import DEFAULT_WEIGHTS, GaugeSettings
-
     weights = table.pop("weights", {})
     if not isinstance(weights, dict):
         problems.add("gauge.weights", "must be a table ([gauge.weights])")
@@ -696,8 +696,6 @@ def _build_gauge(table: dict[str, Any], problems: _Problems) -> GaugeConfig:
 
 
 def _build_breakout(table: dict[str, Any], problems: _Problems) -> BreakoutConfig:
-    from r2kmon.analytics.breakout import BreakoutSettings
-
     valid = tuple(f.name for f in dataclasses.fields(BreakoutSettings))
     crypto = table.pop("crypto", {})
     symbols = table.pop("symbols", {})

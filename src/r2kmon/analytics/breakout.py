@@ -34,7 +34,6 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Literal
 
 import pandas as pd
 
@@ -47,39 +46,14 @@ from r2kmon.analytics.resistance import (
     level_tables,
 )
 from r2kmon.analytics.series import epoch, finite_or_none, is_crypto_pair
+from r2kmon.model import (
+    BreakoutSettings as BreakoutSettings,
+)
+from r2kmon.model import (
+    BreakoutState as BreakoutState,
+)
 
-BreakoutState = Literal["below", "testing", "breakout", "confirmed", "failed", "retest"]
 EPISODE_STATES: frozenset[BreakoutState] = frozenset({"breakout", "confirmed", "retest", "failed"})
-
-
-@dataclass(frozen=True, slots=True)
-class BreakoutSettings:
-    """Thresholds of the state machine; percentages are of the level's price."""
-
-    band_pct: float = 3.0
-    """Width of the ``testing`` band under the level, and of the ``retest`` band around it."""
-    buffer_pct: float = 0.0
-    """How far a close must clear the level to count as a breakout. Zero by default: the
-    first close above the Aug-2018 ^RUT high (2020-11-13) cleared it by only 0.19 % and held,
-    so the confirmation rule, not the buffer, is what filters false starts."""
-    confirm_closes: int = 3
-    """N: consecutive closes above the level that confirm a breakout."""
-    confirm_pct: float = 3.0
-    """X: one close this far above the level confirms at once."""
-    fail_sessions: int = 10
-    """M: a close back below the level within this many sessions is a failed breakout."""
-    failed_hold_sessions: int = 5
-    """How long ``failed`` stays on the board before the machine re-arms."""
-    rearm_sessions: int = 20
-    """A newer high must stand this long before it replaces a confirmed level."""
-
-    def __post_init__(self) -> None:
-        if min(self.band_pct, self.buffer_pct, self.confirm_pct) < 0:
-            raise ValueError("band, buffer and confirm percentages must not be negative")
-        if min(self.confirm_closes, self.fail_sessions, self.rearm_sessions) < 1:
-            raise ValueError("confirm_closes, fail_sessions and rearm_sessions must be >= 1")
-        if self.failed_hold_sessions < 0:
-            raise ValueError("failed_hold_sessions must not be negative")
 
 
 @dataclass(frozen=True, slots=True)

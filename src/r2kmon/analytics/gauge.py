@@ -18,47 +18,18 @@ not depend on the order the components arrive in.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Literal
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-GaugeLabel = Literal["risk-off", "neutral", "risk-on"]
-
-DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
-    {
-        "breakout": 2.0,
-        "small_cap_rs": 1.0,
-        "index_trend": 1.0,
-        "btc_trend": 1.0,
-        "btc_momentum": 1.0,
-        "alt_season": 1.0,
-        "btc_dominance_trend": 0.5,
-        "vix_level": 1.0,
-        "vix_trend": 0.5,
-        "dollar_trend": 0.5,
-        "liquidity_trend": 1.0,
-        "flows": 0.5,
-        "fear_greed": 0.5,
-    }
+from r2kmon.model import (
+    DEFAULT_WEIGHTS as DEFAULT_WEIGHTS,
 )
-"""Component names the gauge knows, and their default weights. The breakout states weigh
-double because they are the thesis; the rest are equal, with the noisier or second-order
-signals (dominance, VIX trend, dollar, flows, sentiment) at half weight."""
-
-
-@dataclass(frozen=True, slots=True)
-class GaugeSettings:
-    weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_WEIGHTS)
-    """Component name → weight. A name missing here (or weighted 0) is not part of the gauge."""
-    risk_off_below: float = 40.0
-    risk_on_above: float = 60.0
-
-    def __post_init__(self) -> None:
-        if any(not math.isfinite(w) or w < 0 for w in self.weights.values()):
-            raise ValueError("gauge weights must be finite and not negative")
-        if not 0 <= self.risk_off_below <= self.risk_on_above <= 100:
-            raise ValueError("need 0 <= risk_off_below <= risk_on_above <= 100")
+from r2kmon.model import (
+    GaugeLabel as GaugeLabel,
+)
+from r2kmon.model import (
+    GaugeSettings as GaugeSettings,
+)
 
 
 @dataclass(frozen=True, slots=True)

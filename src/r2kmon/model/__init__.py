@@ -10,7 +10,8 @@ anything of ours outside this package, so every layer can depend on it.
 * :mod:`~r2kmon.model.signals`: breakout states, the analytics status;
 * :mod:`~r2kmon.model.session`: the US market session;
 * :mod:`~r2kmon.model.alerts`: ``[[alerts]]`` rules and the alert log's entries;
-* :mod:`~r2kmon.model.portfolio`: ``[[holdings]]``.
+* :mod:`~r2kmon.model.portfolio`: ``[[holdings]]``;
+* :mod:`~r2kmon.model.tuning`: the gauge's and the breakout machine's settings.
 """
 
 from r2kmon.model.alerts import (
@@ -138,4 +139,16 @@ from r2kmon.model.signals import (
 )
 from r2kmon.model.signals import (
     BreakoutState as BreakoutState,
+)
+from r2kmon.model.tuning import (
+    DEFAULT_WEIGHTS as DEFAULT_WEIGHTS,
+)
+from r2kmon.model.tuning import (
+    BreakoutSettings as BreakoutSettings,
+)
+from r2kmon.model.tuning import (
+    GaugeLabel as GaugeLabel,
+)
+from r2kmon.model.tuning import (
+    GaugeSettings as GaugeSettings,
 )

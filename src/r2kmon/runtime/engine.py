@@ -1,10 +1,10 @@
-"""The supervisor: builds the hub and the producers from the config and runs them as plain
+"""The engine: builds the hub and the producers from the config and runs them as plain
 asyncio tasks, without Textual, so ``r2kmon snapshot`` and the UI share one engine.
 
-A producer handles its own remote failures and reports them through the hub. An exception
-that escapes a producer is a bug: it is logged with its traceback, shown in ``health`` as
-``down``, and the producer is restarted after a delay that doubles up to a minute, so a bug
-never becomes a tight restart loop and never ends the app.
+In phases: :func:`open_history` (the stored history on a hub, what the first screen
+draws), :class:`Runtime` built on that hub (the producers, the analysis, the rules), then
+:meth:`Runtime.run` (the rest of the history, then every producer and loop under
+:mod:`r2kmon.runtime.supervisor`'s restart policy).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from r2kmon.model import (
 )
 from r2kmon.runtime.portfolio import value_portfolio
 from r2kmon.runtime.state import AppState
+from r2kmon.runtime.supervisor import run_supervised
 from r2kmon.store import (
     STORE_SOURCE,
     Store,
@@ -49,8 +50,6 @@ if TYPE_CHECKING:
     from r2kmon.sources.market_hours import MarketHours
 
 log = logging.getLogger(__name__)
-
-RESTART_MAX_S = 60.0
 
 
 def configured_symbols(config: Config) -> list[str]:
@@ -306,7 +305,10 @@ class Runtime:
         if startup is not None and startup.last_error:
             self._note_store(StoreEvent(startup.status, startup.last_error))
         tasks = [
-            asyncio.create_task(self._supervise(name, job), name=f"r2kmon:{name}")
+            asyncio.create_task(
+                run_supervised(name, job, self.hub, self.clock, simulated=self.demo),
+                name=f"r2kmon:{name}",
+            )
             for name, job in jobs
         ]
         try:
@@ -423,30 +425,6 @@ class Runtime:
             log.warning("%s; the analytics go on without stored context history", exc)
             self._read_failure = (store, exc)
             return {}
-
-    async def _supervise(self, name: str, job: Callable[[], Awaitable[None]]) -> None:
-        delay = 1.0
-        while True:
-            try:
-                await job()
-                log.info("%s stopped by itself; starting it again", name)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.exception("%s failed; restarting in %.0f s", name, delay)
-                now = self.clock.now()
-                self.hub.push_health(
-                    SourceHealth(
-                        name,
-                        "source",
-                        "down",
-                        last_error=f"internal error: {type(exc).__name__}: {exc}",
-                        retry_at=now + delay,
-                        simulated=self.demo,
-                    )
-                )
-            await asyncio.sleep(delay)
-            delay = min(RESTART_MAX_S, delay * 2)
 
     @property
     def version(self) -> tuple[int, int]:
