@@ -1,30 +1,45 @@
 """The core/UI split, checked at run time as import-linter checks it statically: importing
-any headless module, or running the snapshot command, never loads Textual."""
+any headless module (every module of the packages the pyproject contract lists, and the
+command line), or running the snapshot command, never loads Textual."""
 
 from __future__ import annotations
 
+import importlib.util
+import pkgutil
 import subprocess
 import sys
 
-HEADLESS = [
-    "r2kmon.model",
-    "r2kmon.clock",
-    "r2kmon.config",
-    "r2kmon.paths",
-    "r2kmon.errors",
-    "r2kmon.hub",
-    "r2kmon.runtime",
-    "r2kmon.runtime.snapshot",
-    "r2kmon.runtime.statusline",
-    "r2kmon.runtime.state",
-    "r2kmon.runtime.analysis",
-    "r2kmon.store",
-    "r2kmon.logsetup",
-    "r2kmon.cli",
-    "r2kmon.runtime.doctor",
-    "r2kmon.sim.feed",
-    "r2kmon.sim.market",
-]
+import tomllib
+
+from tests.paths import REPO
+
+
+def _headless_packages() -> list[str]:
+    """The headless list, read from the import contract in pyproject.toml (one list: the
+    static check and this run-time one cannot drift apart)."""
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())
+    for contract in config["tool"]["importlinter"]["contracts"]:
+        if contract["name"] == "Headless modules never import the UI toolkit":
+            return list(contract["source_modules"])
+    raise AssertionError("the headless contract is missing from pyproject.toml")
+
+
+def _modules_under(packages: list[str]) -> list[str]:
+    """Every module of ``packages`` (each package's own modules, found on disk)."""
+    found: list[str] = []
+    for name in packages:
+        spec = importlib.util.find_spec(name)
+        assert spec is not None, name
+        found.append(name)
+        if spec.submodule_search_locations:
+            found.extend(
+                info.name
+                for info in pkgutil.walk_packages(spec.submodule_search_locations, name + ".")
+            )
+    return found
+
+
+HEADLESS = [*_modules_under(_headless_packages()), "r2kmon.cli"]
 
 
 def test_headless_modules_do_not_load_textual() -> None:
