@@ -12,8 +12,22 @@ import logging.handlers
 from pathlib import Path
 
 from r2kmon import paths
+from r2kmon.model import escape_controls
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+class SafeFormatter(logging.Formatter):
+    """Writes every character that could act on a terminal (ESC, BEL, NUL, bidi overrides,
+    ...) as its escape, in the message, a traceback or a third-party library's line.
+
+    ``tail -f`` of the log must never retitle, clear or set the clipboard of the terminal
+    reading it. r2kmon's own log calls clean remote text before logging it; this is the
+    net under everything else (an httpx reason phrase, remote text in an exception).
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        return escape_controls(super().format(record))
 
 
 def configure_logging(level: str = "INFO", path: Path | None = None) -> Path:
@@ -27,7 +41,7 @@ def configure_logging(level: str = "INFO", path: Path | None = None) -> Path:
     handler = logging.handlers.RotatingFileHandler(
         target, maxBytes=5_000_000, backupCount=3, encoding="utf-8"
     )
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(SafeFormatter(FORMAT))
     root.addHandler(handler)
     root.setLevel(level.upper())
     # Reconnect chatter is useful in the file but not at DEBUG volume.

@@ -72,7 +72,14 @@ STEP: Mapping[Interval, int] = {"1m": 60, "1d": 86_400}
 
 
 class BackfillError(Exception):
-    """One exchange cannot give one series; the message says why."""
+    """One exchange cannot give one series; the message says why.
+
+    The message often quotes the exchange (Kraken's error list, a body that is not a
+    list): it is cleaned here, once, of control, bidi and zero-width characters, since it
+    is logged and shown in health."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(clean_text(message, 300))
 
 
 class RateLimited(BackfillError):

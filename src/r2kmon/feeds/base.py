@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Literal, NamedTuple, TypeVar
 import orjson
 
 from r2kmon.feeds.symbols import SymbolMap
-from r2kmon.model import Tick
+from r2kmon.model import Tick, clean_text
 
 T = TypeVar("T")
 
@@ -266,8 +266,9 @@ def iso_to_s(value: object) -> float:
 
 
 def text(value: object, limit: int = 300) -> str:
-    """A remote string field for an error message (not rendered here; capped in length)."""
-    return value[:limit] if isinstance(value, str) else ""
+    """A remote string field for an error or notice message: cleaned of control, bidi and
+    zero-width characters (it reaches the log and the screen) and capped in length."""
+    return clean_text(value, limit) if isinstance(value, str) else ""
 
 
 def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:

@@ -521,12 +521,13 @@ class FeedConnection:
                     if parsed.resubscribe:
                         link.pending.extend(self.adapter.subscribe_messages(parsed.resubscribe))
                 elif kind == "shutdown":
-                    link.close_reason = parsed.message or "server asked to reconnect"
+                    link.close_reason = clean_text(parsed.message) or "server asked to reconnect"
                     await ws.close(1000, "reconnecting")
                     return
         except ConnectionClosed as exc:
             if link.close_reason is None:
-                link.close_reason = f"connection closed: {_describe(exc)}"
+                # The close reason is the server's text: cleaned before it is logged.
+                link.close_reason = clean_text(f"connection closed: {_describe(exc)}")
                 if not link.productive:
                     self._note_error(link.close_reason)
 
