@@ -46,6 +46,7 @@ import httpx
 
 from r2kmon import __version__
 from r2kmon.clock import Clock, SystemClock
+from r2kmon.feeds.base import FeedError, price, quantity
 from r2kmon.feeds.symbols import exchange_quote
 from r2kmon.model import (
     Bar,
@@ -362,8 +363,8 @@ async def _binance(
             raise Unavailable("klines answer is not a list")
         for row in rows:
             # The newest row of a range reaching now is still open: its close time is
-            # in the future. Only finished bars are history.
-            if int(row[6]) >= now_ms:
+            # in the future. Only finished bars are history, and only those asked for.
+            if int(row[6]) >= now_ms or int(row[0]) < cursor - step_ms:
                 continue
             bars.append(_bar(row[0] / 1000, row[1], row[2], row[3], row[4], row[5]))
         if len(rows) < BINANCE_LIMIT:
@@ -442,19 +443,28 @@ FETCHERS: Mapping[str, Fetcher] = {
 
 
 def _bar(start: float, o: Any, h: Any, low: Any, c: Any, v: Any) -> Bar:
-    # Decimal(str(x)) reads JSON numbers (Coinbase) and strings alike without float noise
-    # in the text; bars themselves are floats by design (model.Bar).
+    # The websocket feeds' number rule (feeds.base): Binance and Kraken send candle values
+    # as text, held to it as it is; Coinbase sends JSON numbers, which arrive as floats
+    # and are held to its range (Decimal(float) is exact, so the bar keeps the very float).
+    # Bars themselves are floats by design (model.Bar).
     try:
+        volume = quantity(_exact(v))
+        if volume is None:
+            raise FeedError("candle without a volume")
         return Bar(
             float(start),
-            float(Decimal(str(o))),
-            float(Decimal(str(h))),
-            float(Decimal(str(low))),
-            float(Decimal(str(c))),
-            float(Decimal(str(v))),
+            float(price(_exact(o))),
+            float(price(_exact(h))),
+            float(price(_exact(low))),
+            float(price(_exact(c))),
+            float(volume),
         )
-    except (ArithmeticError, ValueError, TypeError) as exc:
-        raise Unavailable(f"malformed candle row: {exc!r}") from None
+    except FeedError as exc:
+        raise Unavailable(f"malformed candle row: {exc}") from None
+
+
+def _exact(value: Any) -> Any:
+    return Decimal(value) if isinstance(value, float) else value
 
 
 def _iso(ts: float) -> str:

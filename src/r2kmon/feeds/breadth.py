@@ -28,10 +28,20 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from r2kmon.clock import Clock, SystemClock
-from r2kmon.feeds.base import HEARTBEAT, OTHER, FeedError, Parsed
+from r2kmon.feeds.base import (
+    HEARTBEAT,
+    MAX_NUMBER,
+    MIN_PRICE,
+    OTHER,
+    FeedError,
+    Parsed,
+    plain,
+)
 from r2kmon.feeds.binance import BinanceAdapter
 from r2kmon.feeds.connection import FeedConnection, FeedSettings
 from r2kmon.model import ContextValue, Sink
+
+_LOW, _HIGH = float(MIN_PRICE), float(MAX_NUMBER)
 
 UP_PCT = "crypto_breadth_up_pct"
 ALTS_PCT = "alts_beating_btc_pct"
@@ -92,12 +102,22 @@ class BreadthState:
             symbol = item.get("s")
             if not isinstance(symbol, str) or not symbol.endswith(quote) or len(symbol) <= cut:
                 continue
-            try:
-                close, open_, volume = float(item["c"]), float(item["o"]), float(item["q"])
-            except (KeyError, TypeError, ValueError):
-                raise FeedError(f"all-market mini-ticker entry for {symbol[:20]!r}") from None
+            c, o, q = item.get("c"), item.get("o"), item.get("q")
+            # The number rule of feeds.base (as floats: ~2,000 entries a second).
+            if not (
+                isinstance(c, str)
+                and isinstance(o, str)
+                and isinstance(q, str)
+                and plain(c)
+                and plain(o)
+                and plain(q)
+            ):
+                raise FeedError(f"all-market mini-ticker entry for {symbol[:20]!r}")
+            close, open_, volume = float(c), float(o), float(q)
             if not (open_ > 0 and close > 0):
-                continue
+                continue  # not trading (a zero price): no 24 h change to count
+            if not (_LOW <= close <= _HIGH and _LOW <= open_ <= _HIGH and volume <= _HIGH):
+                raise FeedError(f"all-market mini-ticker entry for {symbol[:20]!r} out of range")
             self.latest[symbol[:-cut]] = (close, open_, volume)
             event = item.get("E")
             if isinstance(event, int) and (self.as_of is None or event / 1000 > self.as_of):
