@@ -98,6 +98,12 @@ class CryptoConfig:
     breadth: bool = field(
         default=True, metadata=_doc("stream Binance's all-market mini-ticker for breadth")
     )
+    max_clock_skew_s: float = field(
+        default=300.0,
+        metadata=_doc(
+            "an exchange time further ahead of this machine's clock is refused (a bad frame)"
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -256,6 +256,13 @@ def in_range(number: Decimal) -> bool:
     return number.is_finite() and MIN_PRICE <= number <= MAX_NUMBER
 
 
+EARLIEST_TS = 1_230_940_800.0
+"""2009-01-03 00:00 UTC, Bitcoin's first block. No crypto market is older, so an exchange
+time before it is garbage (zero, negative, seconds read as milliseconds) and is refused
+with the frame (:class:`~r2kmon.feeds.connection.FeedConnection`). The future side of the
+window moves with the local clock (``FeedSettings.max_clock_skew``)."""
+
+
 def ms_to_s(value: object) -> float:
     """Epoch milliseconds (int, or OKX's decimal string) as epoch seconds."""
     if isinstance(value, int) and not isinstance(value, bool):
