@@ -195,7 +195,7 @@ def load_json(frame: str | bytes) -> Any:
 #   " 7", "+3" and Arabic-Indic digits; no exchange writes those, so a frame that does is
 #   not the exchange's (a JSON number, where an exchange sends numbers, is held to the
 #   same rule on its text: no exponent);
-# * magnitude: MIN_PRICE <= price <= MAX_NUMBER (a size may also be zero).
+# * magnitude: MIN_PRICE <= price <= MAX_NUMBER, size <= MAX_NUMBER.
 
 MAX_NUMBER = Decimal(10**15)
 """The largest price or size taken. The largest real prices (Bitcoin quoted in Vietnamese
@@ -205,8 +205,9 @@ exactly (float64 counts whole numbers exactly up to 2**53, about 9e15). ``9e999`
 became ``inf`` on screen) and ``1e308`` (which the store kept) are far beyond it."""
 
 MIN_PRICE = Decimal("1e-12")
-"""The smallest non-zero price or size taken: the finest price steps the exchanges list
-are 1e-8 to 1e-10, so this leaves room below them and refuses ``1e-300``."""
+"""The smallest price taken: the finest price steps the exchanges list are 1e-8 to
+1e-10, so this leaves room below them and refuses ``1e-300`` (a change in percent or a
+log scale against it would be absurd)."""
 
 
 def plain(text: str) -> bool:
@@ -242,13 +243,14 @@ def price(value: object) -> Decimal:
 
 
 def quantity(value: object) -> Decimal | None:
-    """A trade size under the number rule; zero is allowed, a missing one is ``None``."""
+    """A trade size under the number rule: at most ``MAX_NUMBER`` (zero and tiny sizes
+    are harmless: they add nothing to a volume); a missing one is ``None``."""
     if value is None:
         return None
     number = _number(value, "size")
-    if not number or MIN_PRICE <= number <= MAX_NUMBER:
+    if number <= MAX_NUMBER:
         return number
-    raise FeedError(f"size {str(number)[:40]} is outside 0, {MIN_PRICE}..{MAX_NUMBER:.0E}")
+    raise FeedError(f"size {str(number)[:40]} is beyond {MAX_NUMBER:.0E}")
 
 
 def in_range(number: Decimal) -> bool:

@@ -506,18 +506,20 @@ class FeedConnection:
                     continue
                 kind = parsed.kind
                 if kind == "ticks":
-                    ticks = parsed.ticks
                     if now >= recheck:
                         latest = self.clock.now() + self.settings.max_clock_skew
                         recheck = now + 1.0
+                    ticks = parsed.ticks
                     for tick in ticks:
-                        if not earliest <= tick[2] <= latest:
+                        if earliest <= tick[2] <= latest:
+                            seen[tick[0]] = now
+                        else:
                             ticks = self._timely(ticks, latest)
+                            for kept in ticks:
+                                seen[kept[0]] = now
                             break
                     if ticks:
                         push(ticks)
-                        for tick in ticks:
-                            seen[tick[0]] = now
                         link.last_data = now
                         if not link.productive:
                             link.productive = True
