@@ -43,7 +43,7 @@ from r2kmon.analytics.compute import (
 from r2kmon.clock import Clock
 from r2kmon.config import BreakoutConfig, GaugeConfig, with_overrides
 from r2kmon.hub import Hub
-from r2kmon.model import Bar, HubSnapshot, is_crypto_pair
+from r2kmon.model import Bar, HubSnapshot, SourceHealth, failure_headline, is_crypto_pair
 from r2kmon.state import Alert, AnalyticsStatus
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,13 @@ FRED_LIQUIDITY_UNIT_USD = 1e9
 reach the hub (FRED itself sends millions for the first two)."""
 
 ALERTS_KEPT = 200
+
+DAILY_HISTORY_SOURCES = ("yahoo", "backfill", "fred")
+"""The health records of what brings daily bars: Yahoo (the indices and ETFs), the
+exchanges' REST backfill (BTC, ETH, ...) and FRED (its series, and a daily close for some
+markets). Fixed names rather than passed in: they are the names these producers report
+under whatever the config says; one that is not configured has no record and is not
+counted (see :meth:`Analysis.history_status`)."""
 
 NOT_ON_THE_BOARD = frozenset({"^VIX", "^TNX", "DX-Y.NYB"})
 """Market symbols that are context (volatility, yields, the dollar), not breakout candidates."""
@@ -148,6 +155,10 @@ class AlertLog:
         """Record what changed; return whether any alert was added."""
         before = len(self.alerts), (self.alerts[-1] if self.alerts else None)
         for name, health in snapshot.health.items():
+            if health.status == "connecting":
+                # Between two failed attempts a source is "connecting" again: not a
+                # change worth a line (down → connecting → down would add one per retry).
+                continue
             old = self._status.get(name)
             self._status[name] = health.status
             if old is None or old == health.status:
@@ -235,6 +246,12 @@ class Analysis:
         if self._daily is not None and snapshot.version != self._live_for:
             changed |= await self._live(snapshot)
             self._live_for = snapshot.version
+        if self.status.state in ("waiting", "unavailable"):
+            # Without daily bars nothing else changes the status: health has to, each round
+            # (a source failing or coming back changes no daily bar).
+            status = self.history_status(snapshot)
+            if status != self.status:
+                self.status, changed = status, True
         if self.alert_log.observe(snapshot, self.result, self._clock.now()) or changed:
             self.version += 1
 
@@ -263,6 +280,22 @@ class Analysis:
         self._live_for = -1  # judge the live prices against the new daily state
         return True
 
+    def history_status(self, snapshot: HubSnapshot) -> AnalyticsStatus:
+        """The status while no board symbol has daily bars: ``unavailable`` with the
+        reasons once every source of daily history that reports (of
+        :data:`DAILY_HISTORY_SOURCES`) is down — so a pane says why instead of loading
+        forever — else ``waiting``. It goes back to ``waiting`` when one of them recovers,
+        and to ``computing`` when bars arrive."""
+        wanted = self._settings.board_symbols
+        have = sum(1 for s in wanted if snapshot.bars_1d.get(s))
+        records = [snapshot.health[n] for n in DAILY_HISTORY_SOURCES if n in snapshot.health]
+        if have == 0 and records and all(r.status == "down" for r in records):
+            reasons = "; ".join(_why_down(r) for r in records)
+            return AnalyticsStatus("unavailable", f"no daily history: {reasons}", 0, len(wanted))
+        return AnalyticsStatus(
+            "waiting", f"daily history: {have} of {len(wanted)} symbols", have, len(wanted)
+        )
+
     def _prepare_in_thread(self, snapshot: HubSnapshot) -> DailyState:
         history = self._history() if self._history is not None else None
         return prepare_daily(daily_inputs(snapshot, history), self._settings)
@@ -282,6 +315,16 @@ class Analysis:
             "ready", f"daily history: {have} of {len(wanted)} symbols", have, len(wanted)
         )
         return True
+
+
+def _why_down(record: SourceHealth) -> str:
+    """``yahoo unreachable (cannot resolve query2.finance.yahoo.com)`` or ``fred down
+    (HTTP 403 ...)``: the source, whether it reached its server, the first reason."""
+    reason = failure_headline(record)
+    if record.fault is not None:
+        # The poller prefixes its error kind; "unreachable" is said already.
+        return f"{record.name} unreachable ({reason.removeprefix('unreachable: ')})"
+    return f"{record.name} down ({reason})"
 
 
 def analytics_settings(

@@ -1,4 +1,4 @@
-"""The command line: ``r2kmon`` (the app), ``snapshot``, ``config path|check|example``.
+"""The command line: ``r2kmon`` (the app), ``snapshot``, ``doctor``, ``config path|check|example``.
 
 ``--demo`` and ``--config`` are accepted before or after the command. Errors a person can
 fix (a bad config, a missing file) print one clear message and exit with code 2; nothing
@@ -51,6 +51,14 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
+def _positive(text: str) -> float:
+    """A ``--timeout``: zero or less would fail every check before it starts."""
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(
@@ -71,6 +79,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=10.0,
         metavar="SECONDS",
         help="longest wait for every source to answer (default 10)",
+    )
+    doctor = commands.add_parser(
+        "doctor",
+        parents=[common],
+        help="check every enabled exchange and provider the way the app uses it",
+    )
+    doctor.add_argument("--json", action="store_true", help="print the JSON document")
+    doctor.add_argument(
+        "--timeout",
+        type=_positive,
+        default=5.0,  # doctor.DEFAULT_TIMEOUT; not imported here: it loads the clients
+        metavar="SECONDS",
+        help="time allowed per phase of each check (default 5)",
     )
     status = commands.add_parser(
         "status-line",
@@ -107,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(config.general.log_level)
         if command == "snapshot":
             return asyncio.run(_snapshot(config, demo=demo, wait=args.wait, as_json=args.json))
+        if command == "doctor":
+            from r2kmon.doctor import run_command  # loads the network clients: only here
+
+            return run_command(config, demo=demo, as_json=args.json, timeout=args.timeout)
         return _run_app(config, demo=demo)
     except R2kError as exc:
         print(f"r2kmon: {exc.title}: {exc.message}", file=sys.stderr)

@@ -11,15 +11,23 @@ then the platform's user config file (``$XDG_CONFIG_HOME/r2kmon/config.toml`` on
 Unknown keys are errors, not warnings: a typo such as ``symbol = [...]`` would otherwise
 silently leave the defaults in force. Every problem names the file, the dotted key, the
 line where it can be found, and the nearest valid key.
+
+A file that is not a config at all (binary, UTF-16, megabytes, nested thousands deep) is
+refused before ``tomllib`` sees it, in one sentence: ``tomllib`` recurses once per level of
+nesting (a deep array ends in ``RecursionError``) and slices a dotted key once per part
+(200,000 parts took minutes and gigabytes). Names from the file are shown with their
+control characters escaped, so a key holding ``ESC]0;`` cannot retitle the terminal.
 """
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import difflib
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -334,7 +342,55 @@ def load_config(explicit: Path | None = None) -> Config:
     path, _ = find_config_file(explicit)
     if path is None:
         return Config()
-    return parse_config(path.read_text(encoding="utf-8"), path)
+    return parse_config(read_config_text(path), path)
+
+
+MAX_CONFIG_BYTES = 1_000_000
+"""A config file is a few kilobytes (the documented example with every key is 8 kB); a
+megabyte is a wrong file (a log, a database) and is refused before it is read whole."""
+
+
+def read_config_text(path: Path) -> str:
+    """The text of the config file at ``path``: UTF-8, at most :data:`MAX_CONFIG_BYTES`.
+    Raises ``ConfigError`` saying what the file is instead and what to do."""
+    where = _escaped(str(path))
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot be read: {exc.strerror or exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{where}: more than {MAX_CONFIG_BYTES:,} bytes; a config file is a few kB "
+            "('r2kmon config example' prints one): is this the right file?"
+        )
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_without_bom(data):
+        raise ConfigError(f"{where}: saved as UTF-16; TOML files are UTF-8: save it as UTF-8")
+    if b"\x00" in data:
+        raise ConfigError(
+            f"{where}: not a text file (it holds NUL bytes); a config file is TOML text "
+            "('r2kmon config example' prints one): is this the right file?"
+        )
+    try:
+        # utf-8-sig: a byte-order mark (some Windows editors write one) is dropped, not
+        # reported: TOML would refuse it, and nothing in the file is wrong.
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{where}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); TOML files "
+            "are UTF-8: save it as UTF-8"
+        ) from None
+
+
+def _utf16_without_bom(data: bytes) -> bool:
+    """UTF-16 text of the ASCII a config is written in: every other byte is NUL, and
+    only those (a run of zeros is a binary file)."""
+    sample = data[:512]
+    odd, even = sample[1::2], sample[0::2]
+    little = odd.count(0) == len(odd) and 0 not in even
+    big = even.count(0) == len(even) and 0 not in odd
+    return len(sample) >= 4 and (little or big)
 
 
 def example_text() -> str:
@@ -346,18 +402,23 @@ def example_text() -> str:
 
 
 class _Problems:
-    """Collects every problem in a file, so one run shows them all."""
+    """Collects every problem in a file, so one run shows them all (the first
+    :data:`MAX_PROBLEMS_SHOWN` of them, and how many more)."""
 
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
         self.lines = _key_lines(text)
         self.items: list[str] = []
+        self.more = 0
 
     def add(
         self, key: str, message: str, valid: tuple[str, ...] = (), word: str | None = None
     ) -> None:
         """Record a problem at ``key``; suggest the entry of ``valid`` nearest to ``word``
         (by default the key's own last part)."""
+        if len(self.items) >= MAX_PROBLEMS_SHOWN:
+            self.more += 1  # counted, not worded: a suggestion costs a diff per key
+            return
         line = self.lines.get(key)
         where = f"{self.path}:{line}" if line else str(self.path)
         hint = ""
@@ -369,11 +430,34 @@ class _Problems:
                 if near
                 else f" Valid keys here: {', '.join(sorted(valid))}."
             )
-        self.items.append(f"{where}: key '{key}': {message}.{hint}")
+        # Keys and values come from the file: a quoted key may hold escape sequences
+        # (TOML's "\u001b" is valid there) that would drive the terminal showing this.
+        self.items.append(_escaped(f"{where}: key '{key}': {message}.{hint}"))
 
     def raise_if_any(self) -> None:
+        if self.more:
+            tail = f"{_escaped(str(self.path))}: and {self.more:,} more problems"
+            raise ConfigError("\n".join([*self.items, tail]))
         if self.items:
             raise ConfigError("\n".join(self.items))
+
+
+MAX_PROBLEMS_SHOWN = 20
+"""A file with thousands of problems is no config with typos; the first ones say so."""
+
+
+def _escaped(text: str) -> str:
+    """``text`` with control and format characters (ESC, BEL, NUL, bidi overrides,
+    zero-width spaces) written as Python escapes: visible, so the key can be found, and
+    never acted on by the terminal."""
+    if text.isprintable():
+        return text  # nearly always, and at C speed
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(char) in ("Cc", "Cf")
+        else char
+        for char in text
+    )
 
 
 _HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\"'^= ]+?)\s*\]\s*(#.*)?$")
@@ -408,12 +492,71 @@ def _key_lines(text: str) -> dict[str, int]:
     return lines
 
 
+MAX_NESTING = 16
+"""Arrays and inline tables nested deeper than this are refused before parsing. r2kmon's
+settings nest two deep at most (a list inside a table); ``tomllib`` recurses once per
+level and fails with ``RecursionError`` near a few hundred."""
+MAX_KEY_PARTS = 16
+"""Parts of a dotted key (``a.b.c`` has 3) refused beyond this before parsing. The
+deepest key r2kmon reads has 4 (``breakout.symbols."BTC-USD".confirm_closes``);
+``tomllib`` copies a key's parts once per part, so 200,000 parts took minutes and
+gigabytes."""
+
+_TOKENS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*(?:"""|\Z)'  # multi-line basic string (to the end if open)
+    r"|'''.*?(?:'''|\Z)"  # multi-line literal string
+    r'|"(?:[^"\\\n]|\\[^\n])*"?'  # basic string (to the end of its line if open)
+    r"|'[^'\n]*'?"  # literal string
+    r"|#[^\n]*"  # comment
+    r"|[\[\]{}.=,\n]",  # structure
+    re.DOTALL,
+)
+"""What the shape check needs of TOML: strings and comments, taken whole (brackets and
+dots in them count for nothing), and the characters of structure. Each alternative is
+decided by its first characters and an open string runs to the end of its line (or of
+the file), so the scan is linear even on hostile text."""
+
+
+def _check_shape(text: str, where: str) -> None:
+    """Refuse nesting deeper than :data:`MAX_NESTING` and dotted keys of more than
+    :data:`MAX_KEY_PARTS` parts, in one pass without recursion, before ``tomllib``."""
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{where}: more than {MAX_CONFIG_BYTES:,} characters")
+    depth = dots = 0
+    line = 1
+    for match in _TOKENS.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            dots = 0
+            if depth > MAX_NESTING:
+                raise ConfigError(
+                    f"{where}:{line}: arrays or inline tables nested more than "
+                    f"{MAX_NESTING} deep; r2kmon's settings need two at most"
+                )
+        elif token == ".":
+            dots += 1
+            if dots >= MAX_KEY_PARTS:
+                raise ConfigError(
+                    f"{where}:{line}: a dotted key of more than {MAX_KEY_PARTS} parts; "
+                    "r2kmon's keys have four at most"
+                )
+        elif token in ("]", "}"):
+            depth = max(0, depth - 1)
+            dots = 0
+        elif token in ("=", ",", "\n"):
+            dots = 0
+        line += token.count("\n")
+
+
 def parse_config(text: str, path: Path) -> Config:
     """Parse and validate TOML text read from ``path``. Raises ``ConfigError``."""
+    where = _escaped(str(path))
+    _check_shape(text, where)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{where}: not valid TOML: {_escaped(str(exc))}") from None
     problems = _Problems(path, text)
     built: dict[str, Any] = {"source": path}
     for name, value in data.items():
@@ -763,8 +906,27 @@ def with_overrides(settings: Any, overrides: Overrides) -> Any:
     )
 
 
+MAX_CRYPTO_SYMBOLS = 1000
+"""Pairs one config may stream. The feeds put at most 1,000 symbols on one websocket
+(inside Binance's limit of 1,024 streams per connection); more would open connections
+by the thousand, each exchange counting them against the address."""
+MAX_MARKET_SYMBOLS = 100
+"""Tickers one config may poll. Each is its own Yahoo request every minute of the
+session: a hundred is already a request every 0.6 s to a keyless service."""
+
+
 def _check_semantics(config: Config, problems: _Problems) -> None:
     """Rules beyond types: known names, valid symbols, sane ranges."""
+    too_many = False
+    for key, symbols, most in (
+        ("crypto.symbols", config.crypto.symbols, MAX_CRYPTO_SYMBOLS),
+        ("markets.symbols", config.markets.symbols, MAX_MARKET_SYMBOLS),
+    ):
+        if len(symbols) > most:
+            problems.add(key, f"{len(symbols):,} symbols; at most {most:,}")
+            too_many = True
+    if too_many:
+        return  # the rest would be checked symbol by symbol: said once is enough
     canonical: list[str] = []
     for symbol in config.crypto.symbols:
         try:

@@ -19,6 +19,12 @@ def data_dir() -> Path:
     return platformdirs.user_data_path(APP)
 
 
+def status_fallback_dir() -> Path:
+    """Where the status-line file goes when the data dir cannot be written (read-only,
+    or uncreatable): the cache dir, as the file is rebuilt every few seconds anyway."""
+    return platformdirs.user_cache_path(APP)
+
+
 def store_file() -> Path:
     """The SQLite store of bars, context values and alerts."""
     return data_dir() / "r2kmon.sqlite"

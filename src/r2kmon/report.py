@@ -108,4 +108,5 @@ def _health(health: SourceHealth) -> dict[str, Any]:
         "silent_symbols": list(health.silent_symbols),
         "simulated": health.simulated,
         "fault": health.fault,
+        "summary": health.summary,
     }

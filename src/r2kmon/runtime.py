@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,13 +23,21 @@ from r2kmon.config import Config
 from r2kmon.hub import Hub
 from r2kmon.model import Producer, SourceHealth, canonical_crypto, canonical_market
 from r2kmon.portfolio import value_portfolio
-from r2kmon.state import AppState
-from r2kmon.store import Store, StoreError
+from r2kmon.state import Alert, AlertLevel, AppState
+from r2kmon.store import (
+    STORE_SOURCE,
+    Store,
+    StoreError,
+    StoreEvent,
+    after_failure,
+    open_store,
+)
 
 if TYPE_CHECKING:
     # Imported where they are built (``build_producers``, ``Runtime``): the UI opens the
     # stored history with this module before pandas, httpx and the feeds are loaded.
     import httpx
+    import pandas as pd
 
     from r2kmon.sources.market_hours import MarketHours
 
@@ -63,25 +71,46 @@ PERSIST_EVERY_S = 60.0
 
 
 def default_store(
-    config: Config, demo: bool, producers: Sequence[Producer] | None, hub: Hub | None = None
+    config: Config,
+    demo: bool,
+    producers: Sequence[Producer] | None,
+    hub: Hub | None = None,
+    clock: Clock | None = None,
 ) -> Store | None:
     """The store the config asks for; none in demo mode (simulated data is never kept)
     and none when the caller brought its own producers (tests).
 
-    A store that cannot be opened (a damaged file, no permission) is logged and, with
-    ``hub``, reported as the ``store`` source being down (the health view and a
-    notification say which file and why); the app then runs without stored history.
+    A damaged file is moved aside and a fresh store started; a store that cannot be
+    opened at all (no permission, a directory that cannot be made) leaves the app running
+    without stored history. Either is logged and, with ``hub``, becomes the ``store``
+    source's health (the health view and ``snapshot`` say which file and why; the
+    runtime adds it to the alert log).
     """
     if demo or producers is not None or not config.store.enabled:
         return None
     path = Path(config.store.path).expanduser() if config.store.path else paths.store_file()
-    try:
-        return Store(path)
-    except StoreError as exc:
-        log.warning("%s; running without stored history", exc)
-        if hub is not None:
-            hub.push_health(SourceHealth("store", "source", "down", last_error=str(exc)))
-        return None
+    now = (clock or SystemClock()).now()
+    store, event = open_store(path, now)
+    if event is not None:
+        _report_store(event, hub, now)
+    return store
+
+
+def _report_store(event: StoreEvent, hub: Hub | None, now: float) -> None:
+    """Log a store event once and make it the ``store`` source's health record."""
+    if event.status == "ok":
+        log.warning("%s", event.message)
+    else:
+        log.error("%s", event.message)
+    if hub is None:
+        return
+    before = hub.snapshot().health.get(STORE_SOURCE)
+    last_ok = now if event.status == "ok" else (before.last_ok if before is not None else None)
+    hub.push_health(
+        SourceHealth(
+            STORE_SOURCE, "source", event.status, last_ok=last_ok, last_error=event.message
+        )
+    )
 
 
 def build_producers(
@@ -153,17 +182,31 @@ def open_history(
     """
     clock = clock or SystemClock()
     hub = Hub(clock, simulated=demo, symbols=configured_symbols(config))
-    store = default_store(config, demo, None, hub)
+    store = default_store(config, demo, None, hub, clock)
     if store is not None:
         now = clock.now()
-        loaded = store.load_into(hub, now, daily_since=now - FIRST_SCREEN_DAYS * 86_400.0)
-        log.info("loaded %d recent bars from %s", loaded, store.path)
+        try:
+            loaded = store.load_into(hub, now, daily_since=now - FIRST_SCREEN_DAYS * 86_400.0)
+            log.info("loaded %d recent bars from %s", loaded, store.path)
+        except StoreError as exc:
+            store, event = after_failure(store, exc, now)
+            _report_store(event, hub, now)
     return hub, store
 
 
-def _load_history(store: Store, hub: Hub, clock: Clock) -> None:
-    loaded = store.load_into(hub, clock.now())
-    log.info("loaded %d bars from %s", loaded, store.path)
+def _load_history(
+    store: Store, hub: Hub, now: float, alerts: int
+) -> tuple[Store | None, list[Alert], StoreEvent | None]:
+    """Load the whole stored history into ``hub`` and read the newest ``alerts``; the
+    store to go on with (another one if the file was damaged), the alerts, and what
+    went wrong if anything did (for the caller to report on the event loop)."""
+    try:
+        loaded = store.load_into(hub, now)
+        log.info("loaded %d bars from %s", loaded, store.path)
+        return store, store.alerts(alerts), None
+    except StoreError as exc:
+        replacement, event = after_failure(store, exc, now)
+        return replacement, [], event
 
 
 class Runtime:
@@ -205,13 +248,14 @@ class Runtime:
         if not self.producers:
             log.warning("no producers configured: nothing will be fetched")
         self.store = (
-            store if store is not None else default_store(config, demo, producers, self.hub)
+            store
+            if store is not None
+            else default_store(config, demo, producers, self.hub, self.clock)
         )
-        history = (
-            functools.partial(self.store.context_history, SERIES_FROM_VALUES)
-            if self.store is not None
-            else None
-        )
+        self._history_series = SERIES_FROM_VALUES
+        self._read_failure: tuple[Store, StoreError] | None = None
+        """A read that failed in the analysis thread, handled at the next write."""
+        history = self._context_history if self.store is not None else None
         self.alert_command = (
             AlertCommand(config.general.alert_command, lambda alert: self.analysis.note(alert))
             if config.general.alert_command
@@ -242,10 +286,19 @@ class Runtime:
             jobs.append(("status", functools.partial(self._write_status, self._status_file)))
         if self.store is not None:
             # Before the producers start: stored history first, newer data on top of it.
-            await asyncio.to_thread(_load_history, self.store, self.hub, self.clock)
-            self.analysis.alert_log.alerts.extend(
-                await asyncio.to_thread(self.store.alerts, ALERTS_KEPT)
+            now = self.clock.now()
+            self.store, stored, event = await asyncio.to_thread(
+                _load_history, self.store, self.hub, now, ALERTS_KEPT
             )
+            self.analysis.alert_log.alerts.extend(stored)
+            if event is not None:
+                _report_store(event, self.hub, now)
+        # What happened to the store before this run began (here or in open_history) goes
+        # to the alert log: the alert log notes changes of a status it has seen, and it
+        # has seen none yet.
+        startup = self.hub.snapshot().health.get(STORE_SOURCE)
+        if startup is not None and startup.last_error:
+            self._note_store(StoreEvent(startup.status, startup.last_error))
         tasks = [
             asyncio.create_task(self._supervise(name, job), name=f"r2kmon:{name}")
             for name, job in jobs
@@ -262,14 +315,15 @@ class Runtime:
             if self._client is not None:
                 await self._client.aclose()
             if self.store is not None:
-                await asyncio.to_thread(self._save_now)
+                await self._save_now()
+            if self.store is not None:
                 self.store.close()
 
     async def _persist(self) -> None:
         """Write what is new to the store every ``persist_every_s`` seconds."""
         while True:
             await asyncio.sleep(self._persist_every_s)
-            await asyncio.to_thread(self._save_now)
+            await self._save_now()
 
     async def _write_status(self, path: Path) -> None:
         """Rewrite the status-line file every few seconds while the state moves, and at
@@ -287,10 +341,77 @@ class Runtime:
                 await asyncio.to_thread(write_status, path, document)
             await asyncio.sleep(STATUS_EVERY_S)
 
-    def _save_now(self) -> None:
-        assert self.store is not None
-        written = self.store.save(self.hub.snapshot(), self.analysis.alerts)
-        log.debug("stored %d rows", written)
+    async def _save_now(self) -> None:
+        """Write what is new; on a failure, go on without (or with a fresh) store and say
+        so. Runs on the event loop: the hub is read and told here, the file is written in
+        a thread."""
+        if self._read_failure is not None:
+            failed, error = self._read_failure
+            self._read_failure = None
+            if failed is self.store:
+                await self._store_failed(failed, error)
+        # Twice at most: a damaged file replaced by a fresh one gets what the hub holds
+        # at once (the fresh store has saved nothing yet, so that is everything).
+        for _ in range(2):
+            store = self.store
+            if store is None:
+                return
+            try:
+                written = await asyncio.to_thread(
+                    store.save, self.hub.snapshot(), self.analysis.alerts
+                )
+            except StoreError as exc:
+                await self._store_failed(store, exc)
+                if self.store is store:
+                    return  # kept for the next round: a full disk may have room by then
+                continue
+            log.debug("stored %d rows", written)
+            health = self.hub.snapshot().health.get(STORE_SOURCE)
+            if health is not None and health.status == "down":
+                log.info("the store %s is written again", store.path)
+                self.hub.push_health(
+                    SourceHealth(
+                        STORE_SOURCE,
+                        "source",
+                        "ok",
+                        last_ok=self.clock.now(),
+                        last_error=health.last_error,
+                    )
+                )
+            return
+
+    async def _store_failed(self, store: Store, error: StoreError) -> None:
+        now = self.clock.now()
+        self.store, event = await asyncio.to_thread(after_failure, store, error, now)
+        before = self.hub.snapshot().health.get(STORE_SOURCE)
+        if before is not None and (before.status, before.last_error) == (
+            event.status,
+            event.message,
+        ):
+            return  # the same failure at every write (a disk that stays full): said once
+        _report_store(event, self.hub, now)
+        # The alert log notes a change of status by itself ("down: ...", "back to ok");
+        # the rest (a first failure, a damaged file replaced while the store was ok) is
+        # noted here, so each event is said once.
+        if before is None or before.status == event.status:
+            self._note_store(event)
+
+    def _note_store(self, event: StoreEvent) -> None:
+        level: AlertLevel = "error" if event.status == "down" else "warning"
+        self.analysis.note(Alert(self.clock.now(), level, STORE_SOURCE, event.message))
+
+    def _context_history(self) -> Mapping[str, pd.Series]:
+        """Earlier context values for the analytics (called in their thread). A failed
+        read leaves them without and is handled at the next write, on the event loop."""
+        store = self.store
+        if store is None:
+            return {}
+        try:
+            return store.context_history(self._history_series)
+        except StoreError as exc:
+            log.warning("%s; the analytics go on without stored context history", exc)
+            self._read_failure = (store, exc)
+            return {}
 
     async def _supervise(self, name: str, job: Callable[[], Awaitable[None]]) -> None:
         delay = 1.0

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 class AnalyticsStatus:
     """Where the analytics stand, so a pane can say what it is waiting for.
 
-    ``state`` is ``waiting`` (not enough history yet), ``computing``, ``ready`` or
-    ``error``; ``detail`` says what, in a sentence (e.g. "daily history: 3 of 7 symbols").
+    ``state`` is ``waiting`` (not enough history yet), ``unavailable`` (no history, and
+    every source of it failed), ``computing``, ``ready`` or ``error``; ``detail`` says
+    what, in a sentence (e.g. "daily history: 3 of 7 symbols").
     """
 
     state: str = "waiting"

@@ -4,7 +4,9 @@ last ``[[alerts]]`` rule that fired, for :data:`ALERT_SHOWN_S`).
 The running app's runtime writes a small JSON document (:func:`status_document`) to the
 data dir every few seconds; ``r2kmon status-line`` reads it and prints one line
 (:func:`status_line`) in milliseconds, without touching the network. tmux runs it as
-``#(r2kmon status-line)`` every ``status-interval`` seconds.
+``#(r2kmon status-line)`` every ``status-interval`` seconds. Where the data dir cannot be
+written (read-only, or its parent is a file), the document goes to the cache dir instead
+(:func:`~r2kmon.paths.status_fallback_dir`); the reader reads both and takes the newer.
 
 Nothing is invented: a value the app did not have is left out, a stale quote says so, and
 a file that stopped being refreshed (the app is gone) shows its age. Demo mode writes its
@@ -21,8 +23,10 @@ own file, marked SIMULATED, so it never passes for live data.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -89,21 +93,65 @@ def status_document(state: AppState, now: float, stale_after_s: float) -> dict[s
     }
 
 
-def write_status(path: Path, document: Mapping[str, Any]) -> None:
-    """Replace ``path`` atomically (a reader never sees half a file)."""
+def fallback_path(path: Path) -> Path:
+    """Where the document meant for ``path`` goes when ``path`` cannot be written."""
+    return paths.status_fallback_dir() / path.name
+
+
+def write_status(path: Path, document: Mapping[str, Any]) -> Path:
+    """Replace ``path`` atomically (a reader never sees half a file), or its
+    :func:`fallback_path` when ``path`` cannot be written; return where it went.
+    Raises the first ``OSError`` when neither can (a full disk)."""
+    text = json.dumps(document)
+    try:
+        _replace(path, text)
+        return path
+    except OSError as failed:
+        fallback = fallback_path(path)
+        if fallback == path:
+            raise
+        try:
+            _replace(fallback, text)
+        except OSError:
+            raise failed from None
+        return fallback
+
+
+def _replace(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".tmp")
-    partial.write_text(json.dumps(document), encoding="utf-8")
-    os.replace(partial, path)
+    # A temporary file of its own (two apps on one data dir each write theirs), removed
+    # when the write fails: a full disk must not leave an empty file behind.
+    fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(partial, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise
 
 
 def read_status(path: Path) -> dict[str, Any] | None:
-    """The document at ``path``, or ``None`` when there is none or it cannot be read."""
+    """The newer (by ``written_at``) of the documents at ``path`` and at its
+    :func:`fallback_path`, or ``None`` when neither can be read: the app writes to the
+    fallback while ``path`` cannot be written, and the file it left at ``path`` before
+    is older."""
+    found = [d for d in (_read(path), _read(fallback_path(path))) if d is not None]
+    return max(found, key=_written_at, default=None)
+
+
+def _read(path: Path) -> dict[str, Any] | None:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return document if isinstance(document, dict) else None
+
+
+def _written_at(document: Mapping[str, Any]) -> float:
+    written = document.get("written_at")
+    return float(written) if isinstance(written, (int, float)) else float("-inf")
 
 
 def status_line(

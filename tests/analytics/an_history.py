@@ -1,23 +1,22 @@
-"""Loads the real daily history in ``../shared/data/history`` for the analytics tests.
+"""Loads the real daily history for the analytics tests.
 
-The repository is cloned with ``shared`` beside it (locally and in CI), so the data is
-found relative to this file rather than through an environment variable.
+The history stays outside the repository (``tests/paths.py`` says where it is found); the
+tests that call these loaders are marked ``history`` and are skipped where it is absent.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import pandas as pd
 
-HISTORY = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "history"
+from tests.paths import history
 
 
 @cache
 def frame(name: str) -> pd.DataFrame:
     """A history CSV (``RUT``, ``IWM``, ``cmc_2013_2021/ETH``...) indexed by date."""
-    out = pd.read_csv(HISTORY / f"{name}.csv", index_col="date", parse_dates=["date"])
+    out = pd.read_csv(history(f"{name}.csv"), index_col="date", parse_dates=["date"])
     out.index = pd.DatetimeIndex(out.index)
     return out
 

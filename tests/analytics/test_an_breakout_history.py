@@ -20,6 +20,8 @@ from r2kmon.analytics.breakout import BoardSettings, board_row, replay_history, 
 from r2kmon.analytics.series import clean_closes, epoch
 from tests.analytics.an_history import close
 
+pytestmark = pytest.mark.history
+
 
 @pytest.fixture(scope="module")
 def rut() -> pd.Series:

@@ -60,6 +60,7 @@ def test_breakdown_after_m_sessions_is_below_not_failed() -> None:
     assert ath["level"].iloc[-1] == 106.0
 
 
+@pytest.mark.history
 def test_buffer_override_per_symbol_on_real_data() -> None:
     # With a 0.5 % buffer the 2020-11-13 close (1744.04, +0.19 % over 1740.75) is only
     # testing; 11-16 (1785.34, +2.6 %) is the breakout.

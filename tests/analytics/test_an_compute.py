@@ -23,6 +23,8 @@ from r2kmon.analytics.gauge import DEFAULT_WEIGHTS
 from r2kmon.analytics.series import clean_closes, epoch
 from tests.analytics.an_history import close, frame
 
+pytestmark = pytest.mark.history
+
 STATES = {"below", "testing", "breakout", "confirmed", "failed", "retest"}
 
 

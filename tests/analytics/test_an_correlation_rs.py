@@ -18,6 +18,8 @@ from r2kmon.analytics.relative_strength import relative_strength
 from r2kmon.analytics.series import epoch
 from tests.analytics.an_history import close
 
+pytestmark = pytest.mark.history
+
 
 def _reference_returns(a: pd.Series, b: pd.Series) -> pd.DataFrame:
     joined = pd.concat({"a": a, "b": b}, axis=1, join="inner")

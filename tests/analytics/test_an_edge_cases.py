@@ -103,7 +103,7 @@ def test_event_study_with_short_asset_history() -> None:
 
 
 def test_net_liquidity_units_and_worked_value() -> None:
-    # The worked value of ../shared/fixtures/http/README.md for 2024-01-03:
+    # The worked value of tests/fixtures/http/README.md for 2024-01-03:
     # 7681.024 - 758.448 - 719.897 = 6202.679 $bn.
     walcl = pd.Series([7712781.0, 7681024.0], index=pd.to_datetime(["2023-12-27", "2024-01-03"]))
     tga = pd.Series([731405.0, 758448.0], index=pd.to_datetime(["2023-12-27", "2024-01-03"]))

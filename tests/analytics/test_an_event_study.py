@@ -15,6 +15,8 @@ import pytest
 from r2kmon.analytics.event_study import event_study, find_events
 from tests.analytics.an_history import close, frame
 
+pytestmark = pytest.mark.history
+
 
 def _reference_events(
     closes: pd.Series, quiet: int

@@ -53,6 +53,7 @@ def test_tables_match_brute_force(values: list[float], length: int, data: st.Dat
                 assert (float(table.price[t]), int(table.index[t])) == want
 
 
+@pytest.mark.history
 def test_rut_levels_at_the_2025_breakout() -> None:
     rut = clean_closes(close("RUT")).loc[:"2025-09-17"]
     levels = {lv.kind: lv for lv in current_levels(rut, LevelSettings())}

@@ -127,6 +127,21 @@ def test_alert_log_reports_sources_going_down_and_back() -> None:
     ]
 
 
+def test_alert_log_says_a_source_is_down_once_across_its_retries() -> None:
+    """A feed retrying is "connecting" between two failed attempts; ten retries are one
+    "down" line, not ten."""
+    log = AlertLog()
+    hub = Hub(FrozenClock(OPEN_TS), simulated=False)
+    hub.push_health(SourceHealth("binance", "feed", "ok"))
+    log.observe(hub.snapshot(), None, OPEN_TS)
+    for attempt in range(10):
+        hub.push_health(SourceHealth("binance", "feed", "down", last_error="refused"))
+        log.observe(hub.snapshot(), None, OPEN_TS + 2 * attempt + 1)
+        hub.push_health(SourceHealth("binance", "feed", "connecting", last_error="refused"))
+        log.observe(hub.snapshot(), None, OPEN_TS + 2 * attempt + 2)
+    assert [(a.source, a.message) for a in log.alerts] == [("binance", "down: refused")]
+
+
 async def test_alert_log_reports_breakout_state_changes() -> None:
     hub = seeded_hub()
     runner = Analysis(hub, analytics_settings([*CRYPTO, *MARKETS]), FrozenClock(OPEN_TS))
@@ -155,9 +170,9 @@ async def test_net_liquidity_through_every_layer_matches_the_worked_value() -> N
     7681.024 - 758.448 - 719.897 = 6202.679 $bn.
     """
     from r2kmon.sources.fred import parse_fredgraph_text
-    from tests.conftest import SHARED
+    from tests.paths import HTTP_FIXTURES
 
-    fixtures = SHARED / "fixtures" / "http" / "fred"
+    fixtures = HTTP_FIXTURES / "fred"
     files = {
         "WALCL": "WALCL_fredgraph_2023-12-27_2024-01-10.csv",
         "WTREGEN": "WTREGEN_fredgraph_2023-12-27_2024-01-10.csv",

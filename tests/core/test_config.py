@@ -11,7 +11,7 @@ from r2kmon import config as cfg
 from r2kmon import paths
 from r2kmon.config import Config, load_config, parse_config
 from r2kmon.errors import ConfigError
-from tests.conftest import REPO
+from tests.paths import REPO
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance

@@ -21,6 +21,7 @@ HEADLESS = [
     "r2kmon.store",
     "r2kmon.logsetup",
     "r2kmon.cli",
+    "r2kmon.doctor",
     "r2kmon.sim.feed",
     "r2kmon.sim.market",
 ]

@@ -7,10 +7,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from r2kmon.clock import FrozenClock
-from r2kmon.config import Config, parse_config
+from r2kmon.config import Config
 from r2kmon.hub import Hub
 from r2kmon.model import Bar, ContextValue, Sink, SourceHealth, Tick
-from r2kmon.runtime import Runtime, open_history
+from r2kmon.runtime import Runtime
 from r2kmon.state import Alert
 from r2kmon.store import Store
 
@@ -126,18 +126,3 @@ def test_demo_mode_never_opens_the_store(tmp_path: Path) -> None:
     assert live.store is not None
     assert str(live.store.path).startswith(str(tmp_path))  # under XDG_DATA_HOME
     live.store.close()
-
-
-def test_a_damaged_store_is_reported_as_down_and_left_as_it_was(tmp_path: Path) -> None:
-    path = tmp_path / "r2kmon.sqlite"
-    damaged = b"this is not a database" * 100
-    path.write_bytes(damaged)
-    config = parse_config(f'[store]\npath = "{path}"\n', tmp_path / "c.toml")
-    hub, store = open_history(config, demo=False, clock=FrozenClock(T0))
-    assert store is None  # the app runs on, without stored history
-    health = hub.snapshot().health["store"]
-    assert health.status == "down"
-    assert health.last_error is not None
-    assert str(path) in health.last_error
-    assert "not a database" in health.last_error
-    assert path.read_bytes() == damaged  # nothing overwritten, nothing lost

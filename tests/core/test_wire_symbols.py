@@ -28,11 +28,11 @@ from r2kmon.sources import coingecko, coinpaprika
 from r2kmon.sources.crypto_common import coin_symbol
 from r2kmon.sources.poller import Poller, PollerSettings, ProviderSettings, new_client
 from r2kmon.store import Store
-from tests.conftest import SHARED
 from tests.fakes.http import FakeHTTP, Reply
 from tests.fakes.tls import PrivateCA, swap_host
+from tests.paths import HTTP_FIXTURES
 
-FIXTURES = SHARED / "fixtures" / "http"
+FIXTURES = HTTP_FIXTURES
 UNSAFE = {chr(c) for c in [*range(0x20), *range(0x7F, 0xA0), 0x202E, 0x200B, 0xFEFF]}
 
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from tests.conftest import REPO, SHARED
 from tests.fakes.http import FakeHTTP, Reply
+from tests.paths import HTTP_FIXTURES, REPO
 
-HTTP_FIXTURES = SHARED / "fixtures" / "http"
 LOCAL = REPO / "tests" / "sources" / "fixtures"
 MARKETS = ("^RUT", "IWM", "SPY", "^VIX")
 

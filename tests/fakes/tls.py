@@ -10,8 +10,12 @@ that stops working fails a test (the fakes answer only on the exchanges' real pa
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime
+import socket
 import ssl
+import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -24,6 +28,13 @@ import trustme
 from r2kmon.config import DEFAULT_EXCHANGES, DEFAULT_PROVIDERS
 
 HOST = "127.0.0.1"
+
+
+PROXY_VARIABLES = (
+    *(name.upper() for name in ("https_proxy", "http_proxy", "all_proxy", "no_proxy")),
+    *("https_proxy", "http_proxy", "all_proxy", "no_proxy"),
+)
+"""Every spelling of the proxy variables urllib (and so r2kmon) reads."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,13 @@ def private_ca(tmp_path_factory: pytest.TempPathFactory) -> PrivateCA:
     return _ca(str(tmp_path_factory.mktemp("ca")))
 
 
+@pytest.fixture(scope="session")
+def stranger_ca(tmp_path_factory: pytest.TempPathFactory) -> PrivateCA:
+    """A second CA that nothing trusts: its certificates stand for an impostor, or for a
+    company proxy whose CA was never installed."""
+    return _ca(str(tmp_path_factory.mktemp("stranger-ca")))
+
+
 @pytest.fixture
 def trusted(private_ca: PrivateCA, monkeypatch: pytest.MonkeyPatch) -> PrivateCA:
     """The private CA trusted through ``SSL_CERT_FILE``, as a user behind a company
@@ -75,6 +93,16 @@ def trusted(private_ca: PrivateCA, monkeypatch: pytest.MonkeyPatch) -> PrivateCA
     monkeypatch.delenv("all_proxy", raising=False)
     monkeypatch.setenv("NO_PROXY", f"{HOST},localhost")
     return private_ca
+
+
+@pytest.fixture
+def direct_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No proxy and no ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` from the developer's
+    environment: only the system store and what the test configures itself (``[network]
+    ca_file``, ``[network] proxy``) are in force."""
+    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR", *PROXY_VARIABLES):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", f"{HOST},localhost")
 
 
 def swap_host(url: str, port: int, host: str = HOST) -> str:
@@ -119,3 +147,54 @@ def toml_tables(tables: Mapping[str, Mapping[str, object]]) -> str:
 
 def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nobody listens on: connecting is refused at once."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+class ResettingServer:
+    """Accepts TCP connections on 127.0.0.1, waits for the client's first bytes (its TLS
+    ClientHello), then resets the connection (SO_LINGER 0 + abort sends a RST): what a
+    middlebox that blocks by server name does. ``accepted`` counts the attempts."""
+
+    def __init__(self) -> None:
+        self.accepted = 0
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> ResettingServer:
+        self._server = await asyncio.start_server(self._accept, HOST, 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.accepted += 1
+        task = asyncio.ensure_future(self._reset(reader, writer))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _reset(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            with contextlib.suppress(TimeoutError, ConnectionError):
+                await asyncio.wait_for(reader.read(1), 2.0)
+        finally:
+            # Also when cancelled by stop(): no connection is left open.
+            sock = writer.get_extra_info("socket")
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            writer.transport.abort()

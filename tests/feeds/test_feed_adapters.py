@@ -1,7 +1,7 @@
 """Every exchange fixture parsed into hand-written expected results, plus fuzzing.
 
 The expected ticks below were typed from the fixture files in
-``../shared/fixtures/exchanges/`` (prices as the exchange spelled them, times read off the
+``tests/fixtures/exchanges/`` (prices as the exchange spelled them, times read off the
 frames), not produced by the adapters. A test also checks that every fixture file of an
 exchange is covered, so a new recording cannot be added silently.
 """
@@ -25,8 +25,9 @@ from r2kmon.feeds.coinbase import CoinbaseAdapter
 from r2kmon.feeds.kraken import KrakenAdapter
 from r2kmon.feeds.okx import OkxAdapter
 from r2kmon.model import Tick
+from tests.paths import EXCHANGE_FIXTURES
 
-FIXTURES = Path(__file__).parents[2] / ".." / "shared" / "fixtures" / "exchanges"
+FIXTURES = EXCHANGE_FIXTURES
 
 
 def utc(year: int, month: int, day: int, hour: int, minute: int, second: int, micro: int) -> float:

@@ -1,29 +1,32 @@
-"""REST candle backfill against a fake HTTP server on 127.0.0.1 serving the fixture bodies.
+"""REST candle backfill against a fake HTTPS server on 127.0.0.1 serving the fixture bodies.
 
-The fake is a small HTTP/1.1 server on a real socket (``asyncio.start_server``); the
-backfill's own httpx client talks to it. Waits the client is told to make (Retry-After,
-gaps between requests) go through an injected sleep that records them, so the tests run
-in milliseconds.
+The fake is a small HTTP/1.1 server on a real socket (``asyncio.start_server``) speaking
+TLS with a certificate from the private test CA, trusted through ``SSL_CERT_FILE``
+(:func:`tests.fakes.tls.trusted`); the backfill's own httpx client talks to it. Waits the
+client is told to make (Retry-After, gaps between requests) go through an injected sleep
+that records them, so the tests run in milliseconds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from r2kmon.clock import FrozenClock
+from r2kmon.clock import FrozenClock, SystemClock
 from r2kmon.feeds.backfill import Backfill, BackfillProducer, BackfillSettings
 from r2kmon.model import Bar
 from tests.fakes.sinks import RecordingSink, wait_until
+from tests.fakes.tls import PrivateCA, closed_port
+from tests.paths import HTTP_FIXTURES
 
-HTTP = Path(__file__).parents[2] / ".." / "shared" / "fixtures" / "http"
+HTTP = HTTP_FIXTURES
 
 Reply = tuple[int, dict[str, str], bytes]
 Route = Callable[[str, dict[str, str]], Reply]
@@ -44,7 +47,7 @@ class FakeHttp:
     @property
     def url(self) -> str:
         assert self.server is not None
-        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+        return f"https://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -64,16 +67,18 @@ class FakeHttp:
             writer.close()
 
 
-ServeHttp = Callable[[Route], Awaitable[FakeHttp]]
+class ServeHttp(Protocol):
+    def __call__(self, route: Route, port: int = 0) -> Awaitable[FakeHttp]: ...
 
 
 @pytest.fixture
-async def serve_http() -> AsyncIterator[ServeHttp]:
+async def serve_http(trusted: PrivateCA) -> AsyncIterator[ServeHttp]:
     started: list[FakeHttp] = []
+    tls = trusted.server_context()
 
-    async def start(route: Route) -> FakeHttp:
+    async def start(route: Route, port: int = 0) -> FakeHttp:
         fake = FakeHttp(route)
-        fake.server = await asyncio.start_server(fake.handle, "127.0.0.1", 0)
+        fake.server = await asyncio.start_server(fake.handle, "127.0.0.1", port, ssl=tls)
         started.append(fake)
         return fake
 
@@ -335,3 +340,45 @@ async def test_producer_fetches_once_then_idles_until_cancelled(serve_http: Serv
     task.cancel()
     await asyncio.wait({task})
     assert task.cancelled()
+
+
+async def test_an_unreachable_exchange_is_told_once_and_its_return_once(
+    serve_http: ServeHttp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Refused, pass after pass: one line saying why, and health says ``down`` and why in
+    every pass (not ``connecting`` again); then the exchange answers: one line saying so."""
+    caplog.set_level(logging.INFO, logger="r2kmon.feeds.backfill")
+    port = closed_port()
+    settings = BackfillSettings(
+        exchanges=("binance",),
+        rest_urls={"binance": f"https://127.0.0.1:{port}"},
+        intervals=("1m",),
+        minute_hours=0.05,
+        request_gap={},
+    )
+    bf = Backfill(settings, clock=SystemClock())
+    producer = BackfillProducer(bf, ["LTC-USD"], retry_s=0.01, retry_max_s=0.02)
+    sink = RecordingSink()
+    task = asyncio.create_task(producer.run(sink))
+    try:
+        async with asyncio.timeout(10):
+            await wait_until(lambda: len({h.retry_at for h in sink.health}) >= 6)
+            assert not sink.bars
+            await serve_http(
+                lambda p, q: fixture("binance/klines_LTCUSDT_1m_limit3_2026-06-20.json"), port
+            )
+            await wait_until(lambda: bool(sink.bars))
+    finally:
+        task.cancel()
+        await asyncio.wait({task})
+    first, *later = [h for h in sink.health if h.name == "backfill"]
+    assert first.status == "connecting"
+    down = [h for h in later if h.status != "ok"]
+    assert len(down) >= 5
+    for health in down:
+        assert health.status == "down"
+        assert f"connection refused by 127.0.0.1:{port}" in (health.last_error or "")
+    assert [r.getMessage() for r in caplog.records] == [
+        f"backfill: binance unreachable: connection refused by 127.0.0.1:{port}",
+        "backfill: binance reachable again",
+    ]

@@ -1,10 +1,10 @@
-"""All-market breadth: the pure computation, and the stream end to end on 127.0.0.1."""
+"""All-market breadth: the pure computation, and the stream end to end on 127.0.0.1 over
+``wss://`` (the private test CA trusted through ``SSL_CERT_FILE``)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +16,10 @@ from r2kmon.feeds.base import FeedError
 from r2kmon.feeds.breadth import ALTS_PCT, UP_PCT, BreadthAdapter, BreadthFeed, BreadthState
 from r2kmon.feeds.connection import FeedSettings
 from tests.fakes.sinks import RecordingSink, wait_until
+from tests.fakes.tls import PrivateCA
+from tests.paths import EXCHANGE_FIXTURES
 
-FIXTURES = Path(__file__).parents[2] / ".." / "shared" / "fixtures" / "exchanges"
+FIXTURES = EXCHANGE_FIXTURES
 
 
 def mini(
@@ -90,7 +92,7 @@ def test_malformed_entries_are_feed_errors() -> None:
     assert adapter.parse((FIXTURES / "binance" / "subscribe_ack.json").read_text()).kind == "ack"
 
 
-async def test_breadth_feed_streams_context_values() -> None:
+async def test_breadth_feed_streams_context_values(trusted: PrivateCA) -> None:
     subscribed: list[Any] = []
 
     async def handler(ws: ServerConnection) -> None:
@@ -104,10 +106,10 @@ async def test_breadth_feed_streams_context_values() -> None:
             await ws.send(json.dumps({"stream": "!miniTicker@arr", "data": data}))
             await asyncio.sleep(0.02)
 
-    async with serve(handler, "127.0.0.1", 0) as server:
+    async with serve(handler, "127.0.0.1", 0, ssl=trusted.server_context()) as server:
         port = server.sockets[0].getsockname()[1]
         settings = FeedSettings(
-            "binance-breadth", "binance", (), url=f"ws://127.0.0.1:{port}", health_interval=0.05
+            "binance-breadth", "binance", (), url=f"wss://127.0.0.1:{port}", health_interval=0.05
         )
         feed = BreadthFeed(settings, interval=0.05)
         sink = RecordingSink()

@@ -1,7 +1,10 @@
 """The connection manager against fake exchange servers on 127.0.0.1, with scripted faults.
 
-Every test is bounded by ``asyncio.timeout``; timeouts and backoffs are shrunk through
-:class:`FeedSettings` so the whole file runs in seconds.
+The fakes serve ``wss://`` with a certificate from the private test CA, trusted through
+``SSL_CERT_FILE`` (:func:`tests.fakes.tls.trusted`), as the shipped configuration connects.
+One test keeps plain ``ws://`` on purpose: a configured ``ws://`` URL (a local relay) must
+still connect without TLS. Every test is bounded by ``asyncio.timeout``; timeouts and
+backoffs are shrunk through :class:`FeedSettings` so the whole file runs in seconds.
 """
 
 from __future__ import annotations
@@ -9,11 +12,11 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
@@ -24,6 +27,7 @@ from r2kmon.feeds.binance import BinanceAdapter
 from r2kmon.feeds.connection import FeedConnection, FeedSettings
 from tests.fakes.exchanges import FakeExchange, Fault
 from tests.fakes.sinks import RecordingSink, wait_until
+from tests.fakes.tls import PrivateCA
 
 EXCHANGE_SYMBOL = {
     "binance": "BTCUSDT",
@@ -62,24 +66,34 @@ async def running(feed: FeedConnection, sink: RecordingSink) -> AsyncIterator[as
         await asyncio.wait({task})
 
 
-STARTED: list[FakeExchange] = []
+class Start(Protocol):
+    def __call__(
+        self, protocol: str, listed: set[str] | None = None, *, port: int = 0, **kw: Any
+    ) -> Awaitable[FakeExchange]: ...
 
 
-@pytest.fixture(autouse=True)
-async def _stop_fakes() -> AsyncIterator[None]:
-    yield
-    while STARTED:
-        await STARTED.pop().stop()
+@pytest.fixture
+async def start(trusted: PrivateCA) -> AsyncIterator[Start]:
+    """Starts fakes serving ``wss://`` (the CA trusted through ``SSL_CERT_FILE``); stops
+    them after the test."""
+    started: list[FakeExchange] = []
 
+    async def start_fake(
+        protocol: str, listed: set[str] | None = None, *, port: int = 0, **kw: Any
+    ) -> FakeExchange:
+        fake = FakeExchange(protocol, listed or {EXCHANGE_SYMBOL[protocol]}, **kw)
+        started.append(fake)
+        return await fake.start(port, ssl=trusted.server_context())
 
-async def start(protocol: str, listed: set[str] | None = None, **kw: Any) -> FakeExchange:
-    fake = FakeExchange(protocol, listed or {EXCHANGE_SYMBOL[protocol]}, **kw)
-    STARTED.append(fake)
-    return await fake.start()
+    yield start_fake
+    for fake in started:
+        await fake.stop()
 
 
 @pytest.mark.parametrize("exchange", sorted(EXCHANGE_SYMBOL))
-async def test_each_exchange_streams_prices_with_source_and_reference(exchange: str) -> None:
+async def test_each_exchange_streams_prices_with_source_and_reference(
+    exchange: str, start: Start
+) -> None:
     fake = await start(exchange)
     sink = RecordingSink()
     feed = FeedConnection(fast(exchange, fake.url))
@@ -100,7 +114,7 @@ async def test_each_exchange_streams_prices_with_source_and_reference(exchange: 
 
 
 @pytest.mark.parametrize("code", [1000, 1001, 1011])
-async def test_server_close_codes_reconnect_and_resubscribe(code: int) -> None:
+async def test_server_close_codes_reconnect_and_resubscribe(code: int, start: Start) -> None:
     fake = await start("binance", faults=[Fault("close", after=3, code=code)])
     sink = RecordingSink()
     async with asyncio.timeout(5), running(FeedConnection(fast("binance", fake.url)), sink):
@@ -109,14 +123,14 @@ async def test_server_close_codes_reconnect_and_resubscribe(code: int) -> None:
 
 
 @pytest.mark.parametrize("kind", ["reset", "reset_mid_frame"])
-async def test_tcp_reset_reconnects(kind: str) -> None:
+async def test_tcp_reset_reconnects(kind: str, start: Start) -> None:
     fake = await start("okx", faults=[Fault(kind, after=3)])  # type: ignore[arg-type]
     sink = RecordingSink()
     async with asyncio.timeout(5), running(FeedConnection(fast("okx", fake.url)), sink):
         await wait_until(lambda: fake.connections >= 2 and len(sink.ticks) >= 6)
 
 
-async def test_silent_stall_is_detected_and_reconnected() -> None:
+async def test_silent_stall_is_detected_and_reconnected(start: Start) -> None:
     fake = await start("binance", faults=[Fault("stall", after=2)])
     sink = RecordingSink()
     feed = FeedConnection(fast("binance", fake.url, stall_timeout=0.4))
@@ -125,7 +139,7 @@ async def test_silent_stall_is_detected_and_reconnected() -> None:
     assert any(h.last_error and "stalled" in h.last_error for h in sink.health)
 
 
-async def test_unanswered_control_pings_drop_the_connection() -> None:
+async def test_unanswered_control_pings_drop_the_connection(start: Start) -> None:
     fake = await start("binance", faults=[Fault("deaf", after=2)])
     sink = RecordingSink()
     settings = fast("binance", fake.url, stall_timeout=30, ping_interval=0.1, ping_timeout=0.2)
@@ -133,7 +147,7 @@ async def test_unanswered_control_pings_drop_the_connection() -> None:
         await wait_until(lambda: fake.connections >= 2 and len(sink.ticks) >= 4)
 
 
-async def test_unanswered_application_pings_end_in_a_reconnect() -> None:
+async def test_unanswered_application_pings_end_in_a_reconnect(start: Start) -> None:
     # OKX stops reading and sending: our text pings get no pong, the watchdog fires.
     fake = await start("okx", faults=[Fault("deaf", after=2)])
     sink = RecordingSink()
@@ -147,7 +161,9 @@ async def test_unanswered_application_pings_end_in_a_reconnect() -> None:
     ("exchange", "ping"),
     [("okx", "ping"), ("bybit", '{"op":"ping"}'), ("kraken", '"method": "ping"')],
 )
-async def test_application_keepalive_keeps_a_quiet_connection(exchange: str, ping: str) -> None:
+async def test_application_keepalive_keeps_a_quiet_connection(
+    exchange: str, ping: str, start: Start
+) -> None:
     # Nothing listed: the only traffic is our ping and the server's pong.
     fake = await start(exchange, listed={"NONE"})
     sink = RecordingSink()
@@ -159,7 +175,7 @@ async def test_application_keepalive_keeps_a_quiet_connection(exchange: str, pin
     assert fake.connections == 1  # the pongs kept the stall watchdog quiet
 
 
-async def test_garbage_frames_are_counted_and_the_connection_kept() -> None:
+async def test_garbage_frames_are_counted_and_the_connection_kept(start: Start) -> None:
     fake = await start("coinbase", faults=[Fault("garbage", after=3)])
     sink = RecordingSink()
     async with asyncio.timeout(5), running(FeedConnection(fast("coinbase", fake.url)), sink):
@@ -170,7 +186,7 @@ async def test_garbage_frames_are_counted_and_the_connection_kept() -> None:
     assert fake.connections == 1
 
 
-async def test_unknown_binance_symbol_is_reported_silent() -> None:
+async def test_unknown_binance_symbol_is_reported_silent(start: Start) -> None:
     fake = await start("binance")
     sink = RecordingSink()
     feed = FeedConnection(fast("binance", fake.url, ("BTC-USD", "NOPE-USD")))
@@ -187,7 +203,9 @@ async def test_unknown_binance_symbol_is_reported_silent() -> None:
 
 
 @pytest.mark.parametrize("exchange", ["kraken", "okx", "coinbase"])
-async def test_refused_symbol_is_reported_at_once_and_others_stream(exchange: str) -> None:
+async def test_refused_symbol_is_reported_at_once_and_others_stream(
+    exchange: str, start: Start
+) -> None:
     fake = await start(exchange)
     sink = RecordingSink()
     feed = FeedConnection(fast(exchange, fake.url, ("BTC-USD", "NOPE-USD"), silence_timeout=30))
@@ -202,7 +220,7 @@ async def test_refused_symbol_is_reported_at_once_and_others_stream(exchange: st
     assert {t.symbol for t in sink.ticks} == {"BTC-USD"}
 
 
-async def test_bybit_refused_request_is_split_and_the_innocent_resubscribed() -> None:
+async def test_bybit_refused_request_is_split_and_the_innocent_resubscribed(start: Start) -> None:
     fake = await start("bybit", listed={"BTCUSDT", "ETHUSDT"})
     sink = RecordingSink()
     symbols = ("BTC-USD", "NOPE-USD", "ETH-USD")
@@ -219,7 +237,7 @@ async def test_bybit_refused_request_is_split_and_the_innocent_resubscribed() ->
 
 
 @pytest.mark.parametrize("exchange", ["binance", "okx"])
-async def test_shutdown_notice_reconnects_promptly(exchange: str) -> None:
+async def test_shutdown_notice_reconnects_promptly(exchange: str, start: Start) -> None:
     fake = await start(exchange, faults=[Fault("shutdown", after=3)])
     sink = RecordingSink()
     # A long backoff: only the prompt path can reconnect within the timeout.
@@ -228,7 +246,7 @@ async def test_shutdown_notice_reconnects_promptly(exchange: str) -> None:
         await wait_until(lambda: fake.connections >= 2 and len(sink.ticks) >= 6)
 
 
-async def test_coinbase_subscribes_before_its_deadline() -> None:
+async def test_coinbase_subscribes_before_its_deadline(start: Start) -> None:
     fake = await start("coinbase", subscribe_deadline=0.2)
     sink = RecordingSink()
     async with asyncio.timeout(5), running(FeedConnection(fast("coinbase", fake.url)), sink):
@@ -237,12 +255,12 @@ async def test_coinbase_subscribes_before_its_deadline() -> None:
     assert json.loads(fake.received[0][0])["channels"] == ["ticker", "heartbeat"]
 
 
-async def test_refused_connection_backs_off_then_recovers() -> None:
+async def test_refused_connection_backs_off_then_recovers(start: Start) -> None:
     with socket.socket() as probe:  # a port nobody listens on (yet)
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     sink = RecordingSink()
-    url = f"ws://127.0.0.1:{port}"
+    url = f"wss://127.0.0.1:{port}"
     async with asyncio.timeout(5), running(FeedConnection(fast("binance", url)), sink):
         await wait_until(
             lambda: (
@@ -252,16 +270,14 @@ async def test_refused_connection_backs_off_then_recovers() -> None:
                 and h.last_error is not None
             )
         )
-        fake = FakeExchange("binance", {"BTCUSDT"})
-        STARTED.append(fake)
-        await fake.start(port)
+        await start("binance", port=port)
         await wait_until(lambda: len(sink.ticks) >= 3)
         await wait_until(
             lambda: (h := sink.last_health("binance")) is not None and h.status == "ok"
         )
 
 
-async def test_http_451_is_reported_and_not_retried_in_a_loop() -> None:
+async def test_http_451_is_reported_and_not_retried_in_a_loop(trusted: PrivateCA) -> None:
     attempts = 0
 
     def refuse(connection: ServerConnection, request: Request) -> Response:
@@ -272,10 +288,11 @@ async def test_http_451_is_reported_and_not_retried_in_a_loop() -> None:
     async def never(ws: ServerConnection) -> None:
         raise AssertionError("handshake must not succeed")
 
-    async with serve(never, "127.0.0.1", 0, process_request=refuse) as server:
+    tls = trusted.server_context()
+    async with serve(never, "127.0.0.1", 0, process_request=refuse, ssl=tls) as server:
         port = server.sockets[0].getsockname()[1]
         sink = RecordingSink()
-        feed = FeedConnection(fast("binance", f"ws://127.0.0.1:{port}", fatal_retry=60))
+        feed = FeedConnection(fast("binance", f"wss://127.0.0.1:{port}", fatal_retry=60))
         async with asyncio.timeout(5), running(feed, sink):
             await wait_until(
                 lambda: (
@@ -296,7 +313,7 @@ class BuggyAdapter(BinanceAdapter):
         raise RuntimeError("a bug in the parser")
 
 
-async def test_parser_bug_stops_the_feed_instead_of_reconnecting_forever() -> None:
+async def test_parser_bug_stops_the_feed_instead_of_reconnecting_forever(start: Start) -> None:
     fake = await start("binance")
     sink = RecordingSink()
     settings = fast("binance", fake.url)
@@ -309,3 +326,16 @@ async def test_parser_bug_stops_the_feed_instead_of_reconnecting_forever() -> No
     assert health is not None
     assert health.status == "down"
     assert "internal error" in (health.last_error or "")
+
+
+async def test_a_plain_ws_url_still_connects_without_tls() -> None:
+    """``ws://`` is allowed in the config (a local relay): it gets no TLS context, where a
+    ``wss://`` URL always gets the verifying one."""
+    fake = await FakeExchange("binance", {"BTCUSDT"}).start()
+    try:
+        assert fake.url.startswith("ws://")
+        sink = RecordingSink()
+        async with asyncio.timeout(5), running(FeedConnection(fast("binance", fake.url)), sink):
+            await wait_until(lambda: len(sink.ticks_of("BTC-USD")) >= 3)
+    finally:
+        await fake.stop()

@@ -1,18 +1,24 @@
-"""Failover and fail-back between fake exchanges on 127.0.0.1."""
+"""Failover and fail-back between fake exchanges on 127.0.0.1, over ``wss://``.
+
+The fakes serve TLS with a certificate from the private test CA, trusted through
+``SSL_CERT_FILE`` (:func:`tests.fakes.tls.trusted`); a primary that comes back does so on
+its old port, with TLS again.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
 from r2kmon.feeds.failover import FailoverFeeds, FailoverSettings, feed_settings
 from tests.fakes.exchanges import FakeExchange
 from tests.fakes.sinks import RecordingSink, wait_until
+from tests.fakes.tls import PrivateCA
 
 FAST: dict[str, Any] = {
     "stall_timeout": 0.6,
@@ -28,14 +34,26 @@ FAST: dict[str, Any] = {
 }
 SETTINGS = FailoverSettings(stale_after=0.4, check_interval=0.05)
 
-STARTED: list[FakeExchange] = []
+
+class StartFake(Protocol):
+    def __call__(
+        self, protocol: str, listed: set[str], port: int = 0
+    ) -> Awaitable[FakeExchange]: ...
 
 
-@pytest.fixture(autouse=True)
-async def _stop_fakes() -> AsyncIterator[None]:
-    yield
-    while STARTED:
-        await STARTED.pop().stop()
+@pytest.fixture
+async def fake(trusted: PrivateCA) -> AsyncIterator[StartFake]:
+    """Starts fakes serving ``wss://``; stops those still running after the test."""
+    started: list[FakeExchange] = []
+
+    async def start(protocol: str, listed: set[str], port: int = 0) -> FakeExchange:
+        server = FakeExchange(protocol, listed)
+        started.append(server)
+        return await server.start(port, ssl=trusted.server_context())
+
+    yield start
+    for server in started:
+        await server.stop()
 
 
 def free_port() -> int:
@@ -43,12 +61,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-async def fake(protocol: str, listed: set[str], port: int = 0) -> FakeExchange:
-    server = FakeExchange(protocol, listed)
-    STARTED.append(server)
-    return await server.start(port)
 
 
 @asynccontextmanager
@@ -65,14 +77,14 @@ def sources_after(sink: RecordingSink, index: int, symbol: str) -> set[str]:
     return {t.source for t in sink.ticks[index:] if t.symbol == symbol}
 
 
-async def test_primary_refusing_connections_then_back_fails_over_and_back() -> None:
+async def test_primary_refusing_connections_then_back_fails_over_and_back(fake: StartFake) -> None:
     port = free_port()  # the primary is not listening yet: connections are refused
     secondary = await fake("coinbase", {"BTC-USD"})
     feeds = FailoverFeeds(
         feed_settings(
             ["BTC-USD"],
             ["binance", "coinbase"],
-            urls={"binance": f"ws://127.0.0.1:{port}", "coinbase": secondary.url},
+            urls={"binance": f"wss://127.0.0.1:{port}", "coinbase": secondary.url},
             **FAST,
         ),
         SETTINGS,
@@ -96,7 +108,7 @@ async def test_primary_refusing_connections_then_back_fails_over_and_back() -> N
     assert {t.source for t in sink.ticks} == {"binance", "coinbase"}
 
 
-async def test_primary_dying_mid_stream_hands_over_within_a_check() -> None:
+async def test_primary_dying_mid_stream_hands_over_within_a_check(fake: StartFake) -> None:
     primary = await fake("binance", {"BTCUSDT"})
     secondary = await fake("kraken", {"BTC/USD"})
     feeds = FailoverFeeds(
@@ -120,7 +132,6 @@ async def test_primary_dying_mid_stream_hands_over_within_a_check() -> None:
 
         port = primary.port
         await primary.stop()
-        STARTED.remove(primary)
         await wait_until(lambda: feeds.routes.get("BTC-USD") == "kraken", timeout=2)
         await wait_until(lambda: len(sink.ticks_of("BTC-USD", "kraken")) >= 3)
 
@@ -131,7 +142,7 @@ async def test_primary_dying_mid_stream_hands_over_within_a_check() -> None:
         assert sources_after(sink, mark, "BTC-USD") == {"binance"}
 
 
-async def test_symbol_silent_on_the_primary_comes_from_the_next_exchange() -> None:
+async def test_symbol_silent_on_the_primary_comes_from_the_next_exchange(fake: StartFake) -> None:
     # Binance acknowledges SOL but never sends it; OKX has it.
     primary = await fake("binance", {"BTCUSDT"})
     secondary = await fake("okx", {"BTC-USDT", "SOL-USDT"})
@@ -162,7 +173,7 @@ async def test_symbol_silent_on_the_primary_comes_from_the_next_exchange() -> No
     assert sources_after(sink, mark, "SOL-USD") == {"okx"}
 
 
-async def test_summary_health_names_unserved_symbols() -> None:
+async def test_summary_health_names_unserved_symbols(fake: StartFake) -> None:
     primary = await fake("bybit", {"BTCUSDT"})
     feeds = FailoverFeeds(
         feed_settings(["BTC-USD", "NOPE-USD"], ["bybit"], urls={"bybit": primary.url}, **FAST),
@@ -189,7 +200,7 @@ def test_names_must_be_unique_and_present() -> None:
         FailoverFeeds([])
 
 
-async def test_failover_into_the_real_hub_names_the_source_per_symbol() -> None:
+async def test_failover_into_the_real_hub_names_the_source_per_symbol(fake: StartFake) -> None:
     from r2kmon.clock import SystemClock
     from r2kmon.hub import Hub
 
@@ -223,7 +234,7 @@ async def test_failover_into_the_real_hub_names_the_source_per_symbol() -> None:
     assert snapshot.quotes["BTC-USD"].ref_price is not None
 
 
-async def test_a_parser_bug_on_one_exchange_leaves_the_others_serving() -> None:
+async def test_a_parser_bug_on_one_exchange_leaves_the_others_serving(fake: StartFake) -> None:
     from r2kmon.feeds.base import Parsed
     from r2kmon.feeds.binance import BinanceAdapter
     from r2kmon.feeds.connection import FeedConnection

@@ -1,4 +1,8 @@
-"""The one-call wiring the runtime uses: which producers, with which names."""
+"""The one-call wiring the runtime uses: which producers, with which names.
+
+The streaming test runs over ``wss://``, the private test CA trusted the second way a user
+can: ``[network] ca_file``, handed down as the :class:`~r2kmon.net.NetworkPolicy`.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,10 @@ from r2kmon.feeds.backfill import BackfillProducer
 from r2kmon.feeds.breadth import BreadthFeed
 from r2kmon.feeds.failover import FailoverFeeds
 from r2kmon.feeds.producers import crypto_producers
+from r2kmon.net import NetworkPolicy
 from tests.fakes.exchanges import FakeExchange
 from tests.fakes.sinks import RecordingSink, wait_until
+from tests.fakes.tls import PrivateCA
 
 
 def test_composition_follows_the_config_choices() -> None:
@@ -39,13 +45,17 @@ def test_bad_choices_are_refused() -> None:
         crypto_producers(["BTC-USD"], ["mtgox"])
 
 
-async def test_the_producers_stream_from_configured_urls() -> None:
-    fake = await FakeExchange("bybit", {"BTCUSDT"}).start()
+async def test_the_producers_stream_from_configured_urls(
+    private_ca: PrivateCA, direct_network: None
+) -> None:
+    fake = await FakeExchange("bybit", {"BTCUSDT"}).start(ssl=private_ca.server_context())
     try:
+        assert fake.url.startswith("wss://")
         (feeds,) = crypto_producers(
             ["BTC-USD"],
             ["bybit"],
             urls={"bybit": fake.url},
+            network=NetworkPolicy(ca_file=str(private_ca.ca_file)),
             breadth=False,
             backfill=False,
             backoff_initial=0.05,

@@ -95,6 +95,7 @@ def log_file(tmp_path: Path) -> Iterator[Path]:
     root = logging.getLogger()
     saved = (list(root.handlers), root.level)
     path = configure_logging("INFO", tmp_path / "r2kmon.log")
+    assert path == tmp_path / "r2kmon.log"  # the test's own file, not a fallback
     try:
         yield path
     finally:

@@ -1,7 +1,8 @@
 """Helpers for the ``sources`` tests: where the fixtures live, canned responses.
 
-The shared wire-format fixtures sit in ``../shared/fixtures/http`` beside the repository
-(CI clones the repo with ``../shared`` next to it), so they are found relative to this file.
+The wire-format fixtures are the repository's copies of ``../shared/fixtures/http``
+(``tests/fixtures/http``, found through ``tests/paths.py``); ``shared`` keeps its name for
+where they come from.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from pathlib import Path
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED_HTTP = REPO / ".." / "shared" / "fixtures" / "http"
+from tests.paths import HTTP_FIXTURES
+
+SHARED_HTTP = HTTP_FIXTURES
 LOCAL_FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def shared(provider: str, name: str) -> Path:
-    """Path of a shared fixture file."""
+    """Path of a fixture file copied from ``../shared/fixtures/http/<provider>/``."""
     return SHARED_HTTP / provider / name
 
 

@@ -103,7 +103,7 @@ MY_PROVIDERS = ["yahoo_chart", "fred", "coingecko", "coinpaprika", "ishares"]
 
 
 def test_every_shared_fixture_of_these_providers_is_exercised() -> None:
-    # The issue asks for every recorded file to be parsed; a new file in ../shared
+    # The issue asks for every recorded file to be parsed; a new file in tests/fixtures/http
     # without a test that names it fails here instead of going unnoticed.
     tests = "".join(p.read_text() for p in Path(__file__).parent.glob("test_src_*.py"))
     missing = [

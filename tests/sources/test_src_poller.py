@@ -1,7 +1,10 @@
-"""The poller against a fake HTTP server on 127.0.0.1: fixtures, scripted faults, recovery.
+"""The poller against a fake HTTPS server on 127.0.0.1: fixtures, scripted faults, recovery.
 
-Every test is bounded by ``asyncio.timeout`` and uses tiny backoffs from the settings, so a
-bug fails in seconds instead of hanging.
+The fake speaks TLS with a certificate from the private test CA, trusted through
+``SSL_CERT_FILE`` (:func:`tests.fakes.tls.trusted`), and the poller's client is the one the
+runtime builds (:func:`~r2kmon.sources.poller.new_client`: the network policy's TLS and
+proxies). Every test is bounded by ``asyncio.timeout`` and uses tiny backoffs from the
+settings, so a bug fails in seconds instead of hanging.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from r2kmon.sources.poller import (
 )
 from tests.fakes.http import FakeHTTP, Reply
 from tests.fakes.sinks import RecordingSink
+from tests.fakes.tls import PrivateCA
 from tests.sources.src_helpers import LOCAL_FIXTURES, shared
 
 YAHOO_DAILY = shared("yahoo_chart", "aapl_1d_period_with_events.json")
@@ -81,19 +85,18 @@ def chart_path(symbol: str) -> str:
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FakeHTTP]:
+async def server(trusted: PrivateCA) -> AsyncIterator[FakeHTTP]:
     fake = FakeHTTP()
-    await fake.start()
+    await fake.start(ssl=trusted.server_context())
     yield fake
     await fake.stop()
 
 
 @pytest.fixture
-async def client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
-    # The client is built as the runtime builds it (trust_env on); loopback is exempted
-    # from any proxy the environment might set.
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    async with httpx.AsyncClient() as http:
+async def client(trusted: PrivateCA) -> AsyncIterator[httpx.AsyncClient]:
+    # The client is built as the runtime builds it: certificates verified against the
+    # trust in force (here SSL_CERT_FILE), loopback exempted from any proxy (NO_PROXY).
+    async with new_client() as http:
         yield http
 
 

@@ -2,10 +2,12 @@
 ``AnalyticsResult`` computed from it by :func:`compute_all`.
 
 Nothing here is a hand-invented number that the UI then echoes: prices, levels, the gauge,
-correlations and the event study all come from ``../shared/data/history`` through the
-production code (the hub, ``analysis.daily_inputs`` and ``compute_all``). The only
-hand-written items are health records and alert lines, which describe situations (a feed
-down with an error, a countdown) rather than market numbers. Built once per session.
+correlations and the event study all come from the real daily history (found through
+``tests/paths.py``) through the production code (the hub, ``analysis.daily_inputs`` and
+``compute_all``). The only hand-written items are health records and alert lines, which
+describe situations (a feed down with an error, a countdown) rather than market numbers.
+Built once per session, on first use: tests calling :func:`ready_state` are marked
+``history`` (skipped where it is absent); :func:`loading_state` needs none.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -28,8 +29,7 @@ from r2kmon.model import Bar, SourceHealth, Tick
 from r2kmon.portfolio import Holding, value_portfolio
 from r2kmon.sources.market_hours import MarketHours
 from r2kmon.state import Alert, AnalyticsStatus, AppState
-
-HISTORY = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "history"
+from tests.paths import history
 
 NOW = datetime(2026, 2, 23, 15, 0, tzinfo=timezone.utc).timestamp()
 """Monday 2026-02-23 10:00 in New York (the market is open): the first session after the
@@ -44,7 +44,7 @@ FEED, POLLER = "binance", "yahoo"
 
 
 def _frame(name: str) -> pd.DataFrame:
-    frame = pd.read_csv(HISTORY / f"{name}.csv", index_col="date", parse_dates=["date"])
+    frame = pd.read_csv(history(f"{name}.csv"), index_col="date", parse_dates=["date"])
     return frame[frame.index < pd.Timestamp(NOW, unit="s").normalize()]
 
 

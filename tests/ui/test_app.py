@@ -48,6 +48,9 @@ async def test_only_changed_rows_are_redrawn() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         app.post_message(StateUpdated(AppState(first)))
         await pilot.pause()
+        # Under load the first layout can still move (a width settling after the first
+        # paint re-renders every line); compare only once a full refresh has passed.
+        await pilot.pause()
         table = app.screen.query_one(QuoteTable)
         table.render_line(1)  # make sure row 0 is cached
         cached = dict(table._strips)

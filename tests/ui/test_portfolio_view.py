@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from r2kmon.clock import FrozenClock
 from r2kmon.config import Config
 from r2kmon.state import AppState
@@ -11,6 +13,8 @@ from r2kmon.ui.app import R2kApp
 from r2kmon.ui.messages import StateUpdated
 from tests.ui.data import NOW, ready_state
 from tests.ui.test_app import screen_text
+
+pytestmark = pytest.mark.history
 
 
 async def portfolio_screen(state: AppState, *, private: bool = False, width: int = 160) -> str:

@@ -76,6 +76,7 @@ def test_cut_keeps_the_last_calendar_days() -> None:
     assert cut(bars, None) == bars
 
 
+@pytest.mark.history
 def test_charts_draw_the_resistance_and_the_breakouts_from_the_analytics() -> None:
     state = ready_state()
     assert state.analytics is not None
@@ -99,6 +100,7 @@ def test_charts_draw_the_resistance_and_the_breakouts_from_the_analytics() -> No
     assert "no daily history" in empty.empty
 
 
+@pytest.mark.history
 def test_event_rows_show_losses_with_a_sign_and_a_mark() -> None:
     state = ready_state()
     assert state.analytics is not None
@@ -115,6 +117,7 @@ def test_event_rows_show_losses_with_a_sign_and_a_mark() -> None:
     assert len(summary) == sum(len(s.summaries) for s in state.analytics.event_studies)
 
 
+@pytest.mark.history
 def test_board_rows_follow_the_filter() -> None:
     state = ready_state()
     assert state.analytics is not None
@@ -122,6 +125,7 @@ def test_board_rows_follow_the_filter() -> None:
     assert [r.key for r in rows] == [r.symbol for r in state.analytics.board if "USD" in r.symbol]
 
 
+@pytest.mark.history
 def test_level_rows_mark_one_level_per_symbol_in_words_or_ascii() -> None:
     state = ready_state()
     assert state.analytics is not None

@@ -17,6 +17,7 @@ from r2kmon.model import SourceHealth
 from r2kmon.state import AppState
 from r2kmon.ui import app as app_module
 from r2kmon.ui import format as fmt
+from r2kmon.ui import notices
 from r2kmon.ui.app import R2kApp
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.palette import breakout_word
@@ -56,6 +57,7 @@ def test_every_binding_has_an_id_listed_in_the_config_defaults() -> None:
     assert sorted(ids) == sorted(DEFAULT_KEYS)  # type: ignore[type-var]
 
 
+@pytest.mark.history
 @pytest.mark.parametrize("view", VIEW_NAMES)
 async def test_digit_switches_to_the_view_and_draws_it(view: str) -> None:
     app = make_app()
@@ -71,6 +73,7 @@ async def test_digit_switches_to_the_view_and_draws_it(view: str) -> None:
         assert "Traceback" not in text
 
 
+@pytest.mark.history
 async def test_views_show_what_the_analytics_computed() -> None:
     state = ready_state()
     assert state.analytics is not None
@@ -96,6 +99,7 @@ async def test_views_show_what_the_analytics_computed() -> None:
         assert "Name or service not known" in text
 
 
+@pytest.mark.history
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_board_lists_every_level_of_a_symbol_and_marks_the_one_that_matters(
     size: tuple[int, int],
@@ -136,6 +140,7 @@ async def test_board_lists_every_level_of_a_symbol_and_marks_the_one_that_matter
         assert f"{spy.resistance:,.2f} ({kind} high set" in screen_text(app)
 
 
+@pytest.mark.history
 async def test_only_the_visible_view_is_drawn() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -153,6 +158,7 @@ async def test_only_the_visible_view_is_drawn() -> None:
         assert len(health.rows) == 4  # not redrawn while hidden
 
 
+@pytest.mark.history
 async def test_tab_moves_between_panes_and_j_k_move_the_cursor() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -174,6 +180,7 @@ async def test_tab_moves_between_panes_and_j_k_move_the_cursor() -> None:
         assert app.focused is quotes
 
 
+@pytest.mark.history
 async def test_enter_opens_the_detail_of_the_selected_row() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -193,6 +200,7 @@ async def test_enter_opens_the_detail_of_the_selected_row() -> None:
         assert "[Errno -2] Name or service not known" in screen_text(app)
 
 
+@pytest.mark.history
 async def test_macro_detail_shows_the_whole_reason_a_value_is_missing() -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -204,6 +212,7 @@ async def test_macro_detail_shows_the_whole_reason_a_value_is_missing() -> None:
         assert "needs FRED WALCL, WTREGEN and RRPONTSYD" in screen_text(app)
 
 
+@pytest.mark.history
 async def test_filter_keeps_matching_rows_and_escape_clears_it() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -233,6 +242,7 @@ async def test_typing_q_into_the_filter_does_not_quit() -> None:
         assert app.main.view_name == "dashboard"
 
 
+@pytest.mark.history
 async def test_pause_freezes_every_view_and_resume_draws_the_latest() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -248,6 +258,7 @@ async def test_pause_freezes_every_view_and_resume_draws_the_latest() -> None:
         assert len(app.main.query_one("#board", ColumnTable).rows) == 5
 
 
+@pytest.mark.history
 async def test_range_keys_replot_the_charts_and_unchanged_data_does_not() -> None:
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
@@ -279,6 +290,7 @@ async def test_range_keys_replot_the_charts_and_unchanged_data_does_not() -> Non
         assert "6M" in rut.data.title
 
 
+@pytest.mark.history
 async def test_correlation_matrix_is_computed_off_the_loop_for_every_symbol() -> None:
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
@@ -309,10 +321,19 @@ async def test_loading_panes_say_what_is_loading() -> None:
         assert "Loading: daily history: 2 of 5 symbols" in screen_text(app)
 
 
+@pytest.mark.history
 async def test_a_source_going_down_is_a_notification_once() -> None:
+    """Said after a short grace (it may be the first of a network outage, which one
+    notification says instead), once, and its return at most a minute later."""
     app = make_app()
+    clock = app.clock
+    assert isinstance(clock, FrozenClock)
     base = ready_state()
     async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(StateUpdated(base))
+        await pilot.pause()
+        assert [n for n in app._notifications if n.title == "Source down"] == []
+        clock.advance(notices.GRACE_S)
         app.post_message(StateUpdated(base))
         await pilot.pause()
         downs = [n for n in app._notifications if n.title == "Source down"]
@@ -324,6 +345,7 @@ async def test_a_source_going_down_is_a_notification_once() -> None:
         health = dict(base.hub.health)
         health["coinbase"] = SourceHealth("coinbase", "feed", "ok", last_ok=NOW)
         back = replace(base, hub=replace(base.hub, health=health))
+        clock.advance(notices.EVERY_S)
         app.post_message(StateUpdated(back))
         await pilot.pause()
         assert any(n.title == "Source recovered" for n in app._notifications)
@@ -344,6 +366,7 @@ async def test_command_palette_lists_every_view() -> None:
         assert app.main.view_name == "macro"
 
 
+@pytest.mark.history
 async def test_remapped_view_and_cursor_keys_from_a_config(tmp_path: Path) -> None:
     config = parse_config(
         '[keys]\nview_health = "h"\nhelp = "question_mark"\ncursor_down = "n"\n'
@@ -367,6 +390,7 @@ async def test_remapped_view_and_cursor_keys_from_a_config(tmp_path: Path) -> No
         assert app.filter == "x"
 
 
+@pytest.mark.history
 async def test_ascii_option_draws_without_block_glyphs(tmp_path: Path) -> None:
     config = parse_config("[general]\nascii = true\n", tmp_path / "a.toml")
     app = make_app(config)
@@ -403,6 +427,7 @@ class FakeRuntime:
         return self.current
 
 
+@pytest.mark.history
 async def test_r_redraws_now_even_while_paused() -> None:
     runtime = FakeRuntime()
     app = R2kApp(runtime, Config(), clock=runtime.clock)  # type: ignore[arg-type]
@@ -423,6 +448,7 @@ async def test_r_redraws_now_even_while_paused() -> None:
         assert "PAUSED" in screen_text(app)
 
 
+@pytest.mark.history
 async def test_an_idle_pane_rests_its_refresh_timer_and_wakes_on_new_data(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -444,6 +470,7 @@ async def test_an_idle_pane_rests_its_refresh_timer_and_wakes_on_new_data(
         assert len(board.rows) == 5
 
 
+@pytest.mark.history
 async def test_200x60_uses_the_width_gauge_beside_the_board() -> None:
     app = make_app()
     async with app.run_test(size=(200, 60)) as pilot:
@@ -460,6 +487,7 @@ async def test_200x60_uses_the_width_gauge_beside_the_board() -> None:
             assert "Traceback" not in screen_text(app)
 
 
+@pytest.mark.history
 @pytest.mark.parametrize(
     ("usdt_as_usd", "said"), [(True, "USDT pairs stand for USD"), (False, "USD pairs only")]
 )
@@ -480,6 +508,7 @@ async def test_crypto_view_says_whether_usdt_counts_as_usd(
         assert said in screen_text(app)
 
 
+@pytest.mark.history
 @pytest.mark.parametrize(
     ("change", "shown"),
     [(0.0, "=0.0 vs"), (0.04, "=0.0 vs"), (-0.06, "▼-0.1 vs"), (1.26, "▲+1.3 vs")],

@@ -168,6 +168,11 @@ class Backfill:
         self._last_request: dict[str, float] = {}
         self._unreachable: dict[str, Unreachable] = {}
         """Exchanges found unreachable in this pass, with why (not asked again in it)."""
+        self._logged: dict[str, str] = {}
+        """Exchange → why it was last logged unreachable. Kept across passes: the log gets
+        a line when the reason changes and one when the exchange answers again, not one
+        per retry pass."""
+        self._reported = False
         self.retry_at: float | None = None
         """When :class:`BackfillProducer` asks again for what is missing (for health)."""
 
@@ -177,7 +182,10 @@ class Backfill:
 
     async def run(self, sink: Sink, symbols: Sequence[str]) -> list[SeriesResult]:
         """Fetch and push every series; report one health record; return what happened."""
-        sink.push_health(SourceHealth(self.name, "source", "connecting"))
+        if not self._reported:
+            # Only before the first answer: a retry pass keeps showing the last reason
+            # (down, and why) instead of flipping to "connecting" without one.
+            sink.push_health(SourceHealth(self.name, "source", "connecting"))
         own_client = self._client is None
         client = self._client or http_client(
             self.settings.network, timeout=self.settings.timeout, follow_redirects=False
@@ -194,6 +202,7 @@ class Backfill:
             if own_client:
                 await client.aclose()
         sink.push_health(self.health(results))
+        self._reported = True
         return results
 
     def health(self, results: Sequence[SeriesResult]) -> SourceHealth:
@@ -253,17 +262,22 @@ class Backfill:
             except Unreachable as exc:
                 self._unreachable[exchange] = exc
                 reasons.append(f"{exchange}: {exc}")
-                log.warning("backfill: %s unreachable: %s", exchange, exc)
+                if self._logged.get(exchange) != str(exc):
+                    self._logged[exchange] = str(exc)
+                    log.warning("backfill: %s unreachable: %s", exchange, exc)
                 continue
             except BackfillError as exc:
+                self._reached(exchange)
                 reasons.append(f"{exchange}: {exc}")
                 log.warning("backfill %s %s from %s failed: %s", symbol, interval, exchange, exc)
                 continue
             except (LookupError, TypeError, ValueError, ArithmeticError) as exc:
+                self._reached(exchange)
                 # Rows of the wrong shape: that exchange's answer is unusable, try the next.
                 reasons.append(f"{exchange}: malformed answer ({type(exc).__name__})")
                 log.warning("backfill %s %s from %s: malformed answer", symbol, interval, exchange)
                 continue
+            self._reached(exchange)
             if not bars:
                 reasons.append(f"{exchange}: no bars")
                 continue
@@ -280,6 +294,11 @@ class Backfill:
                 reasons.append(f"{exchange}: only {len(bars)} bars back to {_iso(bars[0].start)}")
             return SeriesResult(symbol, interval, exchange, len(bars), complete, tuple(reasons))
         return SeriesResult(symbol, interval, None, 0, False, tuple(reasons))
+
+    def _reached(self, exchange: str) -> None:
+        """``exchange`` answered: say so once if it was logged unreachable."""
+        if self._logged.pop(exchange, None) is not None:
+            log.info("backfill: %s reachable again", exchange)
 
     # --- HTTP with the exchanges' rate-limit rules --------------------------------------
 

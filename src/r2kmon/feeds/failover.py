@@ -233,6 +233,7 @@ class FailoverFeeds:
             last_ok=self.clock.now() if not unserved else None,
             last_error=error if status in ("stale", "down") else None,
             silent_symbols=unserved,
+            summary=True,
         )
 
     async def run(self, sink: Sink) -> None:

@@ -143,12 +143,14 @@ def _load_certifi(context: ssl.SSLContext) -> None:
 def check_ca_file(path: str) -> str | None:
     """Why ``path`` cannot serve as ``[network] ca_file`` (``None``: it can)."""
     full = os.path.expanduser(path)
+    # Each answer ends with the fix: a config error says what to write instead.
+    wanted = "give a PEM file of CA certificates (-----BEGIN CERTIFICATE----- blocks)"
     if not os.path.isfile(full):
-        return f"no such file: {full}"
+        return f"no such file: {full}; {wanted}"
     try:
         ssl.create_default_context().load_verify_locations(cafile=full)
     except (OSError, ssl.SSLError, ValueError) as exc:
-        return f"no PEM certificates could be read from {full} ({exc})"
+        return f"no PEM certificates could be read from {full} ({exc}); {wanted}"
     return None
 
 

@@ -13,6 +13,7 @@ off ``exchange_calendars``' minute-level API, which under pandas 3 warns on ever
 from __future__ import annotations
 
 import bisect
+import threading
 import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -64,8 +65,21 @@ class _Schedule:
     half_days: frozenset[date]
 
 
-@cache
+_LOCK = threading.Lock()
+
+
 def _schedule(calendar: str, start: str) -> _Schedule:
+    """The schedule, built once. The runtime and the poller both load it in threads at
+    start: the lock makes the second wait for the first, and keeps two
+    ``warnings.catch_warnings`` blocks (process-wide state, not thread-safe) from
+    overlapping — one restoring the filters while the other is still building let a
+    pandas deprecation warning escape."""
+    with _LOCK:
+        return _build_schedule(calendar, start)
+
+
+@cache
+def _build_schedule(calendar: str, start: str) -> _Schedule:
     import exchange_calendars  # imported here: loading it takes most of a second
 
     with warnings.catch_warnings():

@@ -963,4 +963,6 @@ class Poller:
             status = "ok" if not failing else ("stale" if ok_any else "down")
             error = f"failing: {', '.join(failing)}" if failing else None
         last_ok = max((j.last_ok for j in self._jobs.values() if j.last_ok), default=None)
-        self._sink.push_health(SourceHealth(self.name, "source", status, last_ok, error))
+        self._sink.push_health(
+            SourceHealth(self.name, "source", status, last_ok, error, summary=True)
+        )

@@ -30,6 +30,7 @@ from r2kmon.config import Config
 from r2kmon.model import HubSnapshot
 from r2kmon.state import Alert, AppState
 from r2kmon.ui.messages import StateUpdated
+from r2kmon.ui.notices import HealthNotices
 from r2kmon.ui.screens.detail import DetailScreen
 from r2kmon.ui.screens.help import HelpScreen, help_rows
 from r2kmon.ui.screens.main import VIEW_NAMES, MainScreen
@@ -152,7 +153,8 @@ class R2kApp(App[int]):
         self.range_index = DEFAULT_RANGE
         """The chart range of the charts and correlation views (``[`` and ``]``)."""
         self._posted_version: tuple[int, int] | None = None
-        self._statuses: dict[str, str] = {}
+        self._notices = HealthNotices()
+        """Which health changes become notifications (merged, rate-limited, offline once)."""
         self._alert_mark = self.clock.now()
         """Alerts older than this were notified by an earlier run (the store keeps them)."""
         self._alerted: set[Alert] = set()
@@ -320,23 +322,19 @@ class R2kApp(App[int]):
             self._quiet_polls = 0
             self.resting = False
             self._poll_timer.resume()  # data moves again: back to refresh_hz
+        if self.state is not None and not self.paused:
+            self._notify_health(self.state.hub)  # held notifications whose minute is up
         self._draw(tick=True)
 
     def _notify_health(self, hub: HubSnapshot) -> None:
-        """A notification when a source goes down or comes back (never per message)."""
-        for name, record in hub.health.items():
-            before = self._statuses.get(name)
-            self._statuses[name] = record.status
-            if record.status == before:
-                continue
-            if record.status == "down":
-                reason = record.last_error or "no reason given"
-                # Remote text: markup=False so "[bold]" in an error styles nothing.
-                self.notify(
-                    f"{name} is down: {reason}", title="Source down", severity="error", markup=False
-                )
-            elif before == "down" and record.status == "ok":
-                self.notify(f"{name} is back", title="Source recovered", markup=False)
+        """The health notifications due now (see :mod:`r2kmon.ui.notices`): a source's
+        change once and at most once a minute, one line for going offline and one for
+        coming back. Called with every state and each second (held ones come out then)."""
+        for notice in self._notices.observe(hub.health, self.clock.now()):
+            # Logged too: the log says what the user was told, and when.
+            log.info("notified: %s: %s", notice.title, notice.message)
+            # Remote text: markup=False so "[bold]" in an error styles nothing.
+            self.notify(notice.message, title=notice.title, severity=notice.severity, markup=False)
 
     def _notify_alerts(self, alerts: tuple[Alert, ...]) -> None:
         """A notification (and the bell) for each ``[[alerts]]`` rule that fired, and for

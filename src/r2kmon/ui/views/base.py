@@ -82,11 +82,16 @@ class View(Vertical):
 
 
 def loading_text(status: AnalyticsStatus, *, ascii_only: bool = False, what: str = "") -> Text:
-    """What a pane shows while the analytics are not ready: what is loading, how far along."""
+    """What a pane shows while the analytics are not ready: what is loading, how far along;
+    or, when there is no history and its sources failed, why (not "Loading": nothing is)."""
     text = Text(no_wrap=True)
     if status.state == "error":
         text.append("Analytics failed: ", BAD)
         text.append(status.detail)  # from the runtime: plain text
+        return text
+    if status.state == "unavailable":
+        text.append(f"Cannot show {what}: " if what else "Unavailable: ", BAD)
+        text.append(status.detail)  # reasons from the network: plain text
         return text
     word = "Computing" if status.state == "computing" else "Loading"
     text.append(f"{word} {what}: " if what else f"{word}: ", WARN)

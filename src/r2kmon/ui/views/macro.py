@@ -3,7 +3,8 @@
 sentiment — each with its trend, ``as_of`` and source.
 
 A value that could not be had shows ``—`` and the reason (not configured, not fetched yet,
-analytics still loading), never a guess.
+analytics still loading, or ``down: <reason>`` when the source that brings it failed),
+never a guess.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from r2kmon.model import HubSnapshot
+from r2kmon.model import HubSnapshot, failure_headline
 from r2kmon.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM, direction_style
@@ -52,6 +53,29 @@ FRED_VIX, FRED_DOLLAR, FRED_10Y, FEAR_GREED = (
     "us10y_yield",
     "fear_greed",
 )
+
+
+# Who brings each signal (the health record names of sources/ and feeds/): a missing value
+# whose sources are all down says so, with their reason, instead of "no answer yet".
+COIN_MARKET_SOURCES = ("coingecko", "coinpaprika")
+"""BTC dominance, and the alt coins' history behind the altcoin season."""
+LIQUIDITY_SOURCES = ("fred",)
+MARKET_SOURCES = ("yahoo", "fred")
+FLOW_SOURCES = ("ishares", "yahoo")
+FEAR_GREED_SOURCES = ("alternative_me",)
+
+
+def down_reason(hub: HubSnapshot, sources: tuple[str, ...]) -> str | None:
+    """``down: <reason>`` when every one of ``sources`` that reports is down, else
+    ``None`` (one still working may yet bring the value). The reason is the first one's;
+    with several, their names follow it, after what 80 columns show."""
+    records = [hub.health[name] for name in sources if name in hub.health]
+    if not records or any(record.status != "down" for record in records):
+        return None
+    reason = f"down: {failure_headline(records[0])}"
+    if len(records) > 1:
+        reason += f" ({records[0].name}; {', '.join(r.name for r in records[1:])} too)"
+    return reason
 
 
 def _trend(
@@ -119,7 +143,9 @@ def _market_row(
         return _row(
             key, name, fmt.number(value.value), trend, value.as_of, value.source, f"FRED {fred}"
         )
-    if symbol not in hub.symbols:
+    if (down := down_reason(hub, MARKET_SOURCES)) is not None:
+        reason = down
+    elif symbol not in hub.symbols:
         reason = f"{symbol} is not in [markets] symbols and FRED has not answered"
     else:
         reason = f"no quote for {symbol} yet"
@@ -145,7 +171,8 @@ def macro_rows(state: AppState, ctx: DrawContext) -> list[TableRow]:
             _missing_row(
                 "altcoin_season",
                 "Altcoin season",
-                waiting if analytics is None else "needs 90 days of the alt coins and BTC",
+                down_reason(hub, COIN_MARKET_SOURCES)
+                or (waiting if analytics is None else "needs 90 days of the alt coins and BTC"),
             )
         )
     else:
@@ -164,7 +191,10 @@ def macro_rows(state: AppState, ctx: DrawContext) -> list[TableRow]:
             _missing_row(
                 "btc_dominance",
                 "BTC dominance",
-                waiting if analytics is None else "no dominance from CoinGecko/CoinPaprika yet",
+                down_reason(hub, COIN_MARKET_SOURCES)
+                or (
+                    waiting if analytics is None else "no dominance from CoinGecko/CoinPaprika yet"
+                ),
             )
         )
     else:
@@ -188,7 +218,8 @@ def macro_rows(state: AppState, ctx: DrawContext) -> list[TableRow]:
             _missing_row(
                 "net_liquidity",
                 "Net liquidity",
-                waiting if analytics is None else "needs FRED WALCL, WTREGEN and RRPONTSYD",
+                down_reason(hub, LIQUIDITY_SOURCES)
+                or (waiting if analytics is None else "needs FRED WALCL, WTREGEN and RRPONTSYD"),
             )
         )
     else:
@@ -220,9 +251,12 @@ def macro_rows(state: AppState, ctx: DrawContext) -> list[TableRow]:
             _missing_row(
                 "flows",
                 "IWM flows",
-                waiting
-                if analytics is None
-                else "no iShares shares data and no IWM volume history",
+                down_reason(hub, FLOW_SOURCES)
+                or (
+                    waiting
+                    if analytics is None
+                    else "no iShares shares data and no IWM volume history"
+                ),
             )
         )
     else:
@@ -283,7 +317,8 @@ def macro_rows(state: AppState, ctx: DrawContext) -> list[TableRow]:
             )
         )
     else:
-        rows.append(_missing_row("fear_greed", "Fear & greed", "no answer from alternative.me yet"))
+        reason = down_reason(hub, FEAR_GREED_SOURCES) or "no answer from alternative.me yet"
+        rows.append(_missing_row("fear_greed", "Fear & greed", reason))
     return [r for r in rows if ctx.matches(r.key, str(r.cells[0]))]
 
 
