@@ -382,8 +382,8 @@ async def _binance(
             raise Unavailable("klines answer is not a list")
         for row in rows:
             # The newest row of a range reaching now is still open: its close time is
-            # in the future. Only finished bars are history, and only those asked for.
-            if int(row[6]) >= now_ms or int(row[0]) < cursor - step_ms:
+            # in the future. Only finished bars are history.
+            if int(row[6]) >= now_ms:
                 continue
             bars.append(_bar(row[0] / 1000, row[1], row[2], row[3], row[4], row[5]))
         if len(rows) < BINANCE_LIMIT:
