@@ -16,7 +16,9 @@ How failures are classified::
     connection closes (1000/1001/1006/1011,     reconnect: at once when the connection had
       TCP reset, 24 h limit, serverShutdown)    delivered prices, else after the backoff
     open but silent for ``stall_timeout``       watchdog closes it → reconnect
-    a frame the adapter rejects (FeedError)     counted in ``bad_frames``, logged, kept open
+    a frame the adapter rejects (FeedError),    counted in ``bad_frames``, logged, kept open
+      or a tick stamped outside the window      (the frame's other ticks still count)
+      [EARLIEST_TS, clock + max_clock_skew]
     anything else raised while parsing          a bug: health "down", the exception escapes
                                                 ``run`` (the runtime restarts it after a
                                                 growing delay), never a tight reconnect loop
@@ -39,6 +41,7 @@ import random
 from collections.abc import AsyncGenerator, Generator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Final, cast
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -53,8 +56,8 @@ from websockets.exceptions import (
 )
 
 from r2kmon.clock import Clock, SystemClock
-from r2kmon.feeds.base import Adapter, Channel, FeedError
-from r2kmon.model import HealthStatus, Sink, SourceHealth, canonical_crypto, clean_text
+from r2kmon.feeds.base import EARLIEST_TS, Adapter, Channel, FeedError
+from r2kmon.model import HealthStatus, Sink, SourceHealth, Tick, canonical_crypto, clean_text
 from r2kmon.net import NetworkPolicy, describe_failure
 
 log = logging.getLogger(__name__)
@@ -103,6 +106,11 @@ class FeedSettings:
     fatal_retry: float = 300.0
     """Wait after a refusal that retrying soon would not fix (HTTP 404, 451, ...)."""
     health_interval: float = 1.0
+    max_clock_skew: float = 300.0
+    """A tick stamped more than this many seconds ahead of the local clock is refused as
+    a bad frame (``[crypto] max_clock_skew_s``): kept, it would stand as the newest price
+    and hide every true one after it. Ticks older than ``EARLIEST_TS`` are refused too;
+    between the two, an old time is the exchange's own (a snapshot of a quiet market)."""
     max_frame_bytes: int = 1 << 22
     """Largest frame accepted (a Kraken snapshot of many pairs is a few hundred kB)."""
     network: NetworkPolicy = field(default_factory=NetworkPolicy, compare=False)
@@ -479,6 +487,11 @@ class FeedConnection:
         push = sink.push_ticks
         monotonic = self.clock.monotonic
         seen = link.last_seen
+        # The window a tick's exchange time must fall in. Its upper end follows the wall
+        # clock, read once a second rather than per frame: a second of lag is nothing
+        # against a skew of minutes, and the per-tick test stays one chained comparison.
+        earliest = EARLIEST_TS
+        latest = recheck = -1.0
         try:
             while True:
                 frame = await ws.recv(decode=False)
@@ -489,22 +502,24 @@ class FeedConnection:
                 try:
                     parsed = parse(frame)
                 except FeedError as exc:
-                    self.bad_frames += 1
-                    self.last_error = clean_text(f"bad frame: {exc}")
-                    # A server spewing garbage must not flood the log: the first ten,
-                    # then one in a thousand (the count is in the health record).
-                    if self.bad_frames <= 10 or self.bad_frames % 1000 == 0:
-                        log.warning(
-                            "%s: %s (%d so far)", self.name, self.last_error, self.bad_frames
-                        )
+                    self._bad_frame(f"bad frame: {exc}")
                     continue
                 kind = parsed.kind
                 if kind == "ticks":
+                    if now >= recheck:
+                        latest = self.clock.now() + self.settings.max_clock_skew
+                        recheck = now + 1.0
                     ticks = parsed.ticks
+                    for tick in ticks:
+                        if earliest <= tick[2] <= latest:
+                            seen[tick[0]] = now
+                        else:
+                            ticks = self._timely(ticks, latest)
+                            for kept in ticks:
+                                seen[kept[0]] = now
+                            break
                     if ticks:
                         push(ticks)
-                        for tick in ticks:
-                            seen[tick.symbol] = now
                         link.last_data = now
                         if not link.productive:
                             link.productive = True
@@ -521,14 +536,43 @@ class FeedConnection:
                     if parsed.resubscribe:
                         link.pending.extend(self.adapter.subscribe_messages(parsed.resubscribe))
                 elif kind == "shutdown":
-                    link.close_reason = parsed.message or "server asked to reconnect"
+                    link.close_reason = clean_text(parsed.message) or "server asked to reconnect"
                     await ws.close(1000, "reconnecting")
                     return
         except ConnectionClosed as exc:
             if link.close_reason is None:
-                link.close_reason = f"connection closed: {_describe(exc)}"
+                # The close reason is the server's text: cleaned before it is logged.
+                link.close_reason = clean_text(f"connection closed: {_describe(exc)}")
                 if not link.productive:
                     self._note_error(link.close_reason)
+
+    def _bad_frame(self, message: str) -> None:
+        """Count a frame refused (it stays out of the hub; the connection stays open)."""
+        self.bad_frames += 1
+        self.last_error = clean_text(message)
+        # A server spewing garbage must not flood the log: the first ten, then one in a
+        # thousand (the count is in the health record).
+        if self.bad_frames <= 10 or self.bad_frames % 1000 == 0:
+            log.warning("%s: %s (%d so far)", self.name, self.last_error, self.bad_frames)
+
+    def _timely(self, ticks: Sequence[Tick], latest: float) -> Sequence[Tick]:
+        """The ticks of a frame stamped inside the window; the frame counts as bad.
+
+        A far-future time would make the tick the newest price for good (the hub drops
+        a source's older ticks as out of order, and every bar after it as late), and a
+        time before any exchange existed would plant a bar decades back."""
+        kept = [tick for tick in ticks if EARLIEST_TS <= tick.ts <= latest]
+        wrong = next(tick for tick in ticks if not EARLIEST_TS <= tick.ts <= latest)
+        if wrong.ts > latest:
+            ahead = wrong.ts - (latest - self.settings.max_clock_skew)
+            why = (
+                f"{_age(ahead)} ahead of this machine's clock "
+                f"(max_clock_skew_s = {self.settings.max_clock_skew:g})"
+            )
+        else:
+            why = "before any crypto exchange existed"
+        self._bad_frame(f"bad frame: {wrong.symbol} stamped {_when(wrong.ts)}, {why}; dropped")
+        return kept
 
     async def _monitor(self, link: _Link, ws: ClientConnection) -> None:
         """Send subscriptions (paced), application pings, and watch for a stall."""
@@ -563,6 +607,27 @@ class FeedConnection:
                     link.last_ping = now
                     await ws.send(message)
             await asyncio.sleep(gap if link.pending else tick)
+
+
+def _when(ts: float) -> str:
+    """An exchange time as UTC text, whatever its size (datetime covers years 1-9999)."""
+    try:
+        return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, OSError, ValueError):
+        return f"{ts:.6g} s after 1970"
+
+
+def _age(seconds: float) -> str:
+    """A span as 45 s · 12 min · 3.0 h · 2.0 days · 9.99 years."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172_800:
+        return f"{seconds / 3600:.1f} h"
+    if seconds < 2 * 31_557_600:
+        return f"{seconds / 86_400:.1f} days"
+    return f"{seconds / 31_557_600:.3g} years"
 
 
 def _describe(exc: BaseException) -> str:
