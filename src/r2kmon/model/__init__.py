@@ -94,6 +94,7 @@ from r2kmon.model.core import (
 )
 from r2kmon.model.core import (
     clean_text as clean_text,
+    escape_controls as escape_controls,
 )
 from r2kmon.model.core import (
     is_crypto_pair as is_crypto_pair,
