@@ -338,7 +338,7 @@ async def test_hostile_numbers_from_binance_are_bad_frames_and_never_reach_the_h
     task = asyncio.create_task(feed.run(hub))
     try:
         async with asyncio.timeout(10):
-            await wait_until(lambda: "BTC-USD" in hub.snapshot().quotes and feed.bad_frames > 0)
+            await wait_until(lambda: "BTC-USD" in hub.snapshot().quotes and feed.state.bad_frames > 0)
             await wait_until(lambda: hub.snapshot().quotes["BTC-USD"].price > 100)
     finally:
         task.cancel()
@@ -348,7 +348,7 @@ async def test_hostile_numbers_from_binance_are_bad_frames_and_never_reach_the_h
     # The fake's regular frames: 100.01, 100.02, ... against an open of 99.00.
     assert Decimal(100) < quote.price < Decimal(101)
     assert quote.ref_price == Decimal("99.00")
-    assert feed.bad_frames == len(HOSTILE)
+    assert feed.state.bad_frames == len(HOSTILE)
     assert binance.connections == 1  # bad frames never cost the connection
     for bar in snap.bars_1m["BTC-USD"]:
         assert 100 < bar.low <= bar.high < 101

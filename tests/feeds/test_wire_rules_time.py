@@ -196,7 +196,7 @@ async def test_one_bad_time_in_a_frame_of_several_drops_only_that_tick(
         await fake.stop()
     assert [t.price for t in sink.ticks_of("ETH-USD")] == [Decimal("3000.5")]
     assert all(t.price < 101 for t in sink.ticks_of("BTC-USD"))
-    assert feed.bad_frames == 1
+    assert feed.state.bad_frames == 1
 
 
 # --- the breadth stream: its as-of time only grows, so one future time would freeze it -----
@@ -240,7 +240,7 @@ async def test_breadth_refuses_a_future_time_and_keeps_its_age_true(
     assert up is not None
     assert up.as_of == pytest.approx(FAKE_TS)
     assert sink.last_context(ALTS_PCT) is not None
-    assert feed.connection.bad_frames == 1
+    assert feed.connection.state.bad_frames == 1
 
 
 # --- the configured value reaches every connection ---------------------------------------

@@ -94,6 +94,8 @@ from r2kmon.model.core import (
 )
 from r2kmon.model.core import (
     clean_text as clean_text,
+)
+from r2kmon.model.core import (
     escape_controls as escape_controls,
 )
 from r2kmon.model.core import (
