@@ -26,6 +26,7 @@ from r2kmon.clock import FrozenClock
 from r2kmon.hub import Hub
 from r2kmon.model import Alert, AnalyticsStatus, Bar, Holding, SourceHealth, Tick
 from r2kmon.runtime.analysis import analytics_settings, daily_inputs, live_inputs
+from r2kmon.runtime.freshness import judge
 from r2kmon.runtime.portfolio import value_portfolio
 from r2kmon.runtime.state import AppState
 from r2kmon.sources.market_hours import MarketHours
@@ -128,7 +129,8 @@ ALERTS = (
 
 @cache
 def ready_state() -> AppState:
-    """The full state: history, live prices, health, analytics, session, alerts."""
+    """The full state: history, live prices (judged as the runtime judges them), health,
+    analytics, session, alerts."""
     hub, clock = history_hub_state()
     for record in HEALTH:
         hub.push_health(record)
@@ -139,8 +141,19 @@ def ready_state() -> AppState:
     have = sum(1 for s in SYMBOLS if snapshot.bars_1d.get(s))
     status = AnalyticsStatus("ready", f"daily history: {have} of {len(SYMBOLS)} symbols")
     market = MarketHours().state(clock.now())
-    portfolio = value_portfolio(HOLDINGS, snapshot, clock.now(), 60.0)
-    return AppState(snapshot, result, 1, status, market, ALERTS, portfolio=portfolio)
+    judged = judge(snapshot, market, clock.now(), 60.0)
+    portfolio = value_portfolio(HOLDINGS, snapshot, judged.freshness)
+    return AppState(
+        snapshot,
+        result,
+        1,
+        status,
+        market,
+        ALERTS,
+        portfolio=portfolio,
+        freshness=judged.freshness,
+        freshness_until=judged.until,
+    )
 
 
 @cache
@@ -151,3 +164,4 @@ def loading_state() -> AppState:
     hub.push_health(SourceHealth(POLLER, "source", "connecting"))
     status = AnalyticsStatus("waiting", "daily history: 2 of 5 symbols", 2, 5)
     return AppState(hub.snapshot(), None, 0, status, None, ())
+
