@@ -165,3 +165,61 @@ def loading_state() -> AppState:
     status = AnalyticsStatus("waiting", "daily history: 2 of 5 symbols", 2, 5)
     return AppState(hub.snapshot(), None, 0, status, None, ())
 
+
+WEEKEND = datetime(2025, 11, 29, 17, 0, tzinfo=timezone.utc).timestamp()
+"""Saturday 2025-11-29 12:00 in New York: the market shut on Friday's half day (13:00)."""
+
+FRESHNESS_SYMBOLS = ("BTC-USD", "ETH-USD", "SOL-USD", "^RUT", "IWM", "SPY", "^GSPC")
+
+
+def _close(name: str, day: str) -> Decimal:
+    """The real close of ``name`` on ``day`` (``YYYY-MM-DD``) from the daily history."""
+    frame = pd.read_csv(history(f"{name}.csv"), index_col="date", parse_dates=["date"])
+    closes: pd.Series[float] = frame["close"]
+    return Decimal(str(closes[pd.Timestamp(day)]))
+
+
+def _utc(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp()
+
+
+@cache
+def freshness_state() -> AppState:
+    """Every freshness on one screen, judged as the runtime judges them on a Saturday:
+    BTC-USD streamed 2 s ago (live); ETH-USD streamed 5 minutes ago (stale); ^RUT and IWM
+    at Friday's early close (closed); ^GSPC from FRED, Wednesday's close published a day
+    late (delayed, dated); SPY with a price from October that its provider still serves
+    (stale). Prices are the real closes of those days."""
+    clock = FrozenClock(WEEKEND)
+    hub = Hub(clock, simulated=False, symbols=FRESHNESS_SYMBOLS)
+    friday = "2025-11-28"
+    hub.push_ticks(
+        [
+            Tick("BTC-USD", _close("BTC-USD", friday), WEEKEND - 2, FEED, "ticker"),
+            Tick("ETH-USD", _close("ETH-USD", friday), WEEKEND - 300, FEED, "ticker"),
+            Tick("^RUT", _close("RUT", friday), _utc("2025-11-28 18:00:00"), POLLER, "bar"),
+            Tick("IWM", _close("IWM", friday), _utc("2025-11-28 17:59:58"), POLLER, "bar"),
+            Tick("SPY", _close("SPY", "2025-10-01"), _utc("2025-10-01 20:00:00"), POLLER, "bar"),
+            Tick("^GSPC", _close("GSPC", "2025-11-26"), _utc("2025-11-26 00:00:00"), "fred", "bar"),
+        ]
+    )
+    for record in (
+        SourceHealth(FEED, "feed", "ok", last_ok=WEEKEND - 1, msgs_per_s=12.5),
+        SourceHealth(POLLER, "source", "ok", last_ok=WEEKEND - 600, msgs_per_s=0.1),
+        SourceHealth("fred", "source", "ok", last_ok=WEEKEND - 3600),
+    ):
+        hub.push_health(record)
+    snapshot = hub.snapshot()
+    market = MarketHours().state(WEEKEND)
+    judged = judge(snapshot, market, WEEKEND, 60.0)
+    status = AnalyticsStatus("waiting", "daily history: 0 of 5 symbols", 0, 5)
+    return AppState(
+        snapshot,
+        None,
+        0,
+        status,
+        market,
+        (),
+        freshness=judged.freshness,
+        freshness_until=judged.until,
+    )
