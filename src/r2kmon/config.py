@@ -119,6 +119,12 @@ class CryptoConfig:
     breadth: bool = field(
         default=True, metadata=_doc("stream Binance's all-market mini-ticker for breadth")
     )
+    max_clock_skew_s: float = field(
+        default=300.0,
+        metadata=_doc(
+            "an exchange time further ahead of this machine's clock is refused (a bad frame)"
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -955,6 +961,9 @@ def _check_semantics(config: Config, problems: _Problems) -> None:
         problems.add("general.log_level", "must be DEBUG, INFO, WARNING or ERROR")
     if config.general.stale_after_s <= 0:
         problems.add("general.stale_after_s", "must be more than 0")
+    if not 1 <= config.crypto.max_clock_skew_s <= 86_400:
+        # A skew of 0 or less would refuse every tick as "from the future".
+        problems.add("crypto.max_clock_skew_s", "must be between 1 and 86400 seconds")
     if config.demo.ticks_per_s <= 0 or config.demo.ticks_per_s > 100:
         problems.add("demo.ticks_per_s", "must be more than 0 and at most 100")
     for kind, table in (("exchanges", config.exchanges), ("providers", config.providers)):

@@ -21,8 +21,22 @@ import tempfile
 from pathlib import Path
 
 from r2kmon import paths
+from r2kmon.model import escape_controls
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+class SafeFormatter(logging.Formatter):
+    """Writes every character that could act on a terminal (ESC, BEL, NUL, bidi overrides,
+    ...) as its escape, in the message, a traceback or a third-party library's line.
+
+    ``tail -f`` of the log must never retitle, clear or set the clipboard of the terminal
+    reading it. r2kmon's own log calls clean remote text before logging it; this is the
+    net under everything else (an httpx reason phrase, remote text in an exception).
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        return escape_controls(super().format(record))
 
 
 class LogFile(logging.handlers.RotatingFileHandler):
@@ -71,7 +85,7 @@ def configure_logging(level: str = "INFO", path: Path | None = None) -> Path | N
                 f"cannot write the log file {target} ({opened}) nor a temporary one "
                 f"({_reason(exc)}); logging is off"
             )
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(SafeFormatter(FORMAT))
     root.addHandler(handler)
     root.setLevel(level.upper())
     # Reconnect chatter is useful in the file but not at DEBUG volume.

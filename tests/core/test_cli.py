@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from r2kmon import __version__
-from r2kmon.config import EXCHANGES, PROVIDERS
+from r2kmon.config import DEFAULT_EXCHANGES
+from tests.fakes.tls import derived_endpoints, toml_tables
 
 
 def r2kmon(
@@ -98,20 +99,31 @@ def test_options_work_before_and_after_the_command(tmp_path: Path) -> None:
 
 
 def dead_endpoints_config(tmp_path: Path) -> Path:
-    """A config whose every exchange and provider points at a loopback port nobody
-    listens on: every connection is refused at once, and nothing reaches the internet."""
+    """The shipped defaults (``wss://``, ``https://``) with every host and port swapped for
+    a loopback port nobody listens on: every connection is refused at once, and nothing
+    reaches the internet."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    lines = []
-    for name in EXCHANGES:
-        lines += [f"[exchanges.{name}]", f'url = "ws://127.0.0.1:{port}"',
-                  f'rest_url = "http://127.0.0.1:{port}"']  # fmt: skip
-    for name in PROVIDERS:
-        lines += [f"[providers.{name}]", f'url = "http://127.0.0.1:{port}"']
+    tables = derived_endpoints({name: port for name in DEFAULT_EXCHANGES}, port)
     path = tmp_path / "dead.toml"
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text(toml_tables(tables))
     return path
+
+
+def test_snapshot_with_nothing_reachable_returns_at_once_and_says_why(tmp_path: Path) -> None:
+    """With every source refused, snapshot does not sit out its --wait: it returns when
+    each source has failed (this test's own timeout is far below the 600 s it may wait),
+    with one line per failed source on stderr and exit code 1."""
+    config = dead_endpoints_config(tmp_path)
+    out = r2kmon("snapshot", "--json", "--wait", "600", "--config", str(config), timeout=60)
+    assert out.returncode == 1
+    lines = out.stderr.splitlines()
+    for name in ("binance", "coinbase", "kraken", "yahoo", "fred", "coingecko"):
+        line = next((x for x in lines if x.startswith(f"r2kmon: {name} down: ")), None)
+        assert line is not None, (name, out.stderr)
+        assert "connection refused by 127.0.0.1:" in line, line
+    assert "Traceback" not in out.stderr
 
 
 def test_nothing_fetched_is_a_non_zero_exit_with_nulls(tmp_path: Path) -> None:

@@ -238,3 +238,8 @@ def test_bad_gauge_and_breakout_settings_are_named(tmp_path: Path) -> None:
     assert "key 'breakout.crypto': band, buffer and confirm percentages must not be negative" in (
         message
     )
+
+
+def test_a_clock_skew_that_would_refuse_every_tick_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"crypto.max_clock_skew_s.*between 1 and 86400"):
+        parse_config("[crypto]\nmax_clock_skew_s = 0\n", tmp_path / "c.toml")

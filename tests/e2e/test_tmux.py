@@ -40,7 +40,12 @@ class Tmux:
 
     def start(self, command: list[str], size: tuple[int, int], env: dict[str, str]) -> None:
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-        line = f"env {exports} {shlex.join(command)}; echo $? > {shlex.quote(str(self.exit_file))}"
+        # COLUMNS and LINES, if the test runner has them, would override the pane's real
+        # size for Textual: the app must see the size the test asked tmux for.
+        line = (
+            f"env -u COLUMNS -u LINES {exports} {shlex.join(command)}; "
+            f"echo $? > {shlex.quote(str(self.exit_file))}"
+        )
         self.tmux(
             "new-session",
             "-d",

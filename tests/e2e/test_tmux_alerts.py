@@ -16,6 +16,7 @@ import pytest
 
 from tests.e2e.test_tmux import Tmux, demo_env
 from tests.fakes.exchanges import FakeExchange
+from tests.fakes.tls import PrivateCA
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -28,15 +29,16 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
 
 
 @pytest.fixture
-def binance() -> Iterator[FakeExchange]:
-    """A fake Binance in a thread of its own (the app runs in another process): prices
-    100.01, 100.02, ... one every 10 ms, stamped with the time they are sent, as a live
-    exchange stamps them (a rule never fires on a stale price)."""
+def binance(private_ca: PrivateCA) -> Iterator[FakeExchange]:
+    """A fake Binance over wss:// in a thread of its own (the app runs in another process):
+    prices 100.01, 100.02, ... one every 10 ms, stamped with the time they are sent, as a
+    live exchange stamps them (a rule never fires on a stale price)."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     fake = FakeExchange("binance", {"BTCUSDT"}, interval=0.01, clock=time.time)
-    asyncio.run_coroutine_threadsafe(fake.start(), loop).result(10)
+    tls = private_ca.server_context()
+    asyncio.run_coroutine_threadsafe(fake.start(ssl=tls), loop).result(10)
     try:
         yield fake
     finally:
@@ -47,11 +49,13 @@ def binance() -> Iterator[FakeExchange]:
 
 
 def test_a_rule_crossing_rings_the_bell_in_tmux_and_runs_the_command(
-    tmux: Tmux, tmp_path: Path, binance: FakeExchange
+    tmux: Tmux, tmp_path: Path, binance: FakeExchange, private_ca: PrivateCA
 ) -> None:
     out = tmp_path / "alert.txt"
     script = "import sys, pathlib; pathlib.Path(sys.argv[1]).write_text(sys.argv[2])"
-    dead = "http://127.0.0.1:9"  # every HTTP provider refused at once: nothing leaves this host
+    # every HTTP provider refused at once (the shipped https:// defaults, host and port
+    # swapped for a closed one): nothing leaves this host
+    dead = "https://127.0.0.1:9"
     config = tmp_path / "r2kmon.toml"
     config.write_text(
         f"""
@@ -88,7 +92,7 @@ note = "from the fake"
     tmux.start(
         [sys.executable, "-m", "r2kmon", "--config", str(config)],
         (120, 30),
-        demo_env(tmp_path, NO_PROXY="127.0.0.1,localhost"),
+        demo_env(tmp_path, NO_PROXY="127.0.0.1,localhost", SSL_CERT_FILE=str(private_ca.ca_file)),
     )
     tmux.wait_for(lambda s: "BTC-USD" in s and "binance" in s)
     # Another window in front, as when the user looks elsewhere: the bell must mark ours.

@@ -40,6 +40,8 @@ class Fault:
     kind: FaultKind
     after: int = 3
     code: int = 1000
+    reason: str = "scripted close"
+    """The close frame's reason text (``close`` only)."""
 
 
 @dataclass
@@ -52,6 +54,10 @@ class FakeExchange:
     faults: Sequence[Fault | None] = ()
     subscribe_deadline: float | None = None
     server_ping_interval: float | None = None
+    script: Sequence[str] = ()
+    """Frames sent once, on the first connection, as soon as it has subscribed and before
+    any regular data frame (a hostile or broken frame, to see what the client makes of
+    it)."""
     connections: int = 0
     received: list[list[str]] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
@@ -131,10 +137,15 @@ class FakeExchange:
                     await ws.close(1008, "subscribe within the deadline")
                     return
             sent = 0
+            script = list(self.script) if index == 0 else []
             while True:
                 await asyncio.sleep(self.interval)
                 if reader.done():  # the client went away
                     return
+                if script and subscribed:
+                    for frame in script:
+                        await ws.send(frame)
+                    script = []
                 if fault is not None and sent >= fault.after:
                     await self.misbehave(ws, fault, reader)
                     if fault.kind in ("garbage", "shutdown"):
@@ -160,7 +171,7 @@ class FakeExchange:
         self, ws: ServerConnection, fault: Fault, reader: asyncio.Task[None]
     ) -> None:
         if fault.kind == "close":
-            await ws.close(fault.code, "scripted close")
+            await ws.close(fault.code, fault.reason)
         elif fault.kind in ("reset", "reset_mid_frame"):
             sock = ws.transport.get_extra_info("socket")
             if fault.kind == "reset_mid_frame":

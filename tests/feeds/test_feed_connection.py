@@ -10,6 +10,7 @@ backoffs are shrunk through :class:`FeedSettings` so the whole file runs in seco
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import socket
 from collections.abc import AsyncIterator, Awaitable, Sequence
@@ -22,9 +23,12 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Request, Response
 
+from r2kmon.clock import FrozenClock
+from r2kmon.config import DEFAULT_EXCHANGES
 from r2kmon.feeds.base import Parsed
 from r2kmon.feeds.binance import BinanceAdapter
 from r2kmon.feeds.connection import FeedConnection, FeedSettings
+from r2kmon.net import NetworkPolicy
 from tests.fakes.exchanges import FakeExchange, Fault
 from tests.fakes.sinks import RecordingSink, wait_until
 from tests.fakes.tls import PrivateCA
@@ -306,6 +310,97 @@ async def test_http_451_is_reported_and_not_retried_in_a_loop(trusted: PrivateCA
     health = sink.last_health("binance")
     assert health is not None
     assert "restricted location" in (health.last_error or "")
+
+
+def announced_waits(sink: RecordingSink, name: str, now: float) -> list[float]:
+    """The wait before each new attempt, as the health records announced it (``retry_at``
+    less the time of a clock that stands still)."""
+    waits: list[float] = []
+    previous: float | None = None
+    for health in sink.health:
+        if health.name != name:
+            continue
+        if health.retry_at is not None and health.retry_at != previous:
+            waits.append(health.retry_at - now)
+        previous = health.retry_at
+    return waits
+
+
+async def test_a_connection_that_opens_but_delivers_nothing_does_not_reset_the_backoff(
+    start: Start,
+) -> None:
+    # Four handshakes accepted, each connection closed before any price; then prices.
+    fake = await start("binance", faults=[Fault("close", after=0)] * 4)
+    clock = FrozenClock(1_800_000_000.0)
+    sink = RecordingSink()
+    settings = fast("binance", fake.url, backoff_initial=0.05, backoff_max=0.4)
+    async with asyncio.timeout(5), running(FeedConnection(settings, clock=clock), sink):
+        await wait_until(lambda: len(sink.ticks) >= 3)
+    waits = announced_waits(sink, "binance", clock.now())
+    # 50 to 100 % of a nominal delay doubling from 0.05 s to the 0.4 s cap: an open
+    # handshake did not start it over, only prices would have.
+    assert len(waits) == 4, waits
+    for wait, nominal in zip(waits, [0.05, 0.1, 0.2, 0.4], strict=True):
+        assert nominal / 2 - 1e-6 <= wait <= nominal + 1e-6, waits
+    assert fake.connections == 5
+
+
+async def test_a_connection_that_delivered_prices_comes_back_after_the_floor(
+    start: Start,
+) -> None:
+    fake = await start("binance", faults=[Fault("close", after=3)])
+    clock = FrozenClock(1_800_000_000.0)
+    sink = RecordingSink()
+    # A long backoff: only the productive rule can bring it back within the timeout.
+    settings = fast(
+        "binance", fake.url, backoff_initial=30.0, backoff_max=30.0, min_reconnect_interval=0.3
+    )
+    async with asyncio.timeout(5), running(FeedConnection(settings, clock=clock), sink):
+        await wait_until(lambda: fake.connections >= 2 and len(sink.ticks) >= 6)
+    # The clock stands still: the whole floor is still to wait when the connection closes.
+    assert announced_waits(sink, "binance", clock.now()) == [pytest.approx(0.3)]
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("python_socks") is not None,
+    reason="the socks extra is installed here: a SOCKS proxy is usable",
+)
+async def test_a_socks_proxy_without_the_socks_extra_is_reported_and_retried_late(
+    direct_network: None,
+) -> None:
+    # Nothing is reached: websockets cannot even start through the proxy.
+    url = DEFAULT_EXCHANGES["binance"].url
+    network = NetworkPolicy(proxy="socks5://127.0.0.1:1080")
+    clock = FrozenClock(1_800_000_000.0)
+    sink = RecordingSink()
+    settings = fast("binance", url, network=network, fatal_retry=60)
+    async with asyncio.timeout(5), running(FeedConnection(settings, clock=clock), sink) as task:
+        await wait_until(
+            lambda: (h := sink.last_health("binance")) is not None and h.status == "down"
+        )
+        await asyncio.sleep(0.2)
+        assert not task.done()
+    health = sink.last_health("binance")
+    assert health is not None
+    assert "socks5://127.0.0.1:1080 ([network] proxy) is a SOCKS proxy" in (health.last_error or "")
+    assert "pip install 'r2kmon[socks]'" in (health.last_error or "")
+    assert announced_waits(sink, "binance", clock.now()) == [pytest.approx(60)]
+
+
+async def test_a_url_websockets_cannot_parse_is_reported_and_retried_late() -> None:
+    clock = FrozenClock(1_800_000_000.0)
+    sink = RecordingSink()
+    settings = fast("coinbase", "wss://:443", fatal_retry=60)  # no host
+    async with asyncio.timeout(5), running(FeedConnection(settings, clock=clock), sink) as task:
+        await wait_until(
+            lambda: (h := sink.last_health("coinbase")) is not None and h.status == "down"
+        )
+        await asyncio.sleep(0.2)
+        assert not task.done()  # not taken for a bug
+    health = sink.last_health("coinbase")
+    assert health is not None
+    assert "InvalidURI" in (health.last_error or "")
+    assert announced_waits(sink, "coinbase", clock.now()) == [pytest.approx(60)]
 
 
 class BuggyAdapter(BinanceAdapter):

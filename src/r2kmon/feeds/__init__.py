@@ -11,8 +11,11 @@ Modules, by what a reader looks for::
     base.py        the adapter contract, Parsed frames, FeedError, shared number/time parsing
     symbols.py     BTC-USD ⇄ btcusdt / BTCUSDT / BTC/USD / BTC-USDT, usdt_as_usd
     binance.py coinbase.py kraken.py okx.py bybit.py     one pure adapter per exchange
-    connection.py  FeedSettings + FeedConnection: the one websocket loop (backoff, keepalive,
-                   resubscribe, stall and silence watchdogs, error classes)
+    connection.py  FeedSettings + FeedConnection: the one reconnect loop (websockets' own,
+                   r2kmon.retry.Backoff as its delays), what is retried and when
+    session.py     one open websocket: read and parse, paced subscriptions, keepalive,
+                   the stall watchdog
+    feedstate.py   each link's state, the health record, one log line per change
     failover.py    FailoverFeeds: per-symbol routing over a priority list of exchanges
     backfill.py    REST candles at start (Binance, Coinbase, Kraken as fallback)
     breadth.py     all-market breadth from Binance's !miniTicker@arr

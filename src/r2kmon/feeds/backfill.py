@@ -46,6 +46,7 @@ import httpx
 
 from r2kmon import __version__
 from r2kmon.clock import Clock, SystemClock
+from r2kmon.feeds.base import FeedError, price, quantity
 from r2kmon.feeds.symbols import exchange_quote
 from r2kmon.model import (
     Bar,
@@ -72,7 +73,14 @@ STEP: Mapping[Interval, int] = {"1m": 60, "1d": 86_400}
 
 
 class BackfillError(Exception):
-    """One exchange cannot give one series; the message says why."""
+    """One exchange cannot give one series; the message says why.
+
+    The message often quotes the exchange (Kraken's error list, a body that is not a
+    list): it is cleaned here, once, of control, bidi and zero-width characters, since it
+    is logged and shown in health."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(clean_text(message, 300))
 
 
 class RateLimited(BackfillError):
@@ -454,19 +462,28 @@ FETCHERS: Mapping[str, Fetcher] = {
 
 
 def _bar(start: float, o: Any, h: Any, low: Any, c: Any, v: Any) -> Bar:
-    # Decimal(str(x)) reads JSON numbers (Coinbase) and strings alike without float noise
-    # in the text; bars themselves are floats by design (model.Bar).
+    # The websocket feeds' number rule (feeds.base): Binance and Kraken send candle values
+    # as text, held to it as it is; Coinbase sends JSON numbers, which arrive as floats
+    # and are held to its range (Decimal(float) is exact, so the bar keeps the very float).
+    # Bars themselves are floats by design (model.Bar).
     try:
+        volume = quantity(_exact(v))
+        if volume is None:
+            raise FeedError("candle without a volume")
         return Bar(
             float(start),
-            float(Decimal(str(o))),
-            float(Decimal(str(h))),
-            float(Decimal(str(low))),
-            float(Decimal(str(c))),
-            float(Decimal(str(v))),
+            float(price(_exact(o))),
+            float(price(_exact(h))),
+            float(price(_exact(low))),
+            float(price(_exact(c))),
+            float(volume),
         )
-    except (ArithmeticError, ValueError, TypeError) as exc:
-        raise Unavailable(f"malformed candle row: {exc!r}") from None
+    except FeedError as exc:
+        raise Unavailable(f"malformed candle row: {exc}") from None
+
+
+def _exact(value: Any) -> Any:
+    return Decimal(value) if isinstance(value, float) else value
 
 
 def _iso(ts: float) -> str:

@@ -9,7 +9,7 @@ or the hub.
 Errors::
 
     FeedError        the frame is not something this exchange sends (bad JSON, wrong
-                     shape, a price that is not a positive finite number). The connection
+                     shape, a number outside the number rule below). The connection
                      manager counts it as a bad frame, logs it and keeps the connection.
     anything else    a bug in the adapter. The connection manager reports the feed down and
                      stops it, instead of reconnecting forever on the same frame.
@@ -20,13 +20,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, ClassVar, Literal, NamedTuple, TypeVar
 
 import orjson
 
 from r2kmon.feeds.symbols import SymbolMap
-from r2kmon.model import Tick
+from r2kmon.model import Tick, clean_text
 
 T = TypeVar("T")
 
@@ -185,67 +185,91 @@ def load_json(frame: str | bytes) -> Any:
         raise FeedError(f"not JSON: {exc}") from None
 
 
-# A leading digit rules out "NaN", "Infinity" and a sign, so such text needs no further
-# checks beyond "not zero" (the fast path below saves about 0.3 µs per field, measured).
-DIGITS = frozenset("0123456789")
+# --- the number rule ---------------------------------------------------------------------
+# Every price and size from every exchange and every path (the Binance fast path, the
+# general path, Kraken's JSON numbers, REST candles, the breadth stream) passes the same
+# two tests:
+#
+# * notation: plain decimal text as the exchanges write it, ASCII digits with at most one
+#   point. ``Decimal`` and ``float`` also read "inf", "nan", "1e5", "9e999", "1_0000",
+#   " 7", "+3" and Arabic-Indic digits; no exchange writes those, so a frame that does is
+#   not the exchange's (a JSON number, where an exchange sends numbers, is held to the
+#   same rule on its text: no exponent);
+# * magnitude: MIN_PRICE <= price <= MAX_NUMBER, size <= MAX_NUMBER.
+
+MAX_NUMBER = Decimal(10**15)
+"""The largest price or size taken. The largest real prices (Bitcoin quoted in Vietnamese
+dong, about 2.5e9) and sizes (meme-coin trades of about 1e11 units) stay orders of
+magnitude below it, and every number up to it becomes a float that prints and adds up
+exactly (float64 counts whole numbers exactly up to 2**53, about 9e15). ``9e999`` (which
+became ``inf`` on screen) and ``1e308`` (which the store kept) are far beyond it."""
+
+MIN_PRICE = Decimal("1e-12")
+"""The smallest price taken: the finest price steps the exchanges list are 1e-8 to
+1e-10, so this leaves room below them and refuses ``1e-300`` (a change in percent or a
+log scale against it would be absurd)."""
+
+
+def plain(text: str) -> bool:
+    """Whether ``text`` is written as the exchanges write numbers: ASCII digits with at
+    most one point (``102492.27000000``, ``0.5``, ``7``)."""
+    # isascii first: str.isdigit is also true for Arabic-Indic and other digits, which
+    # Decimal would read; on ASCII text it is true for 0-9 only.
+    return text.isascii() and text.replace(".", "", 1).isdigit()
+
+
+def _number(value: object, what: str) -> Decimal:
+    """``value`` as a finite Decimal under the notation rule (not yet range-checked)."""
+    if isinstance(value, str):
+        if plain(value):
+            return Decimal(value)
+        raise FeedError(f"{what} {value[:40]!r} is not a plain decimal number")
+    if isinstance(value, Decimal):
+        # From Kraken's decoder, which held the JSON number's text to the rule already.
+        if value.is_finite():
+            return value
+        raise FeedError(f"{what} {value} is not a finite number")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    raise FeedError(f"{what} of type {type(value).__name__} is not a number")
 
 
 def price(value: object) -> Decimal:
-    """A positive finite price from the wire text (or a Decimal from a JSON number)."""
-    if type(value) is str and value and value[0] in DIGITS:
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            raise FeedError(f"price {value[:40]!r} is not a number") from None
-        if number:
-            return number
-        raise FeedError("price is zero")
-    if isinstance(value, str):
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            raise FeedError(f"price {value[:40]!r} is not a number") from None
-    elif isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int) and not isinstance(value, bool):
-        number = Decimal(value)
-    else:
-        raise FeedError(f"price of type {type(value).__name__} is not a number")
-    if not number.is_finite() or number <= 0:
-        raise FeedError(f"price {str(number)[:40]} is not a positive finite number")
-    return number
+    """A price from the wire under the number rule above, or :class:`FeedError`."""
+    number = _number(value, "price")
+    if MIN_PRICE <= number <= MAX_NUMBER:
+        return number
+    raise FeedError(f"price {str(number)[:40]} is outside {MIN_PRICE}..{MAX_NUMBER:.0E}")
 
 
 def quantity(value: object) -> Decimal | None:
-    """A trade size; zero is allowed, a missing one is ``None``."""
+    """A trade size under the number rule: at most ``MAX_NUMBER`` (zero and tiny sizes
+    are harmless: they add nothing to a volume); a missing one is ``None``."""
     if value is None:
         return None
-    if type(value) is str and value and value[0] in DIGITS:
-        try:
-            return Decimal(value)
-        except InvalidOperation:
-            raise FeedError(f"size {value[:40]!r} is not a number") from None
-    if isinstance(value, str):
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            raise FeedError(f"size {value[:40]!r} is not a number") from None
-    elif isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int) and not isinstance(value, bool):
-        number = Decimal(value)
-    else:
-        raise FeedError(f"size of type {type(value).__name__} is not a number")
-    if not number.is_finite() or number < 0:
-        raise FeedError(f"size {str(number)[:40]} is not a non-negative number")
-    return number
+    number = _number(value, "size")
+    if number <= MAX_NUMBER:
+        return number
+    raise FeedError(f"size {str(number)[:40]} is beyond {MAX_NUMBER:.0E}")
+
+
+def in_range(number: Decimal) -> bool:
+    """Whether a computed price (Kraken's ``last - change``) obeys the magnitude rule."""
+    return number.is_finite() and MIN_PRICE <= number <= MAX_NUMBER
+
+
+EARLIEST_TS = 1_230_940_800.0
+"""2009-01-03 00:00 UTC, Bitcoin's first block. No crypto market is older, so an exchange
+time before it is garbage (zero, negative, seconds read as milliseconds) and is refused
+with the frame (:class:`~r2kmon.feeds.connection.FeedConnection`). The future side of the
+window moves with the local clock (``FeedSettings.max_clock_skew``)."""
 
 
 def ms_to_s(value: object) -> float:
     """Epoch milliseconds (int, or OKX's decimal string) as epoch seconds."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value / 1000.0
-    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
         return int(value) / 1000.0
     raise FeedError(f"timestamp {str(value)[:40]!r} is not epoch milliseconds")
 
@@ -266,8 +290,9 @@ def iso_to_s(value: object) -> float:
 
 
 def text(value: object, limit: int = 300) -> str:
-    """A remote string field for an error message (not rendered here; capped in length)."""
-    return value[:limit] if isinstance(value, str) else ""
+    """A remote string field for an error or notice message: cleaned of control, bidi and
+    zero-width characters (it reaches the log and the screen) and capped in length."""
+    return clean_text(value, limit) if isinstance(value, str) else ""
 
 
 def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:

@@ -23,15 +23,26 @@ One element of the array::
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from r2kmon.clock import Clock, SystemClock
-from r2kmon.feeds.base import HEARTBEAT, OTHER, FeedError, Parsed
+from r2kmon.feeds.base import (
+    HEARTBEAT,
+    MAX_NUMBER,
+    MIN_PRICE,
+    OTHER,
+    FeedError,
+    Parsed,
+    plain,
+)
 from r2kmon.feeds.binance import BinanceAdapter
 from r2kmon.feeds.connection import FeedConnection, FeedSettings
 from r2kmon.model import ContextValue, Sink
+
+_LOW, _HIGH = float(MIN_PRICE), float(MAX_NUMBER)
 
 UP_PCT = "crypto_breadth_up_pct"
 ALTS_PCT = "alts_beating_btc_pct"
@@ -81,6 +92,9 @@ class BreadthState:
         self.top_alts = top_alts
         self.latest: dict[str, tuple[float, float, float]] = {}
         self.as_of: float | None = None
+        self.latest_ts = math.inf
+        """The latest exchange time taken (the feed sets it from its clock and the allowed
+        skew): ``as_of`` only grows, so one far-future time would freeze it."""
 
     def update(self, items: Sequence[Any]) -> int:
         """Take one array from the stream; returns how many entries were used."""
@@ -92,16 +106,35 @@ class BreadthState:
             symbol = item.get("s")
             if not isinstance(symbol, str) or not symbol.endswith(quote) or len(symbol) <= cut:
                 continue
-            try:
-                close, open_, volume = float(item["c"]), float(item["o"]), float(item["q"])
-            except (KeyError, TypeError, ValueError):
-                raise FeedError(f"all-market mini-ticker entry for {symbol[:20]!r}") from None
+            c, o, q = item.get("c"), item.get("o"), item.get("q")
+            # The number rule of feeds.base (as floats: ~2,000 entries a second).
+            if not (
+                isinstance(c, str)
+                and isinstance(o, str)
+                and isinstance(q, str)
+                and plain(c)
+                and plain(o)
+                and plain(q)
+            ):
+                raise FeedError(f"all-market mini-ticker entry for {symbol[:20]!r}")
+            close, open_, volume = float(c), float(o), float(q)
             if not (open_ > 0 and close > 0):
-                continue
-            self.latest[symbol[:-cut]] = (close, open_, volume)
+                continue  # not trading (a zero price): no 24 h change to count
+            if not (_LOW <= close <= _HIGH and _LOW <= open_ <= _HIGH and volume <= _HIGH):
+                raise FeedError(f"all-market mini-ticker entry for {symbol[:20]!r} out of range")
             event = item.get("E")
-            if isinstance(event, int) and (self.as_of is None or event / 1000 > self.as_of):
-                self.as_of = event / 1000
+            if isinstance(event, int) and not isinstance(event, bool):
+                ts = event / 1000
+                if ts > self.latest_ts:
+                    # Only the future is refused here: as_of is the newest time seen, so an
+                    # old one changes nothing, and the entries are not bars.
+                    raise FeedError(
+                        f"all-market mini-ticker entry for {symbol[:20]!r} stamped {event} ms, "
+                        "further ahead of this machine's clock than max_clock_skew_s"
+                    )
+                if self.as_of is None or ts > self.as_of:
+                    self.as_of = ts
+            self.latest[symbol[:-cut]] = (close, open_, volume)
             used += 1
         return used
 
@@ -188,7 +221,11 @@ class BreadthFeed:
             ContextValue(ALTS_PCT, reading.alts_beating_btc_pct, "%", source, reading.as_of),
         ]
 
+    def _follow_clock(self) -> None:
+        self.state.latest_ts = self.clock.now() + self.settings.max_clock_skew
+
     async def run(self, sink: Sink) -> None:
+        self._follow_clock()
         pusher = asyncio.create_task(self._push(sink))
         try:
             await self.connection.run(sink)
@@ -199,6 +236,7 @@ class BreadthFeed:
     async def _push(self, sink: Sink) -> None:
         while True:
             await asyncio.sleep(self.interval)
+            self._follow_clock()
             if self.state.latest:
                 for value in self.values():
                     sink.push_context(value)

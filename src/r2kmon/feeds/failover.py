@@ -27,6 +27,7 @@ Health: each exchange reports its own record; this class adds one summary record
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -36,6 +37,7 @@ from r2kmon.clock import Clock, SystemClock
 from r2kmon.feeds.base import Channel
 from r2kmon.feeds.connection import FeedConnection, FeedSettings
 from r2kmon.model import Bar, ContextValue, HealthStatus, Interval, Sink, SourceHealth, Tick
+from r2kmon.retry import Backoff, supervise
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,8 @@ class FailoverSettings:
     """A symbol without data this long on its exchange moves to the next fresh one."""
     check_interval: float = 0.5
     restart_initial: float = 1.0
-    """First wait before restarting an exchange whose code failed (a bug), doubling."""
+    """First wait before restarting an exchange whose code failed (a bug), doubling up to
+    ``restart_max`` (:class:`r2kmon.retry.Backoff`)."""
     restart_max: float = 60.0
 
 
@@ -238,31 +241,29 @@ class FailoverFeeds:
 
     async def run(self, sink: Sink) -> None:
         """Run every exchange and the routing checks until cancelled."""
+        # One exchange's bug restarts that exchange after a growing delay (the one restart
+        # policy; FeedConnection has already reported itself down with the reason); the
+        # others keep serving.
+        settings = self.settings
         tasks = [
-            asyncio.create_task(self._supervise(c, _RoutedSink(self, c.name, sink)))
+            asyncio.create_task(
+                supervise(
+                    c.name,
+                    functools.partial(c.run, _RoutedSink(self, c.name, sink)),
+                    Backoff(settings.restart_initial, settings.restart_max),
+                )
+            )
             for c in self.connections
         ]
         try:
             while True:
                 self.check()
                 sink.push_health(self.health())
-                await asyncio.sleep(self.settings.check_interval)
+                await asyncio.sleep(settings.check_interval)
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.wait(tasks)
-
-    async def _supervise(self, connection: FeedConnection, sink: Sink) -> None:
-        """Restart one exchange after a bug, with a growing delay; others keep running."""
-        delay = self.settings.restart_initial
-        while True:
-            try:
-                await connection.run(sink)
-            except Exception:
-                # FeedConnection already reported itself down with the reason.
-                log.exception("%s failed; restarting in %.0f s", connection.name, delay)
-            await asyncio.sleep(delay)
-            delay = min(self.settings.restart_max, delay * 2)
 
 
 def with_overrides(feeds: Sequence[FeedSettings], **changes: Any) -> list[FeedSettings]:

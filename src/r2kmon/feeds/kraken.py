@@ -5,7 +5,8 @@ Used by :mod:`r2kmon.feeds.connection` through the adapter registry.
 Wire rules that shape this module (``fixtures/exchanges/README.md`` §3):
 
 * numbers are **JSON numbers** with meaningful trailing zeros (``329.06250000``), so frames
-  are decoded with ``json.loads(parse_float=Decimal)``: orjson would round them to floats;
+  are decoded with ``json.loads(parse_float=...)`` into Decimals (orjson would round them
+  to floats), each number's text held to the number rule of :mod:`r2kmon.feeds.base`;
 * v2 names are ``BTC/USD``; the v1/REST name ``XBT/USD`` is refused per symbol;
 * acks and errors come one per symbol; an error names its ``symbol``;
 * the server sends ``{"channel":"heartbeat"}`` about once a second when idle, and wants an
@@ -42,6 +43,7 @@ from r2kmon.feeds.base import (
     FeedError,
     Parsed,
     chunked,
+    in_range,
     iso_to_s,
     price,
     quantity,
@@ -56,6 +58,15 @@ SYMBOLS_PER_MESSAGE = 100
 def _reject_constant(name: str) -> Any:
     # NaN and Infinity are not JSON; Kraken never sends them.
     raise FeedError(f"{name} is not a number Kraken sends")
+
+
+def _plain_number(text: str) -> Decimal:
+    # The number rule of feeds.base on the JSON number's own text: Kraken writes plain
+    # decimals (329.06250000), never exponents, and 9e999 would read as a huge Decimal.
+    # (A sign is allowed here: ``change`` is negative when the price fell.)
+    if "e" in text or "E" in text:
+        raise FeedError(f"number {text[:40]!r} is not in plain decimal notation")
+    return Decimal(text)
 
 
 class KrakenAdapter(Adapter):
@@ -99,7 +110,7 @@ class KrakenAdapter(Adapter):
 
     def decode(self, frame: str | bytes) -> Any:
         try:
-            return json.loads(frame, parse_float=Decimal, parse_constant=_reject_constant)
+            return json.loads(frame, parse_float=_plain_number, parse_constant=_reject_constant)
         except FeedError:
             raise
         except (ValueError, RecursionError) as exc:
@@ -150,7 +161,7 @@ class KrakenAdapter(Adapter):
         ref = None
         if isinstance(change, (Decimal, int)) and not isinstance(change, bool):
             ref = last - change
-            if not ref.is_finite() or ref <= 0:
+            if not in_range(ref):
                 ref = None
         return Tick(
             self.map.canonical(item["symbol"]),

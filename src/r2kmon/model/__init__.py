@@ -96,6 +96,9 @@ from r2kmon.model.core import (
     clean_text as clean_text,
 )
 from r2kmon.model.core import (
+    escape_controls as escape_controls,
+)
+from r2kmon.model.core import (
     is_crypto_pair as is_crypto_pair,
 )
 from r2kmon.model.core import (

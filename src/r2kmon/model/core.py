@@ -265,17 +265,49 @@ def split_pair(symbol: str) -> tuple[str, str]:
     return base, quote
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_UNSAFE_CLASS = (
+    # Every character of Unicode's categories Cc (controls: ESC, BEL, NUL, CSI, ...), Cf
+    # (format: the bidi embeddings, overrides and isolates U+202A-U+202E and U+2066-U+2069,
+    # the zero-width U+200B-U+200D, U+2060 and U+FEFF, the invisible tag characters, ...),
+    # Zl and Zp (line and paragraph separators) and Cs (lone surrogates, which a UTF-8 log
+    # cannot even write). A test checks this list against unicodedata.
+    "\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f"
+)
+_UNSAFE = re.compile(f"[{_UNSAFE_CLASS}]")
+_BREAKS = re.compile("[\t\n\v\f\r\u2028\u2029]+")
+_UNSAFE_IN_LOG = re.compile(f"(?![\\n\\t])[{_UNSAFE_CLASS}]")
 
 
 def clean_text(text: str, limit: int = 200) -> str:
-    """Remote text made safe to show: control characters dropped, length capped.
+    """Remote text made safe to show and to log: control, format (bidi, zero-width) and
+    separator characters dropped, line breaks and tabs made spaces, length capped.
 
     Used for error messages and names that come from the network or a config file; the
     UI additionally renders them as ``rich.text.Text`` so markup in them styles nothing.
+    An ESC, BEL or NUL kept would let a server retitle, clear or set the clipboard of a
+    terminal showing it (``tail -f`` of the log included); a bidi override would make
+    the text read as something else.
     """
-    cleaned = _CONTROL.sub("", text)
+    cleaned = _UNSAFE.sub("", _BREAKS.sub(" ", text))
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every character :func:`clean_text` drops written as its escape
+    (``\\x1b``, ``\\u202e``), line breaks and tabs kept.
+
+    For the log file as a whole (a traceback's lines, a third-party library's message):
+    what arrived stays readable for whoever debugs, and nothing in it acts on the
+    terminal that shows the file.
+    """
+    return _UNSAFE_IN_LOG.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape", "backslashreplace").decode("ascii")
 
 
 # --- reachability: is the network there at all? --------------------------------------

@@ -165,6 +165,7 @@ def build_producers(
         breadth=config.crypto.breadth,
         clock=clock,
         network=config.network.policy(),
+        max_clock_skew=config.crypto.max_clock_skew_s,
     )
     if client is not None and any(p.enabled for p in config.providers.values()):
         settings = settings_from_endpoints(config.providers, markets, crypto_symbols=crypto)

@@ -32,6 +32,7 @@ from datetime import datetime
 import httpx
 import pandas as pd
 
+from r2kmon.model import clean_text
 from r2kmon.sources.base import (
     BROWSER_HEADERS,
     BadBody,
@@ -45,7 +46,7 @@ from r2kmon.sources.base import (
     require_dict,
     require_list,
 )
-from r2kmon.sources.crypto_common import CoinHistory, GlobalMarket, coins_frame
+from r2kmon.sources.crypto_common import CoinHistory, GlobalMarket, coin_symbol, coins_frame
 
 PROVIDER = "coingecko"
 DEFAULT_URL = "https://api.coingecko.com/api/v3"
@@ -149,19 +150,24 @@ class MarketsEndpoint:
 def parse_markets(payload: object) -> pd.DataFrame:
     """Parse a decoded ``/coins/markets`` body into a frame with :data:`COIN_COLUMNS`.
 
-    ``symbol`` is upper-cased; ``rank`` falls back to list position when
+    ``symbol`` is upper-cased; a row whose symbol or id does not fit
+    :data:`~r2kmon.sources.crypto_common.COIN_SYMBOL` / ``COIN_ID`` is left out (and said
+    once in the log); ``rank`` falls back to list position when
     ``market_cap_rank`` is null. Exclusions are applied later by
     :func:`~r2kmon.sources.crypto_common.top_coins`.
     """
     rows: list[dict[str, object]] = []
     for position, item in enumerate(require_list(payload, PROVIDER, "coins/markets"), start=1):
         coin = require_dict(item, PROVIDER, "a coins/markets item")
+        names = coin_symbol(coin.get("symbol"), coin.get("id"), PROVIDER)
+        if names is None:
+            continue  # refused (and said once): it never becomes a symbol
         rank = as_float(coin.get("market_cap_rank"))
         rows.append(
             {
-                "id": str(coin.get("id", "")),
-                "symbol": str(coin.get("symbol", "")).upper(),
-                "name": str(coin.get("name", "")),
+                "id": names[0],
+                "symbol": names[1],
+                "name": clean_text(str(coin.get("name", "")), 80),
                 "rank": int(rank) if rank is not None else position,
                 "price": as_float(coin.get("current_price")),
                 "market_cap": as_float(coin.get("market_cap")),

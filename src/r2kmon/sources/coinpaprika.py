@@ -29,6 +29,7 @@ from datetime import date, datetime
 import httpx
 import pandas as pd
 
+from r2kmon.model import clean_text
 from r2kmon.sources.base import (
     BROWSER_HEADERS,
     BadBody,
@@ -41,7 +42,7 @@ from r2kmon.sources.base import (
     require_dict,
     require_list,
 )
-from r2kmon.sources.crypto_common import CoinHistory, GlobalMarket, coins_frame
+from r2kmon.sources.crypto_common import CoinHistory, GlobalMarket, coin_symbol, coins_frame
 
 PROVIDER = "coinpaprika"
 DEFAULT_URL = "https://api.coinpaprika.com/v1"
@@ -109,7 +110,9 @@ class TickersEndpoint:
 def parse_tickers(payload: object) -> pd.DataFrame:
     """Parse ``/tickers`` (an array) or ``/tickers/{id}`` (one object) into :data:`COIN_COLUMNS`.
 
-    ``change_30d_pct`` is ``percent_change_30d`` of the USD quote.
+    ``change_30d_pct`` is ``percent_change_30d`` of the USD quote. A row whose symbol or id
+    does not fit :data:`~r2kmon.sources.crypto_common.COIN_SYMBOL` / ``COIN_ID`` is left out
+    (and said once in the log).
     """
     items = [payload] if isinstance(payload, dict) else require_list(payload, PROVIDER, "tickers")
     rows: list[dict[str, object]] = []
@@ -117,12 +120,15 @@ def parse_tickers(payload: object) -> pd.DataFrame:
         coin = require_dict(item, PROVIDER, "a ticker")
         quotes = require_dict(coin.get("quotes", {}), PROVIDER, "ticker quotes")
         usd = require_dict(quotes.get("USD", {}), PROVIDER, "ticker USD quote")
+        names = coin_symbol(coin.get("symbol"), coin.get("id"), PROVIDER)
+        if names is None:
+            continue  # refused (and said once): it never becomes a symbol
         rank = as_float(coin.get("rank"))
         rows.append(
             {
-                "id": str(coin.get("id", "")),
-                "symbol": str(coin.get("symbol", "")).upper(),
-                "name": str(coin.get("name", "")),
+                "id": names[0],
+                "symbol": names[1],
+                "name": clean_text(str(coin.get("name", "")), 80),
                 # CoinPaprika gives inactive coins rank 0; put them after the ranked ones.
                 "rank": int(rank) if rank else 1_000_000 + position,
                 "price": as_float(usd.get("price")),

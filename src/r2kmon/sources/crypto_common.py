@@ -7,11 +7,15 @@ consumers noticing anything but the ``source`` name.
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from r2kmon.model import Bar, ContextValue
+
+log = logging.getLogger(__name__)
 
 EXCLUDED_SYMBOLS = frozenset(
     {
@@ -30,6 +34,48 @@ excludes stablecoins and wrapped/staked/asset-backed tokens). Matching is on sym
 the two providers use different ids."""
 
 COIN_COLUMNS = ["id", "symbol", "name", "rank", "price", "market_cap", "change_30d_pct"]
+
+COIN_SYMBOL = re.compile(r"[A-Z0-9]{1,12}")
+"""A provider's coin ticker, upper-cased, as r2kmon takes it: it becomes the hub and store
+symbol ``<SYMBOL>-USD`` and a name in the log. ASCII letters and digits fit every ticker in
+the fixtures and the exclusion list above (``BTC``, ``USDT``, ``USD1``, ``1000SATS``-style
+names) except ``weth.e``, which is left out anyway; one character admits the real
+single-letter tickers (Sonic's ``S``); twelve is the longest base a canonical pair has
+(:func:`r2kmon.model.canonical_crypto`). Anything else, a control character above all, is
+refused: it would be stored and logged as it came."""
+
+COIN_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+"""A provider's coin id (``bitcoin``, ``btc-bitcoin``, ``usd-coin``): it goes into a
+request path, so no slash, query, percent sign, space or control character."""
+
+_REFUSED_KEPT = 1000
+_refused: set[tuple[str, str]] = set()
+"""(provider, id or symbol) already said in the log: a refused coin is said once per
+process, not at every daily poll (bounded: a provider sending thousands of bad names
+is said about in the first thousand)."""
+
+
+def coin_symbol(symbol: object, coin_id: object, provider: str) -> tuple[str, str] | None:
+    """``(id, SYMBOL)`` of a provider's coin row, or ``None`` when either does not fit
+    :data:`COIN_SYMBOL` / :data:`COIN_ID` (said once in the log, escaped)."""
+    ticker = symbol.upper() if isinstance(symbol, str) and symbol.isascii() else ""
+    ident = coin_id if isinstance(coin_id, str) else ""
+    # ASCII before upper-casing: "ﬁl".upper() is "FIL", and a Turkish dotless i becomes I.
+    if COIN_SYMBOL.fullmatch(ticker) and COIN_ID.fullmatch(ident):
+        return ident, ticker
+    if is_excluded(str(symbol)):
+        return None  # a stablecoin or wrapped token (weth.e): left out anyway
+    key = (provider, f"{coin_id!r}:{symbol!r}")
+    if key not in _refused and len(_refused) < _REFUSED_KEPT:
+        _refused.add(key)
+        # ascii(): what came, with every control or bidi character as an escape.
+        log.warning(
+            "%s: coin id %s with symbol %s refused: not a coin ticker r2kmon can use",
+            provider,
+            ascii(coin_id)[:80],
+            ascii(symbol)[:60],
+        )
+    return None
 
 
 def coins_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
