@@ -22,6 +22,7 @@ from r2kmon import __version__, paths
 from r2kmon.config import Config, describe, example_text, find_config_file, load_config
 from r2kmon.errors import R2kError, StartupError
 from r2kmon.logsetup import configure_logging
+from r2kmon.model import FRESHNESS_MARK
 
 if TYPE_CHECKING:
     from r2kmon.hub import Hub
@@ -190,7 +191,7 @@ async def _snapshot(config: Config, *, demo: bool, wait: float, as_json: bool) -
         await asyncio.gather(task, return_exceptions=True)
     # One analytics round on what arrived, so board, gauge and correlation are filled.
     await runtime.analysis.step()
-    document = build_document(runtime.state(), runtime.clock.now(), config.general.stale_after_s)
+    document = build_document(runtime.state(), runtime.clock.now())
     if as_json:
         print(json.dumps(document, indent=2))
     else:
@@ -200,8 +201,9 @@ async def _snapshot(config: Config, *, demo: bool, wait: float, as_json: bool) -
             else:
                 change = quote["change_pct"]
                 shown = f"{change:+.2f}%" if change is not None else "—"
-                stale = "  STALE" if quote["stale"] else ""
-                print(f"{symbol:<10} {quote['price']:>14,.2f} {shown:>8}  {quote['source']}{stale}")
+                mark = FRESHNESS_MARK[quote["freshness"]]  # STALE, closed, delayed; none live
+                fresh = f"  {mark}" if mark else ""
+                print(f"{symbol:<10} {quote['price']:>14,.2f} {shown:>8}  {quote['source']}{fresh}")
         if document["simulated"]:
             print("SIMULATED data (--demo)")
     # What failed, one line per source, on stderr (stdout stays the document).

@@ -348,19 +348,3 @@ class Hub:
 
     def _changed(self) -> None:
         self._version += 1
-
-
-def quote_is_stale(
-    quote: Quote, health: SourceHealth | None, now: float, stale_after_s: float
-) -> bool:
-    """Whether a quote must be shown as stale.
-
-    Stale when its source says it is stale or down, or when a streamed (feed) price is
-    older than ``stale_after_s``. A polled index price outside market hours is not stale
-    merely for being old: its source says whether it is current.
-    """
-    if health is not None and health.status in ("stale", "down"):
-        return True
-    if health is None or health.kind == "feed":
-        return quote.age(now) > stale_after_s
-    return False

@@ -1,10 +1,16 @@
-"""Seeded data for tests: a hub filled by the simulators at a frozen instant."""
+"""Seeded data for tests: a hub filled by the simulators at a frozen instant; quotes judged
+as the runtime judges them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from r2kmon.analytics.compute import AnalyticsResult
 from r2kmon.clock import FrozenClock
 from r2kmon.hub import Hub
-from r2kmon.model import HubSnapshot, SourceHealth
+from r2kmon.model import Freshness, HubSnapshot, SourceHealth
+from r2kmon.runtime.analysis import AlertLog
+from r2kmon.runtime.freshness import judge
 from r2kmon.sim.feed import SimFeed, SimFeedSettings
 from r2kmon.sim.market import SimMarkets, SimMarketSettings
 
@@ -45,3 +51,15 @@ def seeded_hub(now: float = OPEN_TS, seed: int = 7, polls: int = 3) -> Hub:
     hub.push_health(SourceHealth(feed.name, "feed", "ok", last_ok=now, simulated=True))
     hub.push_health(SourceHealth(markets.name, "source", "ok", last_ok=now, simulated=True))
     return hub
+
+
+def judged(snapshot: HubSnapshot, now: float) -> Mapping[str, Freshness]:
+    """Each quote's freshness as the runtime judges it (here without a calendar)."""
+    return judge(snapshot, None, now, 60.0).freshness
+
+
+def observe(
+    log: AlertLog, snapshot: HubSnapshot, result: AnalyticsResult | None, now: float
+) -> bool:
+    """The alert log observing ``snapshot`` with its quotes judged, as the analysis does."""
+    return log.observe(snapshot, result, now, judged(snapshot, now))

@@ -24,8 +24,16 @@ from r2kmon.runtime.analysis import AlertLog
 from r2kmon.runtime.rules import AlertCommand, RuleWatch
 from r2kmon.runtime.state import AppState
 from r2kmon.runtime.statusline import status_document, status_line
+from tests.core.sample import judged, observe
 
 T0 = 1_794_927_600.0  # Tuesday 2026-11-17 15:00:00 UTC
+
+
+def watch_observe(
+    watch: RuleWatch, snapshot: HubSnapshot, result: AnalyticsResult | None, now: float
+) -> list[Alert]:
+    """The rules observing ``snapshot`` with its quotes judged, as the alert log does."""
+    return watch.observe(snapshot, result, now, judged(snapshot, now))
 
 
 def load(tmp_path: Path, text: str) -> tuple[AlertRule, ...]:
@@ -190,7 +198,7 @@ class Feed:
 def fired(
     watch: RuleWatch, snapshot: HubSnapshot, result: AnalyticsResult | None = None
 ) -> list[str]:
-    return [alert.message for alert in watch.observe(snapshot, result, snapshot.taken_at)]
+    return [alert.message for alert in watch_observe(watch, snapshot, result, snapshot.taken_at)]
 
 
 def test_a_price_rule_fires_once_on_the_crossing_and_rearms_past_its_band() -> None:
@@ -222,15 +230,15 @@ def test_each_rule_says_where_it_stands() -> None:
         return [(s.state, s.value, s.rearm_at) for s in watch.statuses()]
 
     assert standing() == [("waiting", None, None)] * 3
-    watch.observe(feed.tick("99000"), None, T0)
-    watch.observe(feed.tick("2300", symbol="^RUT", ref="2400"), None, T0)
-    watch.observe(feed.hub.snapshot(), result(64.4), T0)
+    watch_observe(watch, feed.tick("99000"), None, T0)
+    watch_observe(watch, feed.tick("2300", symbol="^RUT", ref="2400"), None, T0)
+    watch_observe(watch, feed.hub.snapshot(), result(64.4), T0)
     assert standing() == [
         ("armed", "99,000.00", None),
         ("beyond", "-4.17%", "> -1.50%"),
         ("beyond", "64", "< 58"),
     ]
-    watch.observe(feed.tick("100250"), None, T0 + 5)
+    watch_observe(watch, feed.tick("100250"), None, T0 + 5)
     assert standing()[0] == ("fired", "100,250.00", "< 99,750.00")
     assert watch.statuses()[0].fired_at == T0 + 5
     assert watch.statuses()[1].fired_at is None
@@ -318,8 +326,8 @@ def test_the_alert_log_keeps_rule_alerts_and_hands_them_on() -> None:
     feed = Feed()
     heard: list[Alert] = []
     log = AlertLog((AlertRule("BTC-USD", "above", level=100.0),), heard.append)
-    assert not log.observe(feed.tick("99"), None, T0)
-    assert log.observe(feed.tick("101"), None, T0 + 1)
+    assert not observe(log, feed.tick("99"), None, T0)
+    assert observe(log, feed.tick("101"), None, T0 + 1)
     assert [a.level for a in log.alerts] == ["alert"]
     assert heard == list(log.alerts)
 
@@ -417,7 +425,7 @@ def test_the_status_line_shows_the_last_rule_that_fired_for_a_while() -> None:
         Alert(T0 + 60, "info", "^RUT", "testing → breakout"),
         Alert(T0 + 90, "alert", "^RUT", "SIMULATED: ^RUT → breakout (breakout board)"),
     )
-    document = status_document(AppState(feed.hub.snapshot(), alerts=alerts), T0 + 120, 60.0)
+    document = status_document(AppState(feed.hub.snapshot(), alerts=alerts), T0 + 120)
     assert document["alert"] == {"ts": T0 + 90, "message": alerts[2].message}
     line = status_line(document, T0 + 120, ["^RUT"])
     assert line == (
@@ -430,5 +438,5 @@ def test_the_status_line_shows_the_last_rule_that_fired_for_a_while() -> None:
     assert "ALERT" not in status_line(document, T0 + 90 + 901, ["^RUT"])
     only_price = AppState(feed.hub.snapshot(), alerts=alerts[:1])
     assert "│ ALERT BTC-USD above 100,000.00 2m ago" in status_line(
-        status_document(only_price, T0 + 120, 60.0), T0 + 120, ["^RUT"]
+        status_document(only_price, T0 + 120), T0 + 120, ["^RUT"]
     )

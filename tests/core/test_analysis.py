@@ -20,7 +20,7 @@ from r2kmon.runtime.analysis import (
     daily_inputs,
     live_inputs,
 )
-from tests.core.sample import CRYPTO, MARKETS, OPEN_TS, seeded_hub
+from tests.core.sample import CRYPTO, MARKETS, OPEN_TS, judged, observe, seeded_hub
 
 DAY = 86_400.0
 
@@ -64,7 +64,9 @@ def test_live_inputs_carry_prices_and_crypto_changes() -> None:
 
 async def test_a_step_fills_board_gauge_and_correlation_then_idles() -> None:
     hub = seeded_hub()
-    runner = Analysis(hub, analytics_settings([*CRYPTO, *MARKETS]), FrozenClock(OPEN_TS))
+    runner = Analysis(
+        hub, analytics_settings([*CRYPTO, *MARKETS]), FrozenClock(OPEN_TS), judge=judged
+    )
     assert runner.result is None
     assert runner.status.state == "waiting"
     await runner.step()
@@ -89,7 +91,7 @@ async def test_a_step_fills_board_gauge_and_correlation_then_idles() -> None:
 
 async def test_waiting_status_counts_the_history_that_arrived() -> None:
     hub = Hub(FrozenClock(OPEN_TS), simulated=False)
-    runner = Analysis(hub, analytics_settings(["^RUT", "IWM"]), FrozenClock(OPEN_TS))
+    runner = Analysis(hub, analytics_settings(["^RUT", "IWM"]), FrozenClock(OPEN_TS), judge=judged)
     hub.push_health(SourceHealth("yahoo", "source", "connecting"))
     await runner.step()
     assert runner.status.state == "waiting"
@@ -103,7 +105,9 @@ async def test_a_failing_analytic_is_reported_not_raised(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(analysis, "prepare_daily", broken)
     hub = seeded_hub()
-    runner = Analysis(hub, analytics_settings([*CRYPTO, *MARKETS]), FrozenClock(OPEN_TS))
+    runner = Analysis(
+        hub, analytics_settings([*CRYPTO, *MARKETS]), FrozenClock(OPEN_TS), judge=judged
+    )
     await runner.step()
     assert runner.status.state == "error"
     assert "ZeroDivisionError: boom" in runner.status.detail
@@ -116,11 +120,11 @@ def test_alert_log_reports_sources_going_down_and_back() -> None:
     log = AlertLog()
     hub = Hub(FrozenClock(OPEN_TS), simulated=False)
     hub.push_health(SourceHealth("binance", "feed", "ok"))
-    assert not log.observe(hub.snapshot(), None, OPEN_TS)  # first sight: nothing to say
+    assert not observe(log, hub.snapshot(), None, OPEN_TS)  # first sight: nothing to say
     hub.push_health(SourceHealth("binance", "feed", "down", last_error="HTTP 451"))
-    assert log.observe(hub.snapshot(), None, OPEN_TS + 1)
+    assert observe(log, hub.snapshot(), None, OPEN_TS + 1)
     hub.push_health(SourceHealth("binance", "feed", "ok"))
-    log.observe(hub.snapshot(), None, OPEN_TS + 2)
+    observe(log, hub.snapshot(), None, OPEN_TS + 2)
     assert [(a.level, a.source, a.message) for a in log.alerts] == [
         ("error", "binance", "down: HTTP 451"),
         ("info", "binance", "back to ok"),
@@ -133,23 +137,25 @@ def test_alert_log_says_a_source_is_down_once_across_its_retries() -> None:
     log = AlertLog()
     hub = Hub(FrozenClock(OPEN_TS), simulated=False)
     hub.push_health(SourceHealth("binance", "feed", "ok"))
-    log.observe(hub.snapshot(), None, OPEN_TS)
+    observe(log, hub.snapshot(), None, OPEN_TS)
     for attempt in range(10):
         hub.push_health(SourceHealth("binance", "feed", "down", last_error="refused"))
-        log.observe(hub.snapshot(), None, OPEN_TS + 2 * attempt + 1)
+        observe(log, hub.snapshot(), None, OPEN_TS + 2 * attempt + 1)
         hub.push_health(SourceHealth("binance", "feed", "connecting", last_error="refused"))
-        log.observe(hub.snapshot(), None, OPEN_TS + 2 * attempt + 2)
+        observe(log, hub.snapshot(), None, OPEN_TS + 2 * attempt + 2)
     assert [(a.source, a.message) for a in log.alerts] == [("binance", "down: refused")]
 
 
 async def test_alert_log_reports_breakout_state_changes() -> None:
     hub = seeded_hub()
-    runner = Analysis(hub, analytics_settings([*CRYPTO, *MARKETS]), FrozenClock(OPEN_TS))
+    runner = Analysis(
+        hub, analytics_settings([*CRYPTO, *MARKETS]), FrozenClock(OPEN_TS), judge=judged
+    )
     await runner.step()
     assert runner.result is not None
     before = {row.symbol: row.state for row in runner.result.board}
     log = AlertLog()
-    log.observe(hub.snapshot(), runner.result, OPEN_TS)
+    observe(log, hub.snapshot(), runner.result, OPEN_TS)
     changed = replace(
         runner.result,
         board=tuple(
@@ -157,7 +163,7 @@ async def test_alert_log_reports_breakout_state_changes() -> None:
             for row in runner.result.board
         ),
     )
-    assert log.observe(hub.snapshot(), changed, OPEN_TS + 60)
+    assert observe(log, hub.snapshot(), changed, OPEN_TS + 60)
     (alert,) = log.alerts
     assert alert.source == "^RUT"
     assert alert.message.startswith(f"{before['^RUT']} → breakout")
@@ -186,7 +192,7 @@ async def test_net_liquidity_through_every_layer_matches_the_worked_value() -> N
         hub.push_bars(series_id, "1d", bars, "fred")
     # the analytics need some market history to run at all
     hub.push_bars("IWM", "1d", [Bar(day - i * DAY, 1, 1, 1, 1) for i in range(5, -1, -1)], "y")
-    runner = Analysis(hub, analytics_settings(["IWM"]), FrozenClock(day + DAY))
+    runner = Analysis(hub, analytics_settings(["IWM"]), FrozenClock(day + DAY), judge=judged)
     await runner.step()
     assert runner.result is not None
     net = next(c for c in runner.result.context if c.name == "net_liquidity")

@@ -53,10 +53,11 @@ def test_demo_snapshot_json_is_the_documented_document() -> None:
     assert doc["simulated"] is True
     assert list(doc["quotes"]) == ["BTC-USD", "ETH-USD", "SOL-USD", "^RUT", "IWM", "SPY", "^VIX"]
     btc = doc["quotes"]["BTC-USD"]
-    assert set(btc) == {"price", "change_pct", "source", "ts", "age_s", "stale"}
+    assert set(btc) == {"price", "change_pct", "source", "ts", "age_s", "freshness", "stale"}
     assert btc["source"] == "demo-crypto"
     assert btc["price"] > 0
     assert btc["stale"] is False
+    assert btc["freshness"] == "live"
     # the analytics ran on the (simulated) history that the demo producers pushed
     assert [row["symbol"] for row in doc["board"]] == ["^RUT", "IWM", "SPY", "BTC-USD", "ETH-USD"]
     states = {"below", "testing", "breakout", "confirmed", "failed", "retest"}

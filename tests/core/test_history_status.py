@@ -9,7 +9,7 @@ from r2kmon.hub import Hub
 from r2kmon.model import Bar, SourceHealth
 from r2kmon.net.failure import DNS
 from r2kmon.runtime.analysis import Analysis, analytics_settings
-from tests.core.sample import OPEN_TS
+from tests.core.sample import OPEN_TS, judged
 
 DAY = 86_400.0
 YAHOO_DOWN = SourceHealth(
@@ -30,7 +30,9 @@ FRED_FORBIDDEN = SourceHealth("fred", "source", "down", last_error="server error
 
 
 def runner(hub: Hub) -> Analysis:
-    return Analysis(hub, analytics_settings(["^RUT", "IWM", "BTC-USD"]), FrozenClock(OPEN_TS))
+    return Analysis(
+        hub, analytics_settings(["^RUT", "IWM", "BTC-USD"]), FrozenClock(OPEN_TS), judge=judged
+    )
 
 
 async def test_every_history_source_failed_says_why_instead_of_waiting() -> None:
@@ -85,7 +87,7 @@ async def test_it_is_judged_again_each_round_from_health_alone() -> None:
 async def test_a_source_that_does_not_report_is_not_waited_for() -> None:
     """No crypto configured: no backfill record, and FRED turned off. Yahoo down is all."""
     hub = Hub(FrozenClock(OPEN_TS), simulated=False)
-    analysis = Analysis(hub, analytics_settings(["^RUT"]), FrozenClock(OPEN_TS))
+    analysis = Analysis(hub, analytics_settings(["^RUT"]), FrozenClock(OPEN_TS), judge=judged)
     hub.push_health(YAHOO_DOWN)
     await analysis.step()
     assert analysis.status.state == "unavailable"

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from r2kmon.clock import FrozenClock
-from r2kmon.hub import Hub, quote_is_stale
+from r2kmon.hub import Hub
 from r2kmon.model import Bar, ContextValue, Quote, SourceHealth, Tick
 
 T0 = 1_794_927_600.0  # a whole minute
@@ -142,22 +142,6 @@ def test_messages_per_second_are_measured_when_the_source_does_not(
     assert hub.snapshot().health["binance"].msgs_per_s == 0.0
     hub.push_health(SourceHealth("binance", "feed", "ok", msgs_per_s=7.0))
     assert hub.snapshot().health["binance"].msgs_per_s == 7.0
-
-
-@pytest.mark.parametrize(
-    ("kind", "status", "age", "stale"),
-    [
-        ("feed", "ok", 5.0, False),
-        ("feed", "ok", 61.0, True),
-        ("feed", "stale", 1.0, True),
-        ("source", "ok", 3 * 86_400.0, False),  # a closed market's last close is current
-        ("source", "down", 1.0, True),
-    ],
-)
-def test_staleness(kind: str, status: str, age: float, stale: bool) -> None:
-    quote = Quote("X", Decimal(1), T0 - age, "s")
-    health = SourceHealth("s", kind, status)  # type: ignore[arg-type]
-    assert quote_is_stale(quote, health, T0, 60.0) is stale
 
 
 def test_standby_prices_are_kept_per_exchange_apart_from_the_quote(hub: Hub) -> None:

@@ -16,6 +16,7 @@ from r2kmon.model import Holding, SourceHealth, Tick, dollar_priced
 from r2kmon.runtime import Runtime
 from r2kmon.runtime.portfolio import value_portfolio
 from r2kmon.runtime.snapshot import build_document
+from tests.core.sample import judged
 
 T0 = 1_794_927_600.0  # Tuesday 2026-11-17 15:00:00 UTC
 
@@ -134,7 +135,8 @@ HOLDINGS = (
 
 def test_positions_and_totals_at_the_live_prices() -> None:
     hub, _ = hub_with_prices()
-    portfolio = value_portfolio(HOLDINGS, hub.snapshot(), T0, 60.0)
+    snapshot = hub.snapshot()
+    portfolio = value_portfolio(HOLDINGS, snapshot, judged(snapshot, T0))
     btc, eth, sol, iwm = portfolio.positions
     assert (btc.value, btc.cost_value, btc.pnl) == (35_000.0, 30_000.0, 5_000.0)
     assert btc.pnl_pct == pytest.approx(100 / 6)
@@ -162,7 +164,8 @@ def test_positions_and_totals_at_the_live_prices() -> None:
 
 def test_no_prices_no_totals() -> None:
     hub = Hub(FrozenClock(T0), simulated=False, symbols=("BTC-USD",))
-    portfolio = value_portfolio(HOLDINGS[:1], hub.snapshot(), T0, 60.0)
+    snapshot = hub.snapshot()
+    portfolio = value_portfolio(HOLDINGS[:1], snapshot, judged(snapshot, T0))
     assert (portfolio.value, portfolio.pnl, portfolio.day, portfolio.priced) == (
         None, None, None, 0,
     )  # fmt: skip
@@ -177,7 +180,7 @@ def test_the_runtime_and_snapshot_json_carry_the_portfolio(tmp_path: Path) -> No
     )
     hub, clock = hub_with_prices()
     runtime = Runtime(config, demo=False, clock=clock, producers=[], hub=hub)
-    document = build_document(runtime.state(), T0, 60.0)
+    document = build_document(runtime.state(), T0)
     assert document["portfolio"] == {
         "value": 35_000.0,
         "cost": 30_000.0,
@@ -197,10 +200,11 @@ def test_the_runtime_and_snapshot_json_carry_the_portfolio(tmp_path: Path) -> No
                 "pnl_pct": pytest.approx(100 / 6),
                 "day": pytest.approx(1_000.0),
                 "source": "binance",
+                "freshness": "live",
                 "stale": False,
                 "as_of": "2026-11-17T14:59:58+00:00",
             }
         ],
     }
     without = Runtime(parse_config("", tmp_path / "empty.toml"), demo=True, producers=[])
-    assert build_document(without.state(), T0, 60.0)["portfolio"] is None
+    assert build_document(without.state(), T0)["portfolio"] is None

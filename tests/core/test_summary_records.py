@@ -33,7 +33,7 @@ async def test_the_real_producers_mark_their_summaries_and_the_report_shows_it(
     async with runtime_running(runtime):
         assert await runtime.wait_answered(30)
         state = runtime.state()
-    health = build_document(state, state.hub.taken_at, 60.0)["health"]
+    health = build_document(state, state.hub.taken_at)["health"]
     summaries = {name for name, record in health.items() if record["summary"]}
     assert summaries == {"crypto-feeds", "http-sources"}
     assert all(

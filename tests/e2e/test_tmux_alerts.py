@@ -31,11 +31,12 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
 @pytest.fixture
 def binance(private_ca: PrivateCA) -> Iterator[FakeExchange]:
     """A fake Binance over wss:// in a thread of its own (the app runs in another process):
-    prices 100.01, 100.02, ... one every 10 ms."""
+    prices 100.01, 100.02, ... one every 10 ms, stamped with the time they are sent, as a
+    live exchange stamps them (a rule never fires on a stale price)."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    fake = FakeExchange("binance", {"BTCUSDT"}, interval=0.01)
+    fake = FakeExchange("binance", {"BTCUSDT"}, interval=0.01, clock=time.time)
     tls = private_ca.server_context()
     asyncio.run_coroutine_threadsafe(fake.start(ssl=tls), loop).result(10)
     try:
@@ -87,6 +88,7 @@ note = "from the fake"
         ),
         encoding="utf-8",
     )
+    started = time.time()
     tmux.start(
         [sys.executable, "-m", "r2kmon", "--config", str(config)],
         (120, 30),
@@ -116,9 +118,13 @@ note = "from the fake"
         assert time.monotonic() < deadline, "the alert command did not run"
         time.sleep(0.1)
     # The price that crossed (rules are checked every 2 s and the fake's rises about 1 per
-    # second, so how far past 108 depends on the machine's load);
-    # the fake stamps its frames from 2026-01-01 00:00:00 UTC, one millisecond apart.
-    pattern = r"BTC-USD above 108\.00: 1\d\d\.\d\d \(binance, 00:00:0\d UTC\) — from the fake"
-    assert re.fullmatch(pattern, out.read_text())
+    # second, so how far past 108 depends on the machine's load), at the time the fake
+    # stamped it: some second while this test ran.
+    pattern = r"BTC-USD above 108\.00: 1\d\d\.\d\d \(binance, (\d\d:\d\d:\d\d) UTC\)"
+    pattern += " — from the fake"
+    said = re.fullmatch(pattern, out.read_text())
+    assert said is not None, out.read_text()
+    seconds = range(int(started), int(time.time()) + 1)
+    assert said[1] in {time.strftime("%H:%M:%S", time.gmtime(t)) for t in seconds}
     tmux.tmux("send-keys", "-t", "r2k:0", "q")
     assert tmux.wait_exit() == 0

@@ -23,6 +23,7 @@ import ssl as _ssl
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -64,6 +65,9 @@ class FakeExchange:
     server: Server | None = None
     port: int = 0
     tls: _ssl.SSLContext | None = None
+    clock: Callable[[], float] | None = None
+    """Stamps each data frame with this clock's time (``time.time``: as a live exchange
+    does); without one, frames are stamped from 2026-01-01 00:00:00 UTC, 1 ms apart."""
 
     @property
     def url(self) -> str:
@@ -151,7 +155,8 @@ class FakeExchange:
                 for symbol in list(subscribed):
                     if symbol in self.listed:
                         sent += 1
-                        await ws.send(data_frame(self.protocol, symbol, sent))
+                        ms = None if self.clock is None else int(self.clock() * 1000)
+                        await ws.send(data_frame(self.protocol, symbol, sent, ms))
                 if self.protocol == "coinbase":
                     for symbol in subscribed:
                         if symbol in self.listed:
@@ -224,9 +229,16 @@ def price_of(symbol: str, n: int) -> str:
     return f"{100 + n / 100:.2f}"
 
 
-def data_frame(protocol: str, symbol: str, n: int) -> str:
+def data_frame(protocol: str, symbol: str, n: int, ms: int | None = None) -> str:
+    """Data frame ``n`` for ``symbol``, stamped ``ms`` (epoch milliseconds; by default
+    2026-01-01 plus ``n`` ms: Binance, OKX and Bybit stamp in ms, Coinbase and Kraken
+    send a fixed ISO time unless ``ms`` is given)."""
     p = price_of(symbol, n)
-    ms = 1_767_225_600_000 + n
+    iso = "2026-01-01T00:00:00.000001Z"
+    if ms is None:
+        ms = 1_767_225_600_000 + n
+    else:
+        iso = datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if protocol == "binance":
         data = {"e": "24hrMiniTicker", "E": ms, "s": symbol, "c": p, "o": "99.00"}
         return json.dumps({"stream": symbol.lower() + "@miniTicker", "data": data})
@@ -237,15 +249,12 @@ def data_frame(protocol: str, symbol: str, n: int) -> str:
                 "product_id": symbol,
                 "price": p,
                 "open_24h": "99.00",
-                "time": "2026-01-01T00:00:00.000001Z",
+                "time": iso,
             }
         )
     if protocol == "kraken":
         # JSON numbers, as Kraken sends them.
-        entry = (
-            f'{{"symbol":"{symbol}","last":{p},"change":1.00,'
-            '"timestamp":"2026-01-01T00:00:00.000001Z"}'
-        )
+        entry = f'{{"symbol":"{symbol}","last":{p},"change":1.00,"timestamp":"{iso}"}}'
         return '{"channel":"ticker","type":"update","data":[' + entry + "]}"
     if protocol == "okx":
         item = {"instId": symbol, "last": p, "open24h": "99.00", "ts": str(ms)}

@@ -60,3 +60,20 @@ def test_summer_time_open(hours: MarketHours) -> None:
     # EDT: 09:30 New York = 13:30 UTC.
     assert hours.state(epoch("2025-07-01T13:29:00Z")).state == "closed"
     assert hours.state(epoch("2025-07-01T13:30:00Z")).state == "open"
+
+
+def test_the_session_open_and_the_last_two_closes(hours: MarketHours) -> None:
+    """What freshness needs: the open of the session in progress, the close of the most
+    recent completed session and of the one before (holidays and half days skipped or
+    early)."""
+    during = hours.state(epoch("2025-11-26T15:00:00Z"))  # Wednesday, in session
+    assert during.session_open == epoch("2025-11-26T14:30:00Z")
+    assert during.last_close == epoch("2025-11-25T21:00:00Z")
+    assert during.prior_close == epoch("2025-11-24T21:00:00Z")
+    weekend = hours.state(epoch("2025-11-29T17:00:00Z"))  # after Thanksgiving's half day
+    assert weekend.session_open is None
+    assert weekend.last_close == epoch("2025-11-28T18:00:00Z")
+    assert weekend.prior_close == epoch("2025-11-26T21:00:00Z")
+    # Right at the bell the session is over: it is the last completed one.
+    bell = hours.state(epoch("2025-11-26T21:00:00Z"))
+    assert (bell.session_open, bell.last_close) == (None, epoch("2025-11-26T21:00:00Z"))

@@ -26,6 +26,7 @@ from r2kmon.clock import FrozenClock
 from r2kmon.hub import Hub
 from r2kmon.model import Alert, AnalyticsStatus, Bar, Holding, SourceHealth, Tick
 from r2kmon.runtime.analysis import analytics_settings, daily_inputs, live_inputs
+from r2kmon.runtime.freshness import judge
 from r2kmon.runtime.portfolio import value_portfolio
 from r2kmon.runtime.state import AppState
 from r2kmon.sources.market_hours import MarketHours
@@ -128,7 +129,8 @@ ALERTS = (
 
 @cache
 def ready_state() -> AppState:
-    """The full state: history, live prices, health, analytics, session, alerts."""
+    """The full state: history, live prices (judged as the runtime judges them), health,
+    analytics, session, alerts."""
     hub, clock = history_hub_state()
     for record in HEALTH:
         hub.push_health(record)
@@ -139,8 +141,19 @@ def ready_state() -> AppState:
     have = sum(1 for s in SYMBOLS if snapshot.bars_1d.get(s))
     status = AnalyticsStatus("ready", f"daily history: {have} of {len(SYMBOLS)} symbols")
     market = MarketHours().state(clock.now())
-    portfolio = value_portfolio(HOLDINGS, snapshot, clock.now(), 60.0)
-    return AppState(snapshot, result, 1, status, market, ALERTS, portfolio=portfolio)
+    judged = judge(snapshot, market, clock.now(), 60.0)
+    portfolio = value_portfolio(HOLDINGS, snapshot, judged.freshness)
+    return AppState(
+        snapshot,
+        result,
+        1,
+        status,
+        market,
+        ALERTS,
+        portfolio=portfolio,
+        freshness=judged.freshness,
+        freshness_until=judged.until,
+    )
 
 
 @cache
@@ -151,3 +164,62 @@ def loading_state() -> AppState:
     hub.push_health(SourceHealth(POLLER, "source", "connecting"))
     status = AnalyticsStatus("waiting", "daily history: 2 of 5 symbols", 2, 5)
     return AppState(hub.snapshot(), None, 0, status, None, ())
+
+
+WEEKEND = datetime(2025, 11, 29, 17, 0, tzinfo=timezone.utc).timestamp()
+"""Saturday 2025-11-29 12:00 in New York: the market shut on Friday's half day (13:00)."""
+
+FRESHNESS_SYMBOLS = ("BTC-USD", "ETH-USD", "SOL-USD", "^RUT", "IWM", "SPY", "^GSPC")
+
+
+def _close(name: str, day: str) -> Decimal:
+    """The real close of ``name`` on ``day`` (``YYYY-MM-DD``) from the daily history."""
+    frame = pd.read_csv(history(f"{name}.csv"), index_col="date", parse_dates=["date"])
+    closes: pd.Series[float] = frame["close"]
+    return Decimal(str(closes[pd.Timestamp(day)]))
+
+
+def _utc(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp()
+
+
+@cache
+def freshness_state() -> AppState:
+    """Every freshness on one screen, judged as the runtime judges them on a Saturday:
+    BTC-USD streamed 2 s ago (live); ETH-USD streamed 5 minutes ago (stale); ^RUT and IWM
+    at Friday's early close (closed); ^GSPC from FRED, Wednesday's close published a day
+    late (delayed, dated); SPY with a price from October that its provider still serves
+    (stale). Prices are the real closes of those days."""
+    clock = FrozenClock(WEEKEND)
+    hub = Hub(clock, simulated=False, symbols=FRESHNESS_SYMBOLS)
+    friday = "2025-11-28"
+    hub.push_ticks(
+        [
+            Tick("BTC-USD", _close("BTC-USD", friday), WEEKEND - 2, FEED, "ticker"),
+            Tick("ETH-USD", _close("ETH-USD", friday), WEEKEND - 300, FEED, "ticker"),
+            Tick("^RUT", _close("RUT", friday), _utc("2025-11-28 18:00:00"), POLLER, "bar"),
+            Tick("IWM", _close("IWM", friday), _utc("2025-11-28 17:59:58"), POLLER, "bar"),
+            Tick("SPY", _close("SPY", "2025-10-01"), _utc("2025-10-01 20:00:00"), POLLER, "bar"),
+            Tick("^GSPC", _close("GSPC", "2025-11-26"), _utc("2025-11-26 00:00:00"), "fred", "bar"),
+        ]
+    )
+    for record in (
+        SourceHealth(FEED, "feed", "ok", last_ok=WEEKEND - 1, msgs_per_s=12.5),
+        SourceHealth(POLLER, "source", "ok", last_ok=WEEKEND - 600, msgs_per_s=0.1),
+        SourceHealth("fred", "source", "ok", last_ok=WEEKEND - 3600),
+    ):
+        hub.push_health(record)
+    snapshot = hub.snapshot()
+    market = MarketHours().state(WEEKEND)
+    judged = judge(snapshot, market, WEEKEND, 60.0)
+    status = AnalyticsStatus("waiting", "daily history: 0 of 5 symbols", 0, 5)
+    return AppState(
+        snapshot,
+        None,
+        0,
+        status,
+        market,
+        (),
+        freshness=judged.freshness,
+        freshness_until=judged.until,
+    )

@@ -22,14 +22,14 @@ from r2kmon.ui.app import R2kApp
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.screens.main import VIEW_NAMES
 from tests.paths import history_missing
-from tests.ui.data import NOW, loading_state, ready_state
+from tests.ui.data import NOW, WEEKEND, freshness_state, loading_state, ready_state
 
 SIZES = [(80, 24), (160, 48)]
 SnapCompare = Callable[..., bool]
 
 
-def app() -> R2kApp:
-    return R2kApp(None, Config(), clock=FrozenClock(NOW))
+def app(at: float = NOW) -> R2kApp:
+    return R2kApp(None, Config(), clock=FrozenClock(at))
 
 
 def showing(state: AppState, *keys: str) -> Callable[[Pilot[int]], Awaitable[None]]:
@@ -88,4 +88,12 @@ def test_filter_and_detail(snap_compare: SnapCompare) -> None:
         app(),
         terminal_size=(80, 24),
         run_before=showing(ready_state(), "slash", "e", "t", "h", "enter", "enter"),
+    )
+
+
+@pytest.mark.history
+def test_freshness_words(snap_compare: SnapCompare) -> None:
+    """A Saturday: a live price, two stale ones, two closes, FRED's close a day late."""
+    assert snap_compare(
+        app(WEEKEND), terminal_size=(80, 24), run_before=showing(freshness_state(), "1")
     )

@@ -7,7 +7,7 @@ anything of ours outside this package, so every layer can depend on it.
 * :mod:`~r2kmon.model.core`: ticks, bars, quotes, source health, hub snapshots, the
   ``Sink`` and ``Producer`` protocols, symbols and the text helpers;
 * :mod:`~r2kmon.model.health`: whether r2kmon can reach the network (the offline line);
-* :mod:`~r2kmon.model.signals`: breakout states, the analytics status;
+* :mod:`~r2kmon.model.signals`: breakout states, the analytics status, a quote's freshness;
 * :mod:`~r2kmon.model.session`: the US market session;
 * :mod:`~r2kmon.model.alerts`: ``[[alerts]]`` rules and the alert log's entries;
 * :mod:`~r2kmon.model.portfolio`: ``[[holdings]]``;
@@ -138,10 +138,22 @@ from r2kmon.model.signals import (
     BREAKOUT_STATES as BREAKOUT_STATES,
 )
 from r2kmon.model.signals import (
+    FRESHNESS as FRESHNESS,
+)
+from r2kmon.model.signals import (
+    FRESHNESS_MARK as FRESHNESS_MARK,
+)
+from r2kmon.model.signals import (
     AnalyticsStatus as AnalyticsStatus,
 )
 from r2kmon.model.signals import (
     BreakoutState as BreakoutState,
+)
+from r2kmon.model.signals import (
+    Freshness as Freshness,
+)
+from r2kmon.model.signals import (
+    stamp_text as stamp_text,
 )
 from r2kmon.model.tuning import (
     DEFAULT_WEIGHTS as DEFAULT_WEIGHTS,

@@ -29,6 +29,14 @@ class MarketState:
     half_day: bool
     session_close: float | None
     next_open: float | None
+    session_open: float | None = None
+    """When the session in progress opened; ``None`` while the market is shut."""
+    last_close: float | None = None
+    """The close of the most recent completed session (``None`` before the calendar's
+    first): the price of record while the market is shut."""
+    prior_close: float | None = None
+    """The close of the completed session before that one: FRED publishes a day's close
+    on the next business day, so its latest can be this one."""
 
     @property
     def is_open(self) -> bool:

@@ -47,6 +47,7 @@ from r2kmon.model import (
     AlertRule,
     AnalyticsStatus,
     Bar,
+    Freshness,
     HubSnapshot,
     RuleStatus,
     SourceHealth,
@@ -160,8 +161,15 @@ class AlertLog:
         self.rules = RuleWatch(rules)
         self._on_rule = on_rule
 
-    def observe(self, snapshot: HubSnapshot, result: AnalyticsResult | None, now: float) -> bool:
-        """Record what changed; return whether any alert was added."""
+    def observe(
+        self,
+        snapshot: HubSnapshot,
+        result: AnalyticsResult | None,
+        now: float,
+        freshness: Mapping[str, Freshness],
+    ) -> bool:
+        """Record what changed; return whether any alert was added. ``freshness`` is each
+        quote's, as the state carries it: no rule fires on a stale price."""
         before = len(self.alerts), (self.alerts[-1] if self.alerts else None)
         for name, health in snapshot.health.items():
             if health.status == "connecting":
@@ -187,7 +195,7 @@ class AlertLog:
                 self.alerts.append(
                     Alert(now, "info", row.symbol, f"{old_state} → {row.state}{level}")
                 )
-        for alert in self.rules.observe(snapshot, result, now):
+        for alert in self.rules.observe(snapshot, result, now, freshness):
             self.alerts.append(alert)
             if self._on_rule is not None:
                 self._on_rule(alert)
@@ -207,7 +215,11 @@ class Analysis:
         history: Callable[[], Mapping[str, pd.Series]] | None = None,
         rules: tuple[AlertRule, ...] = (),
         on_rule: Callable[[Alert], None] | None = None,
+        judge: Callable[[HubSnapshot, float], Mapping[str, Freshness]],
     ) -> None:
+        """``judge`` gives each quote's freshness at a time (the runtime's
+        :meth:`~r2kmon.runtime.Runtime.judge_freshness`), which the rules check."""
+        self._judge = judge
         self._hub = hub
         self._history = history
         self._settings = settings
@@ -261,7 +273,9 @@ class Analysis:
             status = self.history_status(snapshot)
             if status != self.status:
                 self.status, changed = status, True
-        if self.alert_log.observe(snapshot, self.result, self._clock.now()) or changed:
+        now = self._clock.now()
+        freshness = self._judge(snapshot, now)
+        if self.alert_log.observe(snapshot, self.result, now, freshness) or changed:
             self.version += 1
 
     async def _prepare(self, snapshot: HubSnapshot) -> bool:

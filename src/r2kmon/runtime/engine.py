@@ -24,11 +24,14 @@ from r2kmon.hub import Hub
 from r2kmon.model import (
     Alert,
     AlertLevel,
+    HubSnapshot,
+    MarketState,
     Producer,
     SourceHealth,
     canonical_crypto,
     canonical_market,
 )
+from r2kmon.runtime.freshness import Judgement, judge
 from r2kmon.runtime.portfolio import value_portfolio
 from r2kmon.runtime.state import AppState
 from r2kmon.runtime.supervisor import run_supervised
@@ -275,6 +278,7 @@ class Runtime:
             history=history,
             rules=config.alerts,
             on_rule=self.alert_command,
+            judge=lambda snapshot, now: self.judge_freshness(snapshot, now).freshness,
         )
         self._market: MarketHours | None = None
 
@@ -335,9 +339,10 @@ class Runtime:
             await self._save_now()
 
     async def _write_status(self, path: Path) -> None:
-        """Rewrite the status-line file every few seconds while the state moves, and at
-        least every :data:`~r2kmon.runtime.statusline.REFRESH_S` (stale marks move with the
-        clock, and a file that stops changing must mean the app stopped)."""
+        """Rewrite the status-line file every few seconds while the state moves or a
+        quote's freshness changed with the clock, and at least every
+        :data:`~r2kmon.runtime.statusline.REFRESH_S` (a file that stops changing must mean
+        the app stopped)."""
         from r2kmon.runtime.statusline import (
             REFRESH_S,
             STATUS_EVERY_S,
@@ -347,12 +352,14 @@ class Runtime:
 
         written: tuple[int, int] | None = None
         written_at = float("-inf")
+        changes_at: float | None = None
         while True:
             now = self.clock.now()
-            if self.version != written or now - written_at >= REFRESH_S:
-                written, written_at = self.version, now
-                document = status_document(self.state(), now, self.config.general.stale_after_s)
-                await asyncio.to_thread(write_status, path, document)
+            moved = changes_at is not None and now > changes_at  # a quote's freshness
+            if self.version != written or now - written_at >= REFRESH_S or moved:
+                state = self.state()
+                written, written_at, changes_at = self.version, now, state.freshness_until
+                await asyncio.to_thread(write_status, path, status_document(state, now))
             await asyncio.sleep(STATUS_EVERY_S)
 
     async def _save_now(self) -> None:
@@ -434,29 +441,39 @@ class Runtime:
         return (self.hub.version, self.analysis.version)
 
     def state(self) -> AppState:
-        """The hub's snapshot with the latest analytics; cheap, call it per refresh."""
+        """The hub's snapshot with the latest analytics, the session and each quote's
+        freshness now; cheap, call it per refresh (and when ``freshness_until`` passed:
+        the hub's snapshot is the same while no data came, the judgement is not)."""
         snapshot = self.hub.snapshot()
         analysis = self.analysis
-        market = self._market.state(snapshot.taken_at) if self._market is not None else None
+        now = self.clock.now()
+        judged = self.judge_freshness(snapshot, now)
         return AppState(
             snapshot,
             analysis.result,
             analysis.version,
             analysis.status,
-            market,
+            self._market_at(now),
             analysis.alerts,
             analysis.rule_statuses(),
             (
-                value_portfolio(
-                    self.config.holdings,
-                    snapshot,
-                    snapshot.taken_at,
-                    self.config.general.stale_after_s,
-                )
+                value_portfolio(self.config.holdings, snapshot, judged.freshness)
                 if self.config.holdings
                 else None
             ),
+            judged.freshness,
+            judged.until,
         )
+
+    def judge_freshness(self, snapshot: HubSnapshot, now: float) -> Judgement:
+        """Every quote's freshness at ``now`` (:func:`~r2kmon.runtime.freshness.judge`
+        with this runtime's calendar and ``[general] stale_after_s``), as the state
+        carries it: what the ``[[alerts]]`` rules check before they look at a price."""
+        return judge(snapshot, self._market_at(now), now, self.config.general.stale_after_s)
+
+    def _market_at(self, now: float) -> MarketState | None:
+        """The US session at ``now``; ``None`` until :meth:`run` loaded the calendar."""
+        return self._market.state(now) if self._market is not None else None
 
     def answered(self) -> bool:
         """Whether every producer, and every source a producer reports on (each exchange,

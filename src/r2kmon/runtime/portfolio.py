@@ -8,16 +8,15 @@ for the portfolio view and ``snapshot --json``.
 Every holding is valued in its symbol's quote currency, which for the symbols a holding may
 name is US dollars: crypto pairs quoted in USD (or USDT/USDC, counted as dollars) and
 equity tickers. Nothing is guessed: a holding without a price has no value, the totals
-then say how many holdings they cover, and a stale price is marked as such.
+then say how many holdings they cover, and each price carries its quote's freshness.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from r2kmon.hub import quote_is_stale
-from r2kmon.model import Holding, HubSnapshot
+from r2kmon.model import Freshness, Holding, HubSnapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +35,15 @@ class Position:
     markets): value - value / (1 + change)."""
     source: str | None
     ts: float | None
-    stale: bool
+    freshness: Freshness | None
+    """The quote's freshness as the state judged it (``None`` without a price)."""
     weight: float | None = None
     """Share of the priced total value, in percent."""
+
+    @property
+    def stale(self) -> bool:
+        """The price is stale (see :attr:`freshness`)."""
+        return self.freshness == "stale"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +79,7 @@ class Portfolio:
                     "pnl_pct": p.pnl_pct,
                     "day": p.day,
                     "source": p.source,
+                    "freshness": p.freshness,
                     "stale": p.stale,
                     "as_of": p.ts,
                 }
@@ -83,15 +89,16 @@ class Portfolio:
 
 
 def value_portfolio(
-    holdings: Sequence[Holding], snapshot: HubSnapshot, now: float, stale_after_s: float
+    holdings: Sequence[Holding], snapshot: HubSnapshot, freshness: Mapping[str, Freshness]
 ) -> Portfolio:
-    """Value ``holdings`` at the snapshot's quotes."""
+    """Value ``holdings`` at the snapshot's quotes; ``freshness`` is each quote's, as the
+    state carries it (a quote it does not judge is marked stale)."""
     positions: list[Position] = []
     for holding in holdings:
         quote = snapshot.quotes.get(holding.symbol)
         if quote is None:
             positions.append(
-                Position(holding, None, None, None, None, None, None, None, None, False)
+                Position(holding, None, None, None, None, None, None, None, None, None)
             )
             continue
         price = float(quote.price)
@@ -101,10 +108,10 @@ def value_portfolio(
         pnl_pct = pnl / cost_value * 100 if pnl is not None and cost_value else None
         change = quote.change_pct
         day = value - value / (1 + change / 100) if change is not None else None
-        stale = quote_is_stale(quote, snapshot.health.get(quote.source), now, stale_after_s)
+        judged = freshness.get(holding.symbol, "stale")
         positions.append(
             Position(
-                holding, price, value, cost_value, pnl, pnl_pct, day, quote.source, quote.ts, stale
+                holding, price, value, cost_value, pnl, pnl_pct, day, quote.source, quote.ts, judged
             )
         )
     priced = [p for p in positions if p.value is not None]

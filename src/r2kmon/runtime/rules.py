@@ -16,7 +16,10 @@ A rule fires on a *crossing*, never on a level that already holds: the first val
 only tells which side the rule starts on, so a restart does not repeat an alert. After
 firing, the value must come back past the level by ``rearm`` before the rule can fire
 again, so a price hovering at the level does not ring every few seconds. Only new data
-counts: a quote is looked at again only when its time moved, so stale data never fires.
+counts: a quote is looked at again only when its time moved, and never while its
+freshness (:mod:`r2kmon.runtime.freshness`) is ``stale`` — older than its source's cadence
+allows, stamped in the future, or from a source that is stale or down — so stale data
+never fires. A ``delayed`` or ``closed`` price is real and may.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from r2kmon.model import (
     GAUGE,
     Alert,
     AlertRule,
+    Freshness,
     HubSnapshot,
     RuleState,
     RuleStatus,
@@ -71,12 +75,18 @@ class RuleWatch:
         )
 
     def observe(
-        self, snapshot: HubSnapshot, result: AnalyticsResult | None, now: float
+        self,
+        snapshot: HubSnapshot,
+        result: AnalyticsResult | None,
+        now: float,
+        freshness: Mapping[str, Freshness],
     ) -> list[Alert]:
+        """The alerts that fire on this observation. ``freshness`` is each quote's, as the
+        state carries it; a quote it does not judge is not looked at."""
         fired: list[Alert] = []
         states = {row.symbol: row.state for row in result.board} if result is not None else {}
         for rule, watch in zip(self.rules, self._watch, strict=True):
-            message = self._check(rule, watch, snapshot, result, states)
+            message = self._check(rule, watch, snapshot, result, states, freshness)
             if message is not None:
                 watch.fired_at = now
                 prefix = "SIMULATED: " if snapshot.simulated else ""
@@ -91,6 +101,7 @@ class RuleWatch:
         snapshot: HubSnapshot,
         result: AnalyticsResult | None,
         states: Mapping[str, str | None],
+        freshness: Mapping[str, Freshness],
     ) -> str | None:
         if rule.condition == "state":
             state = states.get(rule.symbol)
@@ -105,6 +116,8 @@ class RuleWatch:
                 return None
             watch.state = "fired"
             return f"{rule.describe()} (breakout board)"
+        if rule.symbol != GAUGE and freshness.get(rule.symbol, "stale") == "stale":
+            return None  # a price that came while stale is looked at once it is fresh
         value, seen, text, where = self._value(rule, snapshot, result)
         if value is None or seen == watch.seen:
             return None

@@ -11,8 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from r2kmon.hub import quote_is_stale
-from r2kmon.model import HubSnapshot, Quote, SourceHealth
+from r2kmon.model import Freshness, Quote, SourceHealth
 from r2kmon.runtime.state import AppState
 
 TIME_KEYS = frozenset({"as_of", "since", "resistance_date", "date", "prior_high_date"})
@@ -26,8 +25,9 @@ def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds")
 
 
-def build_document(state: AppState, now: float, stale_after_s: float) -> dict[str, Any]:
-    """The whole document for one state, as plain JSON-ready values."""
+def build_document(state: AppState, now: float) -> dict[str, Any]:
+    """The whole document for one state, as plain JSON-ready values (``now`` only dates
+    it and ages the quotes: their freshness is the state's)."""
     snapshot = state.hub
     analytics = state.analytics.to_json() if state.analytics is not None else {}
     context: dict[str, Any] = {
@@ -46,7 +46,7 @@ def build_document(state: AppState, now: float, stale_after_s: float) -> dict[st
         "generated_at": iso(now),
         "simulated": snapshot.simulated,
         "quotes": {
-            symbol: _quote(snapshot.quotes.get(symbol), snapshot, now, stale_after_s)
+            symbol: _quote(snapshot.quotes.get(symbol), state.freshness_of(symbol), now)
             for symbol in snapshot.symbols
         },
         "board": _times(analytics.get("board", [])),
@@ -80,9 +80,7 @@ def _times(value: Any) -> Any:
     return value
 
 
-def _quote(
-    quote: Quote | None, snapshot: HubSnapshot, now: float, stale_after_s: float
-) -> dict[str, Any] | None:
+def _quote(quote: Quote | None, freshness: Freshness, now: float) -> dict[str, Any] | None:
     if quote is None:
         return None
     change = quote.change_pct
@@ -92,7 +90,9 @@ def _quote(
         "source": quote.source,
         "ts": iso(quote.ts),
         "age_s": round(quote.age(now), 1),
-        "stale": quote_is_stale(quote, snapshot.health.get(quote.source), now, stale_after_s),
+        "freshness": freshness,
+        # Kept for scripts written before "freshness": the same judgement, as a flag.
+        "stale": freshness == "stale",
     }
 
 

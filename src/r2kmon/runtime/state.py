@@ -1,15 +1,18 @@
 """What the UI and the report draw: one hub snapshot plus the analytics computed from it.
 
 The runtime builds an :class:`AppState` on request; the UI compares :attr:`AppState.version`
-with the version it last drew and redraws only when it differs.
+with the version it last drew and redraws only when it differs, and asks for a new state
+when :attr:`AppState.freshness_until` has passed (a quote's freshness moves with the clock).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from r2kmon.model import Alert, AnalyticsStatus, HubSnapshot, MarketState, RuleStatus
+from r2kmon.model import Alert, AnalyticsStatus, Freshness, HubSnapshot, MarketState, RuleStatus
 
 if TYPE_CHECKING:
     # Types only: importing them would load pandas for every reader of this module.
@@ -33,6 +36,18 @@ class AppState:
     """Where each of the user's ``[[alerts]]`` rules stands."""
     portfolio: Portfolio | None = None
     """The ``[[holdings]]`` valued at the hub's prices (``None``: no holdings configured)."""
+    freshness: Mapping[str, Freshness] = field(default_factory=lambda: MappingProxyType({}))
+    """Symbol → how current its quote is, judged when the state was built
+    (:mod:`r2kmon.runtime.freshness`); readers show it, none judges again."""
+    freshness_until: float | None = None
+    """Once the clock is past this time, one of those judgements can change with the clock
+    alone (a price ageing past its cadence, the bell): a reader holding this state asks
+    for a new one then, even if no data arrived. ``None``: only new data changes them."""
+
+    def freshness_of(self, symbol: str) -> Freshness:
+        """The freshness of ``symbol``'s quote. A quote this state carries no judgement for
+        (a state built without the runtime) is never shown as fresh: ``stale``."""
+        return self.freshness.get(symbol, "stale")
 
     @property
     def version(self) -> tuple[int, int]:

@@ -8,8 +8,9 @@ data dir every few seconds; ``r2kmon status-line`` reads it and prints one line
 written (read-only, or its parent is a file), the document goes to the cache dir instead
 (:func:`~r2kmon.paths.status_fallback_dir`); the reader reads both and takes the newer.
 
-Nothing is invented: a value the app did not have is left out, a stale quote says so, and
-a file that stopped being refreshed (the app is gone) shows its age. Demo mode writes its
+Nothing is invented: a value the app did not have is left out, a quote that is not live
+says so in a word (``STALE``, ``closed``, ``delayed`` with its date), and a file that
+stopped being refreshed (the app is gone) shows its age. Demo mode writes its
 own file, marked SIMULATED, so it never passes for live data.
 
     >>> status_line(
@@ -32,8 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from r2kmon import paths
-from r2kmon.hub import quote_is_stale
-from r2kmon.model import age_text
+from r2kmon.model import FRESHNESS, FRESHNESS_MARK, Freshness, age_text, stamp_text
 from r2kmon.runtime.state import AppState
 
 STATUS_EVERY_S = 5.0
@@ -52,9 +52,10 @@ def status_file(demo: bool) -> Path:
     return paths.data_dir() / ("status-demo.json" if demo else "status.json")
 
 
-def status_document(state: AppState, now: float, stale_after_s: float) -> dict[str, Any]:
+def status_document(state: AppState, now: float) -> dict[str, Any]:
     """What the status line may show: the gauge, and per symbol its price, change,
-    staleness and breakout state. Plain JSON values; times are epoch seconds."""
+    freshness (as the state judged it), time and breakout state. Plain JSON values; times
+    are epoch seconds."""
     hub = state.hub
     gauge = state.analytics.gauge if state.analytics is not None else None
     states = (
@@ -67,10 +68,13 @@ def status_document(state: AppState, now: float, stale_after_s: float) -> dict[s
         quote = hub.quotes.get(symbol)
         if quote is None:
             continue
+        freshness = state.freshness_of(symbol)
         quotes[symbol] = {
             "price": float(quote.price),
             "change_pct": quote.change_pct,
-            "stale": quote_is_stale(quote, hub.health.get(quote.source), now, stale_after_s),
+            "freshness": freshness,
+            "stale": freshness == "stale",  # what a status line before "freshness" reads
+            "ts": quote.ts,
             "state": states.get(symbol),
         }
     return {
@@ -176,8 +180,7 @@ def status_line(
             text += f" {arrow}{shown:+.2f}%" if shown else " =0.00%"
         if quote.get("state"):
             text += f" {quote['state']}"
-        if quote.get("stale"):
-            text += " STALE"
+        text += _freshness(quote, now)
         parts.append(text)
     line = " │ ".join(parts) if parts else "r2kmon: no data yet"
     alert = document.get("alert")
@@ -193,6 +196,19 @@ def status_line(
     if isinstance(written, (int, float)) and now - written > OLD_AFTER_S:
         line += f" │ {age_text(now - written)} old"
     return line
+
+
+def _freshness(quote: Mapping[str, Any], now: float) -> str:
+    """`` STALE``, `` closed``, `` delayed Feb 20`` (with the price's date, or its time
+    when it is from today); nothing for a live price. A file written before freshness
+    existed has only ``stale``."""
+    said = quote.get("freshness")
+    freshness: Freshness = said if said in FRESHNESS else "stale" if quote.get("stale") else "live"
+    mark = FRESHNESS_MARK[freshness]
+    ts = quote.get("ts")
+    if freshness == "delayed" and isinstance(ts, (int, float)):
+        mark += f" {stamp_text(ts, now)}"
+    return f" {mark}" if mark else ""
 
 
 def _price(value: float) -> str:

@@ -1,9 +1,10 @@
 """US equity market hours (NYSE): open, closed, weekend, holiday, half day, next open.
 
 Used by :mod:`r2kmon.sources.poller` to poll intraday bars during the session and slowly
-outside it, and by the runtime for the header's session state. Sessions, holidays and early
-closes come from the maintained ``exchange_calendars`` package (calendar ``XNYS``), never
-from a hand-written list.
+outside it, and by the runtime for the header's session state and each quote's freshness
+(the open of the session in progress, the closes of the last two completed ones).
+Sessions, holidays and early closes come from the maintained ``exchange_calendars``
+package (calendar ``XNYS``), never from a hand-written list.
 
 The calendar is loaded once per process (it takes most of a second) and turned into plain
 sorted arrays of epoch seconds; every query after that is a bisection. This also keeps us
@@ -88,7 +89,16 @@ class MarketHours:
         i = bisect.bisect_right(sched.opens, now) - 1
         if i >= 0 and now < sched.closes[i]:
             day = sched.days[i]
-            return MarketState(now, "open", day in sched.half_days, sched.closes[i], None)
+            return MarketState(
+                now,
+                "open",
+                day in sched.half_days,
+                sched.closes[i],
+                None,
+                session_open=sched.opens[i],
+                last_close=self._close(i - 1),
+                prior_close=self._close(i - 2),
+            )
         upcoming = i + 1
         next_open = sched.opens[upcoming] if upcoming < len(sched.opens) else None
         today = datetime.fromtimestamp(now, NEW_YORK).date()
@@ -101,7 +111,19 @@ class MarketHours:
             state = "closed"  # outside the calendar's horizon we cannot say "holiday"
         else:
             state = "weekend" if today.weekday() >= 5 else "holiday"
-        return MarketState(now, state, today in sched.half_days, close, next_open)
+        return MarketState(
+            now,
+            state,
+            today in sched.half_days,
+            close,
+            next_open,
+            last_close=self._close(i),
+            prior_close=self._close(i - 1),
+        )
+
+    def _close(self, index: int) -> float | None:
+        """The close of session ``index`` of the schedule; ``None`` before its first."""
+        return self._schedule.closes[index] if index >= 0 else None
 
 
 def epoch(text: str) -> float:

@@ -317,6 +317,9 @@ class R2kApp(App[int]):
                 self.main.draw(state, ctx, tick=tick)
 
     def _tick_clock(self) -> None:
+        until = self.state.freshness_until if self.state is not None else None
+        if until is not None and self.clock.now() > until:
+            self._posted_version = None  # a quote's freshness moved with the clock: re-ask
         if self.resting and self._poll_timer is not None and self.poll_hub():
             self._quiet_polls = 0
             self.resting = False

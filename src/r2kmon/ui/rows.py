@@ -1,13 +1,17 @@
-"""What each quote row shows, computed from a hub snapshot. Pure: no Textual, so the table's
-content is tested without a terminal, and the widget only compares rows and draws."""
+"""What each quote row shows, computed from the app state. Pure: no Textual, so the table's
+content is tested without a terminal, and the widget only compares rows and draws.
+
+A quote's freshness is the state's (:attr:`~r2kmon.runtime.state.AppState.freshness`):
+rows carry it and its words, they never judge it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from r2kmon.hub import quote_is_stale
-from r2kmon.model import Bar, HubSnapshot
+from r2kmon.model import FRESHNESS_MARK, Bar, Freshness, stamp_text
+from r2kmon.runtime.state import AppState
+from r2kmon.ui import format as fmt
 
 SPARK_POINTS = 120
 """The most closes a row keeps for its sparkline: two hours of 1-minute bars."""
@@ -29,7 +33,22 @@ class QuoteRow:
     spark_daily: bool
     source: str
     age_s: int | None
-    stale: bool
+    """Whole seconds since the price, shown only while it is live (``None`` otherwise, so
+    a row that is not live does not change every second)."""
+    freshness: Freshness | None = None
+    """``None`` without a quote."""
+    stamp: str = ""
+    """When a delayed price was observed (``Feb 20``, ``14:45Z``); empty otherwise."""
+
+    @property
+    def stale(self) -> bool:
+        return self.freshness == "stale"
+
+    @property
+    def age_cell(self) -> str:
+        """The age of a live price, else its freshness in a word (``STALE``, ``closed``,
+        ``delayed``)."""
+        return age_cell(self.freshness, self.age_s)
 
 
 class SparkCache:
@@ -49,11 +68,17 @@ class SparkCache:
         return spark
 
 
-def quote_rows(
-    snapshot: HubSnapshot, now: float, stale_after_s: float, sparks: SparkCache | None = None
-) -> list[QuoteRow]:
+def age_cell(freshness: Freshness | None, age_s: float | None) -> str:
+    """What an age column shows: the age of a live price (``45s``), else the word of its
+    freshness (``STALE``, ``closed``, ``delayed``), so no state is told by colour alone."""
+    mark = FRESHNESS_MARK[freshness] if freshness is not None else ""
+    return mark or (fmt.age(age_s) if age_s is not None else "")
+
+
+def quote_rows(state: AppState, now: float, sparks: SparkCache | None = None) -> list[QuoteRow]:
     """A row for every configured symbol, in the configured order, data or not."""
     sparks = sparks or SparkCache()
+    snapshot = state.hub
     rows = []
     for symbol in snapshot.symbols:
         quote = snapshot.quotes.get(symbol)
@@ -62,9 +87,9 @@ def quote_rows(
         bars = snapshot.bars_1d.get(symbol, ()) if daily else minutes
         spark = sparks.closes(symbol, bars)
         if quote is None:
-            rows.append(QuoteRow(symbol, None, None, spark, daily, "", None, False))
+            rows.append(QuoteRow(symbol, None, None, spark, daily, "", None))
             continue
-        stale = quote_is_stale(quote, snapshot.health.get(quote.source), now, stale_after_s)
+        freshness = state.freshness_of(symbol)
         rows.append(
             QuoteRow(
                 symbol,
@@ -73,8 +98,9 @@ def quote_rows(
                 spark,
                 daily,
                 quote.source,
-                int(quote.age(now)),
-                stale,
+                int(quote.age(now)) if freshness == "live" else None,
+                freshness,
+                stamp_text(quote.ts, now) if freshness == "delayed" else "",
             )
         )
     return rows

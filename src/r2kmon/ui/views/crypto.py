@@ -15,11 +15,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from r2kmon.hub import quote_is_stale
 from r2kmon.model import HubSnapshot, Quote, SourceHealth, is_crypto_pair
 from r2kmon.runtime.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM, HEALTH_STYLE, TITLE, WARN, direction_style, health_word
+from r2kmon.ui.rows import age_cell
 from r2kmon.ui.views.base import DrawContext, View
 from r2kmon.ui.views.details import source_detail, symbol_detail
 from r2kmon.ui.widgets.line import TextLine
@@ -30,6 +30,7 @@ PAIR_COLUMNS = (
     Column("PRICE", 13, "right"),
     Column("24H", 9, "right"),
     Column("SOURCE", 12),
+    # Streamed pairs are live or STALE; "closed" fits too, a polled "delayed" would be cut.
     Column("AGE", 6, "right"),
     Column("LATENCY", 8, "right", drop=1),
     Column("MSG/S", 6, "right", drop=2),
@@ -57,8 +58,10 @@ def latency_text(seconds: float) -> str:
     return fmt.age(seconds)
 
 
-def pair_rows(hub: HubSnapshot, ctx: DrawContext) -> list[TableRow]:
-    """Every configured pair, data or not."""
+def pair_rows(state: AppState, ctx: DrawContext) -> list[TableRow]:
+    """Every configured pair, data or not; a price that is not live says how in its age
+    cell (the state's freshness: ``STALE``, ...)."""
+    hub = state.hub
     feeds = [h for h in hub.health.values() if h.kind == "feed"]
     rows = []
     for symbol in hub.symbols:
@@ -69,7 +72,8 @@ def pair_rows(hub: HubSnapshot, ctx: DrawContext) -> list[TableRow]:
             rows.append(TableRow(symbol, (Text(symbol), Text("—", DIM), "", Text("no data", DIM))))
             continue
         health = hub.health.get(quote.source)
-        stale = quote_is_stale(quote, health, ctx.now, ctx.stale_after_s)
+        freshness = state.freshness_of(symbol)
+        stale = freshness == "stale"
         other_text = others_text(quote, hub.standby.get(symbol, {}), feeds)
         change = quote.change_pct
         rows.append(
@@ -80,7 +84,10 @@ def pair_rows(hub: HubSnapshot, ctx: DrawContext) -> list[TableRow]:
                     Text(fmt.price(quote.price), DIM if stale else ""),
                     Text(fmt.change(change, ascii_only=ctx.ascii_only), direction_style(change)),
                     Text(quote.source),
-                    Text("STALE", WARN) if stale else fmt.age(quote.age(ctx.now)),
+                    Text(
+                        age_cell(freshness, quote.age(ctx.now)),
+                        WARN if stale else "" if freshness == "live" else DIM,
+                    ),
                     latency_text(max(0.0, hub.taken_at - quote.ts)),
                     f"{health.msgs_per_s:.1f}" if health else "—",
                     other_text,
@@ -189,7 +196,7 @@ class CryptoView(View):
         )
         self.query_one("#breadth", TextLine).set(line)
         pairs = self.query_one("#pairs", ColumnTable)
-        pairs.set_rows(pair_rows(hub, ctx), Text("no crypto pair configured or matching", DIM))
+        pairs.set_rows(pair_rows(state, ctx), Text("no crypto pair configured or matching", DIM))
         feeds = self.query_one("#feeds", ColumnTable)
         feeds.set_rows(feed_rows(hub, ctx), Text("no exchange feed has reported yet", DIM))
 

@@ -67,7 +67,7 @@ class DashboardView(View):
         self._show_quotes(state, ctx)
 
     def _show_quotes(self, state: AppState, ctx: DrawContext) -> None:
-        rows = quote_rows(state.hub, ctx.now, ctx.stale_after_s, self._sparks)
+        rows = quote_rows(state, ctx.now, self._sparks)
         self.query_one(QuoteTable).set_rows(
             [r for r in rows if ctx.matches(r.symbol)],
             placeholder=Text(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from r2kmon.hub import quote_is_stale
 from r2kmon.model import SourceHealth
 from r2kmon.runtime.state import AppState
 from r2kmon.ui import format as fmt
@@ -23,6 +22,12 @@ from r2kmon.ui.palette import (
 )
 from r2kmon.ui.views.base import DrawContext
 from r2kmon.ui.views.board_rows import KIND_WORDS
+
+FRESHNESS_SAID = {
+    "delayed": "delayed: an earlier price stands in while the market trades",
+    "closed": "closed: the market is shut; this is its last price",
+}
+"""What the detail says of a delayed or closed quote (``STALE`` keeps its line)."""
 
 
 def _line(text: Text, label: str, value: str | Text) -> None:
@@ -47,9 +52,11 @@ def symbol_detail(symbol: str, state: AppState, ctx: DrawContext) -> Text:
         _line(text, "source", quote.source)
         _line(text, "observed", fmt.when(quote.ts, with_time=True) + " UTC")
         _line(text, "age", fmt.age(quote.age(ctx.now)))
-        stale = quote_is_stale(quote, hub.health.get(quote.source), ctx.now, ctx.stale_after_s)
-        if stale:
+        freshness = state.freshness_of(symbol)
+        if freshness == "stale":
             _line(text, "", Text("STALE: no fresh price from its source", WARN))
+        elif freshness != "live":
+            _line(text, "", Text(FRESHNESS_SAID[freshness], DIM))
     _line(text, "1-min bars", str(len(hub.bars_1m.get(symbol, ()))))
     _line(text, "daily bars", str(len(hub.bars_1d.get(symbol, ()))))
     analytics = state.analytics

@@ -28,7 +28,8 @@ STALE = Style(color="yellow", bold=True)
 
 
 class QuoteTable(LineTable[QuoteRow]):
-    """Symbol, price, change, sparkline, source and age for every symbol."""
+    """Symbol, price, change, sparkline, source and age for every symbol; a quote that is
+    not live says so instead of its age (``STALE``, ``closed``, ``delayed``)."""
 
     def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -77,9 +78,19 @@ class QuoteTable(LineTable[QuoteRow]):
         text.append(
             fmt.sparkline(row.spark, spark_w, ascii_only=self.ascii_only) + " ", spark_style
         )
-        text.append(row.source[:SOURCE_W].ljust(SOURCE_W) + " ", base)
-        if row.stale:
-            text.append("STALE".rjust(AGE_W), STALE)
-        else:
-            text.append(fmt.age(row.age_s or 0).rjust(AGE_W), base)
+        age = row.age_cell
+        # "delayed" is one cell wider than the column: it borrows that cell from SOURCE.
+        borrowed = max(0, len(age) - AGE_W)
+        source_w = SOURCE_W - borrowed
+        text.append(source_cell(row.source, row.stamp, source_w).ljust(source_w) + " ", base)
+        age_style = STALE if row.stale else base if row.freshness == "live" else DIM
+        text.append(age.rjust(AGE_W + borrowed), age_style)
         return text
+
+
+def source_cell(source: str, stamp: str, width: int) -> str:
+    """The source, and after it the date (or time) of a delayed price, in ``width``
+    cells: ``fred Feb 20``; the source gives way when both do not fit."""
+    if not stamp:
+        return source[:width]
+    return f"{source[: width - len(stamp) - 1]} {stamp}"
