@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from r2kmon.sources import alternative_me, coingecko, coinpaprika, fred, ishares, yahoo
 from r2kmon.sources.base import SourceError
+from tests.sources.src_helpers import default_url
 
 JSON = st.recursive(
     st.none()
@@ -87,13 +88,13 @@ CRYPTO_KEYS = _keys(
 )
 
 PARSERS: dict[str, Callable[[httpx.Response], object]] = {
-    "yahoo": yahoo.ChartEndpoint("^RUT").parse,
-    "cg_global": coingecko.GlobalEndpoint().parse,
-    "cg_markets": coingecko.MarketsEndpoint().parse,
-    "cg_chart": coingecko.MarketChartEndpoint("bitcoin", "btc").parse,
-    "cp_global": coinpaprika.GlobalEndpoint().parse,
-    "cp_tickers": coinpaprika.TickersEndpoint().parse,
-    "fng": alternative_me.FearGreedEndpoint().parse,
+    "yahoo": yahoo.ChartEndpoint("^RUT", default_url("yahoo")).parse,
+    "cg_global": coingecko.GlobalEndpoint(default_url("coingecko")).parse,
+    "cg_markets": coingecko.MarketsEndpoint(default_url("coingecko")).parse,
+    "cg_chart": coingecko.MarketChartEndpoint("bitcoin", "btc", default_url("coingecko")).parse,
+    "cp_global": coinpaprika.GlobalEndpoint(default_url("coinpaprika")).parse,
+    "cp_tickers": coinpaprika.TickersEndpoint(default_url("coinpaprika")).parse,
+    "fng": alternative_me.FearGreedEndpoint(default_url("alternative_me")).parse,
 }
 
 
@@ -145,5 +146,5 @@ def test_json_parsers_raise_only_source_errors(payload: object, status: int, nam
 )
 def test_csv_parsers_raise_only_source_errors(text: str) -> None:
     body = text.encode()
-    _only_source_errors(fred.FredGraphEndpoint("WALCL").parse, body, 200)
-    _only_source_errors(ishares.HoldingsEndpoint().parse, body, 200)
+    _only_source_errors(fred.FredGraphEndpoint("WALCL", default_url("fred")).parse, body, 200)
+    _only_source_errors(ishares.HoldingsEndpoint(default_url("ishares")).parse, body, 200)

@@ -373,13 +373,13 @@ def _provider_request(
     if name == "fred":
         start = datetime.now(timezone.utc).date() - timedelta(days=FRED_DAYS)
         series = poller.fred_series[0] if poller.fred_series else "WALCL"
-        return fred.FredGraphEndpoint(series, start, url), _fred_result
+        return fred.FredGraphEndpoint(series, url, start), _fred_result
     if name == "coingecko":
         return coingecko.GlobalEndpoint(url, api_key), _global_result
     if name == "coinpaprika":
         return coinpaprika.GlobalEndpoint(url), _global_result
     if name == "alternative_me":
-        return alternative_me.FearGreedEndpoint(poller.fear_greed_limit, url), _fear_greed_result
+        return alternative_me.FearGreedEndpoint(url, poller.fear_greed_limit), _fear_greed_result
     if name == "ishares":
         return ishares.HoldingsEndpoint(url), _holdings_result
     return None  # pragma: no cover - settings_from_endpoints knows only the providers above
@@ -767,7 +767,7 @@ async def _http(
     if status < 400:
         check.steps["http"].ok(f"HTTP {status}", took)
     try:
-        # Parsing builds pandas frames: off the loop, as the poller does.
+        # Off the loop, as the poller does: a large body takes a while to parse.
         parsed = await asyncio.to_thread(endpoint.parse, response)
     except SourceError as exc:
         check.unknown_symbol = isinstance(exc, UnknownSymbol)
