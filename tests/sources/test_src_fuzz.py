@@ -11,8 +11,10 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from r2kmon.config import DEFAULT_EXCHANGES
 from r2kmon.sources import alternative_me, coingecko, coinpaprika, fred, ishares, yahoo
 from r2kmon.sources.base import SourceError
+from r2kmon.sources.exchange_candles import EXCHANGES, Window
 from tests.sources.src_helpers import default_url
 
 JSON = st.recursive(
@@ -95,7 +97,26 @@ PARSERS: dict[str, Callable[[httpx.Response], object]] = {
     "cp_global": coinpaprika.GlobalEndpoint(default_url("coinpaprika")).parse,
     "cp_tickers": coinpaprika.TickersEndpoint(default_url("coinpaprika")).parse,
     "fng": alternative_me.FearGreedEndpoint(default_url("alternative_me")).parse,
+    **{
+        f"{name}_candles": make(
+            Window("BTC-USD", "1m", 1_700_000_000.0, 1_700_086_400.0),
+            DEFAULT_EXCHANGES[name].rest_url,
+            True,
+        ).parse
+        for name, make in EXCHANGES.items()
+    },
 }
+CANDLE_ROWS = st.lists(
+    st.lists(
+        st.integers(-(2**63), 2**63 - 1)
+        | st.floats(allow_nan=False)
+        | st.text(max_size=6)
+        | st.none(),
+        max_size=12,
+    ),
+    max_size=4,
+)
+"""Arrays of rows, the exchanges' candle shape, so the row parsing itself is reached."""
 
 
 def _only_source_errors(
@@ -109,8 +130,17 @@ def _only_source_errors(
 
 @settings(max_examples=150, deadline=None)
 @given(
-    payload=JSON | YAHOO_KEYS | CRYPTO_KEYS,
-    status=st.sampled_from([200, 404, 429, 500]),
+    payload=JSON
+    | YAHOO_KEYS
+    | CRYPTO_KEYS
+    | CANDLE_ROWS
+    | st.fixed_dictionaries(
+        {
+            "error": st.just([]),
+            "result": st.dictionaries(st.text(max_size=4), CANDLE_ROWS, max_size=2),
+        }
+    ),
+    status=st.sampled_from([200, 400, 404, 418, 429, 451, 500]),
     name=st.sampled_from(sorted(PARSERS)),
 )
 def test_json_parsers_raise_only_source_errors(payload: object, status: int, name: str) -> None:

@@ -582,6 +582,23 @@ def test_settings_from_the_real_config_tables() -> None:
     assert built.timeout_s == 5.0
 
 
+def test_the_history_comes_from_the_exchanges_with_rest_candles_in_priority_order() -> None:
+    from r2kmon.config import DEFAULT_EXCHANGES
+
+    order = ["okx", "binance", "kraken"]
+    built = settings_from_endpoints(
+        {},
+        (),
+        crypto_symbols=("BTC-USD", "ETH-USD"),
+        rest_urls={name: DEFAULT_EXCHANGES[name].rest_url for name in order},
+    )
+    # Only exchanges with REST candles, in the configured priority; reported together.
+    assert built.history_exchanges == ("binance", "kraken")
+    assert built.providers["kraken"].url == DEFAULT_EXCHANGES["kraken"].rest_url
+    assert {built.providers[name].record for name in built.history_exchanges} == {"backfill"}
+    assert "okx" not in built.providers
+
+
 async def test_new_client_follows_the_network_policy() -> None:
     async with new_client(PollerSettings(timeout_s=7.0)) as http:
         # Proxies and certificates come from the NetworkPolicy (which reads the standard

@@ -14,7 +14,6 @@ Modules, by what a reader looks for::
     connection.py  FeedSettings + FeedConnection: the one websocket loop (backoff, keepalive,
                    resubscribe, stall and silence watchdogs, error classes)
     failover.py    FailoverFeeds: per-symbol routing over a priority list of exchanges
-    backfill.py    REST candles at start (Binance, Coinbase, Kraken as fallback)
     breadth.py     all-market breadth from Binance's !miniTicker@arr
     producers.py   crypto_producers(): all of the above from plain config values
 """

@@ -5,7 +5,8 @@ config (``settings.settings_from_endpoints``) and runs ``poller.Poller``, which 
 the hub through the :class:`~r2kmon.model.Sink` protocol. The poller is a ``scheduler``
 (jobs, rate budgets, backoff, fallback chains, health; its state in ``jobs``) and a
 ``catalogue`` (which series, from which providers, delivered where). Each provider module
-(``yahoo``, ``fred``, ``coingecko``, ``coinpaprika``, ``ishares``, ``alternative_me``) only
-builds requests and parses answers into bars and values; ``base`` holds their shared error
-tree, ``market_hours`` the NYSE calendar.
+(``yahoo``, ``fred``, ``coingecko``, ``coinpaprika``, ``ishares``, ``alternative_me``, and
+``exchange_candles`` for the exchanges' REST candles) only builds requests and parses
+answers into bars and values; ``base`` holds their shared error tree, ``market_hours`` the
+NYSE calendar.
 """

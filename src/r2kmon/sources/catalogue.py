@@ -15,20 +15,26 @@ nothing in health.
 * **Crypto context**: market cap and BTC dominance, the top coins and their 90-day
   history, from CoinGecko, then CoinPaprika.
 * **Fear & Greed** (alternative.me) and **IWM's shares outstanding** (iShares).
+* **Crypto history** (the pairs the exchanges stream): 24 h of 1-minute and years of daily
+  candles from the exchanges' REST APIs in the configured order; once a series is served it
+  is not asked for again (the live feeds carry it on), what could not be had is asked for
+  again after a minute, doubling up to half an hour.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from r2kmon.clock import Clock
-from r2kmon.model import Sink, Tick
+from r2kmon.model import Bar, Interval, Sink, Tick
 from r2kmon.sources import alternative_me, coingecko, coinpaprika, fred, ishares, yahoo
-from r2kmon.sources.base import Endpoint
+from r2kmon.sources.base import Endpoint, Fetch, NoData
 from r2kmon.sources.crypto_common import Coin, CoinHistory, GlobalMarket, top_coins
+from r2kmon.sources.exchange_candles import EXCHANGES, Window, collect, shortfall
 from r2kmon.sources.jobs import Attempt, Delivered, Job
 from r2kmon.sources.market_hours import MarketHours
 from r2kmon.sources.scheduler import Scheduler
@@ -120,6 +126,13 @@ class Catalogue:
         if enabled("ishares"):
             add(Job("iwm_holdings", "IWM shares outstanding", self._plan_ishares,
                     self._every(s.ishares_every_s)))  # fmt: skip
+        if enabled(*s.history_exchanges):
+            for symbol in s.crypto_symbols:
+                for interval in s.history_intervals:
+                    retry = self._scheduler.backoff(s.history_retry_s, s.history_retry_max_s)
+                    add(Job(f"candles:{symbol}:{interval}", f"{symbol} {interval}",
+                            self._plan_candles(symbol, interval), self._every(math.inf),
+                            symbol=symbol, retry=retry))  # fmt: skip
 
     def _plan_daily(self, symbol: str) -> Callable[[], list[Attempt]]:
         def plan() -> list[Attempt]:
@@ -215,6 +228,36 @@ class Catalogue:
     def _plan_ishares(self) -> list[Attempt]:
         endpoint = ishares.HoldingsEndpoint(self._url("ishares"))
         return [Attempt.of(endpoint, self._deliver_holdings)]
+
+    def _plan_candles(self, symbol: str, interval: Interval) -> Callable[[], list[Attempt]]:
+        def plan() -> list[Attempt]:
+            s = self.settings
+            now = self._clock.now()
+            hours = s.history_minute_hours if interval == "1m" else s.history_daily_days * 24
+            window = Window(symbol, interval, now - hours * 3600.0, now)
+            return [
+                self._candles(exchange, window)
+                for exchange in s.history_exchanges
+                if exchange in s.providers
+            ]
+
+        return plan
+
+    def _candles(self, exchange: str, window: Window) -> Attempt:
+        first = EXCHANGES[exchange](window, self._url(exchange), self.settings.usdt_as_usd)
+
+        async def get(fetch: Fetch) -> list[Bar]:
+            bars = await collect(first, fetch)
+            if not bars:
+                raise NoData(exchange, f"no candles for {window.symbol} {window.interval}")
+            return bars
+
+        def deliver(bars: list[Bar]) -> Delivered:
+            self._sink().push_bars(window.symbol, window.interval, bars, exchange)
+            short = shortfall(exchange, bars, window)
+            return Delivered(note=f"{exchange}: {short}" if short else None)
+
+        return Attempt(exchange, get, deliver)
 
     def _today(self) -> date:
         return datetime.fromtimestamp(self._clock.now(), timezone.utc).date()

@@ -1,9 +1,10 @@
-"""The one poller behind every HTTP provider.
+"""The one poller behind every HTTP provider and the exchanges' REST candles.
 
 Used by the runtime, which builds :class:`PollerSettings` from ``[providers.*]``,
-``[markets]`` and ``[crypto]`` (with :func:`settings_from_endpoints`) and runs a
-:class:`Poller` as a :class:`~r2kmon.model.Producer`. The poller pushes into a
-:class:`~r2kmon.model.Sink` (the hub) and never imports it.
+``[markets]``, ``[crypto]`` and the exchanges' ``rest_url`` (with
+:func:`settings_from_endpoints`) and runs a :class:`Poller` as a
+:class:`~r2kmon.model.Producer`. The poller pushes into a :class:`~r2kmon.model.Sink` (the
+hub) and never imports it.
 
 It is two halves: the :class:`~r2kmon.sources.scheduler.Scheduler` (how: one request at a
 time, rate budgets, backoff, fallback chains, health) and the
@@ -26,6 +27,7 @@ from r2kmon.net.http import http_client
 from r2kmon.sources.catalogue import Catalogue
 from r2kmon.sources.market_hours import MarketHours
 from r2kmon.sources.scheduler import Scheduler
+from r2kmon.sources.settings import HISTORY_RECORD as HISTORY_RECORD
 from r2kmon.sources.settings import PollerSettings as PollerSettings
 from r2kmon.sources.settings import ProviderSettings as ProviderSettings
 from r2kmon.sources.settings import settings_from_endpoints as settings_from_endpoints

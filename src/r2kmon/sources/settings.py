@@ -2,10 +2,11 @@
 to poll how often.
 
 Used by the runtime and ``r2kmon doctor``, which build :class:`PollerSettings` with
-:func:`settings_from_endpoints` from the config's ``[providers.*]`` tables, and by the
-scheduler and the catalogue, which read them. Endpoint URLs and API-key variables are
-written once, in the config's defaults (:mod:`r2kmon.config`); what is written here is what
-the config does not say: each provider's rate budget and backoff.
+:func:`settings_from_endpoints` from the config's ``[providers.*]`` tables and the
+``rest_url`` of the ``[exchanges.*]`` it streams from, and by the scheduler and the
+catalogue, which read them. Endpoint URLs and API-key variables are written once, in the
+config's defaults (:mod:`r2kmon.config`); what is written here is what the config does not
+say: each provider's rate budget and backoff.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
 
+from r2kmon.model import Interval
+
 log = logging.getLogger(__name__)
+
+HISTORY_RECORD = "backfill"
+"""The health record the exchanges' REST candles report under together: the name users
+(and the analytics' "no daily history" status) know the crypto history by."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +72,18 @@ PROVIDERS: Mapping[str, ProviderSettings] = MappingProxyType(
 )
 """The HTTP providers the poller knows, without their URLs."""
 
+EXCHANGES: Mapping[str, ProviderSettings] = MappingProxyType(
+    {
+        # Binance allows 6000 weight a minute (klines: 2); Coinbase 10 public requests a
+        # second; Kraken about one a second. What could not be had is asked again after a
+        # minute, doubling up to half an hour.
+        "binance": _manners(0.05, 60.0, 1800.0, HISTORY_RECORD),
+        "coinbase": _manners(0.2, 60.0, 1800.0, HISTORY_RECORD),
+        "kraken": _manners(1.0, 60.0, 1800.0, HISTORY_RECORD),
+    }
+)
+"""The exchanges whose REST candles give the crypto history, without their URLs."""
+
 
 def _default_fallbacks() -> Mapping[str, str]:
     # Only where FRED has the *same* instrument: ^GSPC is SP500, ^VIX is VIXCLS, ^TNX and
@@ -108,9 +127,24 @@ class PollerSettings:
     coin_history_days: int = 90
     coin_history_every_s: float = 86_400.0
     crypto_symbols: Sequence[str] = ()
-    """Canonical pairs (``BTC-USD``) the exchanges stream. Their daily bars come from the
-    exchanges; their CoinGecko/CoinPaprika history (one price a day, open = high = low =
-    close) is not pushed, so it never flattens the exchanges' real OHLC bars in the hub."""
+    """Canonical pairs (``BTC-USD``) the exchanges stream. Their history comes from the
+    exchanges' REST candles (``history_exchanges``); their CoinGecko/CoinPaprika history
+    (one price a day, open = high = low = close) is not pushed, so it never flattens the
+    exchanges' real OHLC bars in the hub."""
+    history_exchanges: Sequence[str] = ()
+    """Exchanges (provider names) asked for the crypto pairs' candles, in this order."""
+    history_intervals: Sequence[Interval] = ("1m", "1d")
+    history_minute_hours: float = 24.0
+    history_daily_days: int = 10 * 365
+    """Deep enough for the event study: what BTC and ETH did after the Russell 2000
+    breakouts of 2020 and 2021 needs daily bars from 2017 on (Binance's BTCUSDT starts in
+    August 2017; Coinbase goes back to 2015)."""
+    history_retry_s: float = 60.0
+    """A series no exchange served is asked for again after this, doubling..."""
+    history_retry_max_s: float = 1800.0
+    """...up to this. A series once served is not asked for again."""
+    usdt_as_usd: bool = True
+    """Let USDT pairs stand for USD pairs (Binance lists no USD pairs)."""
     fear_greed_every_s: float = 3600.0
     fear_greed_limit: int = 30
     ishares_every_s: float = 6 * 3600.0
@@ -146,14 +180,17 @@ def settings_from_endpoints(
     market_symbols: Sequence[str],
     *,
     crypto_symbols: Sequence[str] = (),
+    rest_urls: Mapping[str, str] | None = None,
     **overrides: Any,
 ) -> PollerSettings:
     """Settings for the runtime: url, ``enabled`` and ``api_key_env`` from the config's
     provider tables, rate budgets and backoffs from :data:`PROVIDERS`.
 
-    ``crypto_symbols`` are the pairs the exchanges stream (see
-    :attr:`PollerSettings.crypto_symbols`). ``overrides`` set any other
-    :class:`PollerSettings` field. Provider names the poller does not know are ignored.
+    ``crypto_symbols`` are the pairs the exchanges stream; ``rest_urls`` maps the exchanges
+    they stream from, in priority order, to their REST base URLs: those with REST candles
+    (:data:`EXCHANGES`) serve the pairs' history, in that order. ``overrides`` set any
+    other :class:`PollerSettings` field. Provider names the poller does not know are
+    ignored.
     """
     providers: dict[str, ProviderSettings] = {}
     for name, endpoint in endpoints.items():
@@ -164,10 +201,17 @@ def settings_from_endpoints(
         providers[name] = dataclasses.replace(
             manners, url=endpoint.url, enabled=endpoint.enabled, api_key_env=endpoint.api_key_env
         )
+    history: list[str] = []
+    for exchange, url in (rest_urls or {}).items():
+        manners = EXCHANGES.get(exchange)
+        if manners is not None and url:  # OKX and Bybit: live prices only
+            providers[exchange] = dataclasses.replace(manners, url=url)
+            history.append(exchange)
     values: dict[str, Any] = {
         "providers": MappingProxyType(providers),
         "market_symbols": tuple(market_symbols),
         "crypto_symbols": tuple(crypto_symbols),
+        "history_exchanges": tuple(history),
     }
     values.update(overrides)
     return PollerSettings(**values)
