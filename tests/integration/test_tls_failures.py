@@ -47,7 +47,7 @@ from r2kmon.config import DEFAULT_EXCHANGES, DEFAULT_PROVIDERS
 from r2kmon.feeds.producers import crypto_producers
 from r2kmon.logsetup import configure_logging
 from r2kmon.model import Producer, SourceHealth
-from r2kmon.sources.poller import Poller, new_client, settings_from_endpoints
+from r2kmon.sources.poller import Poller, PollerSettings, new_client, settings_from_endpoints
 from tests.fakes.http import FakeHTTP
 from tests.fakes.sinks import RecordingSink, wait_until
 from tests.fakes.tls import (
@@ -302,6 +302,27 @@ async def test_a_feed_tells_each_failure_once(
 # --- the HTTP poller -----------------------------------------------------------------------
 
 
+async def poller_told_once(
+    settings: PollerSettings,
+    provider: str,
+    name: str,
+    url: str,
+    broken: Broken,
+    caplog: pytest.LogCaptureFixture,
+    log_file: Path,
+) -> list[logging.LogRecord]:
+    """:func:`check_told_once` for the poller asking only ``provider`` (its budget gone,
+    its backoff 0.01 s doubling to 0.04 s, no jitter), on the health record ``name``."""
+    fast = dataclasses.replace(
+        settings.providers[provider], min_interval_s=0.0, backoff_base_s=0.01, backoff_cap_s=0.04
+    )
+    settings = dataclasses.replace(settings, providers={provider: fast})
+    async with new_client(settings) as client:
+        return await check_told_once(
+            Poller(client, settings), name, url, broken, [0.01, 0.02, 0.04], 1.0, caplog, log_file
+        )
+
+
 async def test_the_poller_tells_each_failure_once(
     broken: Broken, app_log: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -315,24 +336,9 @@ async def test_the_poller_tells_each_failure_once(
     settings = settings_from_endpoints(
         endpoints, (), fred_series=(), market_hours=False, timeout_s=PATIENT, jitter=0.0
     )
-    fast = dataclasses.replace(
-        settings.providers["alternative_me"],
-        min_interval_s=0.0,
-        backoff_base_s=0.01,
-        backoff_cap_s=0.04,
+    lines = await poller_told_once(
+        settings, "alternative_me", "alternative_me", url, broken, caplog, app_log
     )
-    settings = dataclasses.replace(settings, providers={"alternative_me": fast})
-    async with new_client(settings) as client:
-        lines = await check_told_once(
-            Poller(client, settings),
-            "alternative_me",
-            url,
-            broken,
-            [0.01, 0.02, 0.04],
-            1.0,  # no jitter configured
-            caplog,
-            app_log,
-        )
     # One line for the provider's failure, one for the series it leaves unserved.
     assert len(lines) == 2, messages(lines)
     assert all(broken.reason(url) in line for line in messages(lines))
@@ -356,24 +362,7 @@ async def test_the_backfill_tells_each_failure_once(
         history_retry_s=0.01,
         history_retry_max_s=0.04,
     )
-    fast = dataclasses.replace(
-        settings.providers["binance"],
-        min_interval_s=0.0,
-        backoff_base_s=0.01,
-        backoff_cap_s=0.04,
-    )
-    settings = dataclasses.replace(settings, providers={"binance": fast})
-    async with new_client(settings) as client:
-        lines = await check_told_once(
-            Poller(client, settings),
-            "backfill",
-            url,
-            broken,
-            [0.01, 0.02, 0.04],
-            1.0,  # no jitter configured
-            caplog,
-            app_log,
-        )
+    lines = await poller_told_once(settings, "binance", "backfill", url, broken, caplog, app_log)
     # Four series could not be had from one unreachable exchange: said once, not per
     # series and not per retry.
     assert messages(lines) == [f"backfill: binance unreachable: {broken.reason(url)}"]

@@ -99,6 +99,20 @@ async def serve_http(trusted: PrivateCA) -> AsyncIterator[ServeHttp]:
         await fake.server.wait_closed()
 
 
+async def exchanges(serve_http: ServeHttp, **replies: Callable[[], Reply]) -> dict[str, FakeHttp]:
+    """One fake per exchange, in the order given (the order they are asked in), each
+    answering every request with its reply."""
+
+    def always(reply: Callable[[], Reply]) -> Route:
+        return lambda path, query: reply()
+
+    return {name: await serve_http(always(reply)) for name, reply in replies.items()}
+
+
+def urls(fakes: dict[str, FakeHttp]) -> dict[str, str]:
+    return {name: fake.url for name, fake in fakes.items()}
+
+
 @pytest.fixture
 async def client(trusted: PrivateCA) -> AsyncIterator[httpx.AsyncClient]:
     async with new_client() as http:
@@ -287,14 +301,16 @@ CB_NOW = 1781740800.0
 async def test_binance_refusal_falls_back_to_coinbase_and_says_why(
     serve_http: ServeHttp, client: httpx.AsyncClient, reply: Callable[[], Reply], reason: str
 ) -> None:
-    binance = await serve_http(lambda p, q: reply())
-    coinbase = await serve_http(
-        lambda p, q: fixture("coinbase_exchange/candles_BTC-USD_86400_2rows_2026-06-17.json")
+    fakes = await exchanges(
+        serve_http,
+        binance=reply,
+        coinbase=lambda: fixture("coinbase_exchange/candles_BTC-USD_86400_2rows_2026-06-17.json"),
     )
+    binance, coinbase = fakes["binance"], fakes["coinbase"]
     sink = RecordingSink()
     poller = history(
         client,
-        {"binance": binance.url, "coinbase": coinbase.url},
+        urls(fakes),
         FrozenClock(CB_NOW),
         symbols=("BTC-USD",),
         history_intervals=("1d",),
@@ -321,15 +337,17 @@ async def test_binance_refusal_falls_back_to_coinbase_and_says_why(
 async def test_unknown_symbol_everywhere_reports_every_reason(
     serve_http: ServeHttp, client: httpx.AsyncClient
 ) -> None:
-    binance = await serve_http(lambda p, q: fixture("binance/error_400_invalid_symbol.json", 400))
-    coinbase = await serve_http(
-        lambda p, q: fixture("coinbase_exchange/error_404_product_not_found.json", 404)
+    fakes = await exchanges(
+        serve_http,
+        binance=lambda: fixture("binance/error_400_invalid_symbol.json", 400),
+        coinbase=lambda: fixture("coinbase_exchange/error_404_product_not_found.json", 404),
+        kraken=lambda: fixture("kraken/error_unknown_asset_pair.json"),
     )
-    kraken = await serve_http(lambda p, q: fixture("kraken/error_unknown_asset_pair.json"))
+    kraken = fakes["kraken"]
     sink = RecordingSink()
     poller = history(
         client,
-        {"binance": binance.url, "coinbase": coinbase.url, "kraken": kraken.url},
+        urls(fakes),
         FrozenClock(CB_NOW),
         symbols=("NOPE-USD",),
         history_intervals=("1d",),
@@ -353,19 +371,19 @@ async def test_unknown_symbol_everywhere_reports_every_reason(
 async def test_kraken_is_the_last_resort_and_reports_its_short_history(
     serve_http: ServeHttp, client: httpx.AsyncClient
 ) -> None:
-    binance = await serve_http(
-        lambda p, q: fixture("binance/error_451_restricted_location.json", 451)
+    fakes = await exchanges(
+        serve_http,
+        binance=lambda: fixture("binance/error_451_restricted_location.json", 451),
+        coinbase=lambda: fixture("coinbase_exchange/DERIVED_error_429_public_rate_limit.json", 429),
+        # The row format is the same at every interval; the only long capture is hourly.
+        kraken=lambda: fixture("kraken/ohlc_XBTUSD_60_24rows_2023-12-05.json"),
     )
-    coinbase = await serve_http(
-        lambda p, q: fixture("coinbase_exchange/DERIVED_error_429_public_rate_limit.json", 429)
-    )
-    # The row format is the same at every interval; the only long capture is hourly.
-    kraken = await serve_http(lambda p, q: fixture("kraken/ohlc_XBTUSD_60_24rows_2023-12-05.json"))
+    coinbase, kraken = fakes["coinbase"], fakes["kraken"]
     sink = RecordingSink()
     # 2023-12-05 23:00 UTC: all 24 hourly rows of the capture are closed.
     poller = history(
         client,
-        {"binance": binance.url, "coinbase": coinbase.url, "kraken": kraken.url},
+        urls(fakes),
         FrozenClock(1701817200.0),
         symbols=("BTC-USD",),
         history_intervals=("1m",),

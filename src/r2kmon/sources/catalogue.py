@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from r2kmon.clock import Clock
-from r2kmon.model import Bar, Interval, Sink, Tick
+from r2kmon.model import Bar, Interval, MarketState, Sink, Tick
 from r2kmon.sources import alternative_me, coingecko, coinpaprika, fred, ishares, yahoo
 from r2kmon.sources.base import Endpoint, Fetch, NoData
 from r2kmon.sources.crypto_common import Coin, CoinHistory, GlobalMarket, top_coins
@@ -61,29 +61,31 @@ class Catalogue:
 
     # --- cadence --------------------------------------------------------------------
 
+    def _session(self) -> tuple[float, MarketState] | None:
+        """Now and the NYSE session then (``None`` without market hours)."""
+        hours = self._hours()
+        if hours is None:
+            return None
+        now = self._clock.now()
+        return now, hours.state(now)
+
     def intraday_delay(self) -> float:
         """Seconds until the next intraday poll: short in session, long (or until the
         next open, whichever is sooner) outside it."""
-        s = self.settings
-        hours = self._hours()
-        if hours is None:
+        s, session = self.settings, self._session()
+        if session is None or session[1].is_open:
             return s.intraday_open_s
-        now = self._clock.now()
-        state = hours.state(now)
-        if state.is_open:
-            return s.intraday_open_s
+        now, state = session
         if state.next_open is not None:
             return min(s.intraday_closed_s, max(state.next_open - now, s.intraday_open_s))
         return s.intraday_closed_s
 
     def daily_delay(self) -> float:
         """Seconds until the next daily-bars poll (soon after today's close if open)."""
-        s = self.settings
-        hours = self._hours()
-        if hours is None:
+        s, session = self.settings, self._session()
+        if session is None:
             return s.daily_every_s
-        now = self._clock.now()
-        state = hours.state(now)
+        now, state = session
         if state.is_open and state.session_close is not None:
             # Fetch the day's final bar soon after the close rather than hours later.
             return min(s.daily_every_s, max(state.session_close - now + 300.0, 60.0))
