@@ -10,7 +10,6 @@ import asyncio
 
 import pytest
 
-from r2kmon.feeds.backfill import BackfillProducer
 from r2kmon.feeds.breadth import BreadthFeed
 from r2kmon.feeds.failover import FailoverFeeds
 from r2kmon.feeds.producers import crypto_producers
@@ -23,16 +22,13 @@ from tests.fakes.tls import PrivateCA
 def test_composition_follows_the_config_choices() -> None:
     # Built, never run: nothing here opens a socket.
     producers = crypto_producers(["btc/usd", "ETH-USD"], ["okx", "binance", "kraken"])
-    assert [type(p) for p in producers] == [FailoverFeeds, BreadthFeed, BackfillProducer]
-    assert [p.name for p in producers] == ["crypto-feeds", "binance-breadth", "backfill"]
+    # The pairs' history is the HTTP poller's (tests/sources/test_src_history.py).
+    assert [type(p) for p in producers] == [FailoverFeeds, BreadthFeed]
+    assert [p.name for p in producers] == ["crypto-feeds", "binance-breadth"]
     failover = producers[0]
     assert isinstance(failover, FailoverFeeds)
     assert [c.name for c in failover.connections] == ["okx", "binance", "kraken"]
     assert failover.symbols == ("BTC-USD", "ETH-USD")
-    backfill = producers[2]
-    assert isinstance(backfill, BackfillProducer)
-    # Only exchanges with REST candles, in the configured priority.
-    assert backfill.backfill.settings.exchanges == ("binance", "kraken")
 
     only_okx = crypto_producers(["BTC-USD"], ["okx", "bybit"])
     assert [type(p) for p in only_okx] == [FailoverFeeds]
@@ -57,7 +53,6 @@ async def test_the_producers_stream_from_configured_urls(
             urls={"bybit": fake.url},
             network=NetworkPolicy(ca_file=str(private_ca.ca_file)),
             breadth=False,
-            backfill=False,
             backoff_initial=0.05,
             health_interval=0.05,
         )

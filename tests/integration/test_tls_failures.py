@@ -5,9 +5,9 @@ certificate names another host (by IP and by name), one whose certificate has ex
 that resets the TCP connection during the TLS handshake, a host name that does not resolve
 (``.invalid``: DNS fails at once here), a port nobody listens on. Each meets the three
 clients the app runs — a websocket feed (through ``crypto_producers``), the HTTP poller
-(with ``new_client``) and the REST backfill (``BackfillProducer``) — at the shipped default
-URL with only host and port swapped, and the private test CA trusted through
-``SSL_CERT_FILE``.
+(with ``new_client``) for the providers and for the exchanges' REST candles (the pairs'
+history, reported as ``backfill``) — at the shipped default URL with only host and port
+swapped, and the private test CA trusted through ``SSL_CERT_FILE``.
 
 What each test shows: the source is ``down`` with the reason in words and
 ``SourceHealth.fault`` set; it keeps retrying with a growing delay (never faster than the
@@ -44,11 +44,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from r2kmon.config import DEFAULT_EXCHANGES, DEFAULT_PROVIDERS
-from r2kmon.feeds.backfill import Backfill, BackfillProducer, BackfillSettings
 from r2kmon.feeds.producers import crypto_producers
 from r2kmon.logsetup import configure_logging
 from r2kmon.model import Producer, SourceHealth
-from r2kmon.sources.poller import Poller, new_client, settings_from_endpoints
+from r2kmon.sources.poller import Poller, PollerSettings, new_client, settings_from_endpoints
 from tests.fakes.http import FakeHTTP
 from tests.fakes.sinks import RecordingSink, wait_until
 from tests.fakes.tls import (
@@ -288,7 +287,6 @@ async def test_a_feed_tells_each_failure_once(
         ["binance"],
         urls={"binance": url},
         breadth=False,
-        backfill=False,
         backoff_initial=0.01,
         backoff_max=0.04,
         health_interval=0.05,
@@ -304,6 +302,27 @@ async def test_a_feed_tells_each_failure_once(
 # --- the HTTP poller -----------------------------------------------------------------------
 
 
+async def poller_told_once(
+    settings: PollerSettings,
+    provider: str,
+    name: str,
+    url: str,
+    broken: Broken,
+    caplog: pytest.LogCaptureFixture,
+    log_file: Path,
+) -> list[logging.LogRecord]:
+    """:func:`check_told_once` for the poller asking only ``provider`` (its budget gone,
+    its backoff 0.01 s doubling to 0.04 s, no jitter), on the health record ``name``."""
+    fast = dataclasses.replace(
+        settings.providers[provider], min_interval_s=0.0, backoff_base_s=0.01, backoff_cap_s=0.04
+    )
+    settings = dataclasses.replace(settings, providers={provider: fast})
+    async with new_client(settings) as client:
+        return await check_told_once(
+            Poller(client, settings), name, url, broken, [0.01, 0.02, 0.04], 1.0, caplog, log_file
+        )
+
+
 async def test_the_poller_tells_each_failure_once(
     broken: Broken, app_log: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -317,52 +336,35 @@ async def test_the_poller_tells_each_failure_once(
     settings = settings_from_endpoints(
         endpoints, (), fred_series=(), market_hours=False, timeout_s=PATIENT, jitter=0.0
     )
-    fast = dataclasses.replace(
-        settings.providers["alternative_me"],
-        min_interval_s=0.0,
-        backoff_base_s=0.01,
-        backoff_cap_s=0.04,
+    lines = await poller_told_once(
+        settings, "alternative_me", "alternative_me", url, broken, caplog, app_log
     )
-    settings = dataclasses.replace(settings, providers={"alternative_me": fast})
-    async with new_client(settings) as client:
-        lines = await check_told_once(
-            Poller(client, settings),
-            "alternative_me",
-            url,
-            broken,
-            [0.01, 0.02, 0.04],
-            1.0,  # no jitter configured
-            caplog,
-            app_log,
-        )
     # One line for the provider's failure, one for the series it leaves unserved.
     assert len(lines) == 2, messages(lines)
     assert all(broken.reason(url) in line for line in messages(lines))
 
 
-# --- the REST backfill ---------------------------------------------------------------------
+# --- the REST candles (the pairs' history) ---------------------------------------------------
 
 
 async def test_the_backfill_tells_each_failure_once(
     broken: Broken, app_log: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     url = broken.url(DEFAULT_EXCHANGES["binance"].rest_url)
-    backfill = Backfill(
-        BackfillSettings(
-            exchanges=("binance",),
-            rest_urls={"binance": url},
-            intervals=("1m", "1d"),
-            timeout=PATIENT,
-            retry_delay=0.01,
-            request_gap={},
-        )
+    settings = settings_from_endpoints(
+        {},
+        (),
+        crypto_symbols=("BTC-USD", "ETH-USD"),
+        rest_urls={"binance": url},
+        market_hours=False,
+        timeout_s=PATIENT,
+        jitter=0.0,
+        history_retry_s=0.01,
+        history_retry_max_s=0.04,
     )
-    producer = BackfillProducer(backfill, ["BTC-USD", "ETH-USD"], retry_s=0.01, retry_max_s=0.04)
-    lines = await check_told_once(
-        producer, "backfill", url, broken, [0.01, 0.02, 0.04], 1.0, caplog, app_log
-    )
+    lines = await poller_told_once(settings, "binance", "backfill", url, broken, caplog, app_log)
     # Four series could not be had from one unreachable exchange: said once, not per
-    # series and not per pass.
+    # series and not per retry.
     assert messages(lines) == [f"backfill: binance unreachable: {broken.reason(url)}"]
 
 

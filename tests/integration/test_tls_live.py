@@ -4,11 +4,12 @@ Each URL is a default of :mod:`r2kmon.config` with nothing changed but ``host:po
 (:func:`tests.fakes.tls.swap_host`): ``wss://`` to a fake exchange speaking its real
 protocol on its real path, ``https://`` to one fake server answering the providers' and the
 exchanges' REST paths with recorded bodies. The clients are the ones the runtime builds:
-:func:`~r2kmon.feeds.producers.crypto_producers` for the feeds and the backfill,
+:func:`~r2kmon.feeds.producers.crypto_producers` for the feeds,
 :func:`~r2kmon.sources.poller.new_client` and the :class:`~r2kmon.sources.poller.Poller`
-for the providers. The private test CA is trusted the two ways a user can:
-``SSL_CERT_FILE`` (fixture ``trusted``), or ``[network] ca_file`` handed down as
-``NetworkPolicy(ca_file=...)`` (with ``SSL_CERT_FILE`` unset, fixture ``direct_network``).
+for the providers and the exchanges' REST candles. The private test CA is trusted the two
+ways a user can: ``SSL_CERT_FILE`` (fixture ``trusted``), or ``[network] ca_file`` handed
+down as ``NetworkPolicy(ca_file=...)`` (with ``SSL_CERT_FILE`` unset, fixture
+``direct_network``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import pytest
 
 from r2kmon.clock import FrozenClock, SystemClock
 from r2kmon.config import DEFAULT_EXCHANGES, DEFAULT_PROVIDERS
-from r2kmon.feeds.backfill import BackfillProducer
 from r2kmon.feeds.failover import FailoverFeeds, FailoverSettings
 from r2kmon.feeds.producers import crypto_producers
 from r2kmon.hub import Hub
@@ -130,7 +130,6 @@ async def test_quotes_from_each_exchange_over_wss(
         [exchange],
         urls={exchange: url},
         breadth=False,
-        backfill=False,
         network=policy,
         **FAST,
     )
@@ -169,7 +168,6 @@ async def test_failover_and_fail_back_over_wss(
             "coinbase": default_ws("coinbase", secondary.port),
         },
         breadth=False,
-        backfill=False,
         failover=FailoverSettings(stale_after=0.4, check_interval=0.05),
         **FAST,
     )
@@ -241,20 +239,26 @@ async def test_backfill_from_each_exchange_over_https(
         https.script(route, Reply.file(HTTP_FIXTURES / name))
     rest = default_rest(exchange, https.port)
     assert rest.startswith("https://")
-    producers = crypto_producers(
-        [symbol],
-        [exchange],
+    # Built as the runtime builds it; only the interval checked here is asked, and the
+    # shipped rate budget (Kraken: a request a second) would only slow the test.
+    settings = settings_from_endpoints(
+        {},
+        (),
+        crypto_symbols=[symbol],
         rest_urls={exchange: rest},
-        breadth=False,
-        clock=FrozenClock(now),
+        history_intervals=(interval,),
+        market_hours=False,
     )
-    backfill = producers[-1]
-    assert isinstance(backfill, BackfillProducer)
+    unhurried = dataclasses.replace(settings.providers[exchange], min_interval_s=0.0)
+    settings = dataclasses.replace(settings, providers={exchange: unhurried})
     sink = RecordingSink()
     wanted = (symbol, interval, exchange)
-    await run_until(
-        backfill, sink, lambda: any((s, i, src) == wanted for s, i, _, src in sink.bars)
-    )
+    async with new_client(settings) as client:
+        await run_until(
+            Poller(client, settings, clock=FrozenClock(now)),
+            sink,
+            lambda: any((s, i, src) == wanted for s, i, _, src in sink.bars),
+        )
     bars = next(b for s, i, b, src in sink.bars if (s, i, src) == wanted)
     assert bars[0] == first
     # Asked on the path the default REST URL leads to, and on no other.

@@ -1,15 +1,15 @@
 """Every client through an HTTP ``CONNECT`` proxy, TLS still checked end to end.
 
 A fake proxy (:class:`tests.fakes.proxy.ConnectProxy`) records each ``CONNECT`` target and
-tunnels the bytes untouched, as a company proxy does for TLS. The three clients the app
-runs — the websocket feed (``crypto_producers``), the HTTP poller (``new_client``) and the
-REST backfill — reach fakes at the shipped default URLs (host and port swapped), each
-client its own fake so the proxy's log tells them apart. The proxy is chosen the three
-ways a user can: ``HTTPS_PROXY``, ``NetworkPolicy(proxy=...)``, ``[network] proxy`` in the
-config; ``NO_PROXY`` sends a host direct; ``ALL_PROXY`` counts for the websocket too
-(r2kmon decides that itself: websockets alone reads only ``HTTPS_PROXY``). The private CA
-is trusted through ``SSL_CERT_FILE``; the fixture ``trusted`` exempts loopback through
-``NO_PROXY``, which every test here overrides.
+tunnels the bytes untouched, as a company proxy does for TLS. The clients the app runs —
+the websocket feed (``crypto_producers``), the HTTP poller (``new_client``) for the
+providers and for the exchanges' REST candles — reach fakes at the shipped default URLs
+(host and port swapped), each its own fake so the proxy's log tells them apart. The proxy
+is chosen the three ways a user can: ``HTTPS_PROXY``, ``NetworkPolicy(proxy=...)``,
+``[network] proxy`` in the config; ``NO_PROXY`` sends a host direct; ``ALL_PROXY`` counts
+for the websocket too (r2kmon decides that itself: websockets alone reads only
+``HTTPS_PROXY``). The private CA is trusted through ``SSL_CERT_FILE``; the fixture
+``trusted`` exempts loopback through ``NO_PROXY``, which every test here overrides.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import pytest
 
 from r2kmon.clock import FrozenClock
 from r2kmon.config import DEFAULT_EXCHANGES, DEFAULT_PROVIDERS, parse_config
-from r2kmon.feeds.backfill import Backfill, BackfillSettings
 from r2kmon.feeds.producers import crypto_producers
 from r2kmon.net import NetworkPolicy
 from r2kmon.sources.poller import Poller, PollerSettings, new_client, settings_from_endpoints
@@ -139,7 +138,6 @@ async def reach_everything(
         ["binance"],
         urls={"binance": swap_host(DEFAULT_EXCHANGES["binance"].url, fakes.exchange.port)},
         breadth=False,
-        backfill=False,
         network=policy,
         **FAST,
     )
@@ -150,18 +148,18 @@ async def reach_everything(
             async with new_client(settings, policy) as client:
                 await Poller(client, settings).run_once(poller_sink)
             rest = swap_host(DEFAULT_EXCHANGES["binance"].rest_url, fakes.rest.port)
-            backfill = Backfill(
-                BackfillSettings(
-                    exchanges=("binance",),
-                    rest_urls={"binance": rest},
-                    intervals=("1m",),
-                    minute_hours=0.05,
-                    request_gap={},
-                    network=policy,
-                ),
-                clock=FrozenClock(LTC_NOW),
+            history = settings_from_endpoints(
+                {},
+                (),
+                crypto_symbols=["LTC-USD"],
+                rest_urls={"binance": rest},
+                history_intervals=("1m",),
+                history_minute_hours=0.05,
+                market_hours=False,
             )
-            await backfill.run(backfill_sink, ["LTC-USD"])
+            async with new_client(history, policy) as client:
+                poller = Poller(client, history, clock=FrozenClock(LTC_NOW))
+                await poller.run_once(backfill_sink)
             if expect_data:
                 await wait_until(lambda: len(feed_sink.ticks_of("BTC-USD")) >= 3, timeout=20)
             else:

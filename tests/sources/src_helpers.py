@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from r2kmon.config import DEFAULT_PROVIDERS
 from tests.paths import HTTP_FIXTURES
 
 SHARED_HTTP = HTTP_FIXTURES
@@ -31,3 +32,8 @@ def canned(
     """A response carrying the bytes of ``path`` as a real server would send them."""
     all_headers = {"content-type": content_type, **(headers or {})}
     return httpx.Response(status, content=path.read_bytes(), headers=all_headers)
+
+
+def default_url(provider: str) -> str:
+    """The provider's shipped base URL (the config's default: the one place it is written)."""
+    return DEFAULT_PROVIDERS[provider].url

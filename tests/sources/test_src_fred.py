@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
-import math
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import cast
 
 import httpx
-import pandas as pd
 import pytest
 
 from r2kmon.model import Bar, ContextValue
 from r2kmon.sources.base import BadBody, UnknownSymbol
-from r2kmon.sources.fred import FredGraphEndpoint, parse_fredgraph, parse_fredgraph_text
+from r2kmon.sources.fred import FredGraphEndpoint, Series, parse_fredgraph, parse_fredgraph_text
 from tests.sources.src_helpers import canned, shared
 
 CSV = "application/csv"
 
 
-def day(text: str) -> pd.Timestamp:
-    return pd.Timestamp(text, tz="UTC")
+def day(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp()
+
+
+def dates(series: Series) -> list[float]:
+    return [o.as_of for o in series.observations]
+
+
+def values(series: Series) -> dict[float, float | None]:
+    """Date → value (``None``: the observation is missing)."""
+    return dict(series.observations)
 
 
 def test_request() -> None:
-    request = FredGraphEndpoint("WALCL", date(2024, 1, 1), base_url="http://127.0.0.1:9").request()
+    request = FredGraphEndpoint("WALCL", "http://127.0.0.1:9", date(2024, 1, 1)).request()
     assert str(request.url) == "http://127.0.0.1:9/graph/fredgraph.csv?id=WALCL&cosd=2024-01-01"
 
 
@@ -33,8 +40,8 @@ def test_walcl_millions_become_billions() -> None:
         "WALCL",
     )
     assert series.unit == "USD bn"
-    assert list(series.frame.index) == [day("2023-12-27"), day("2024-01-03"), day("2024-01-10")]
-    assert list(series.frame["value"]) == pytest.approx([7712.781, 7681.024, 7686.710])
+    assert dates(series) == [day("2023-12-27"), day("2024-01-03"), day("2024-01-10")]
+    assert list(values(series).values()) == pytest.approx([7712.781, 7681.024, 7686.710])
     # cast: pytest.approx is typed ApproxBase but stands for the float it compares equal to.
     assert series.context() == ContextValue(
         "fed_total_assets", cast("float", pytest.approx(7686.710)), "USD bn", "fred", 1704844800.0
@@ -46,7 +53,7 @@ def test_wtregen_is_millions_too() -> None:
         canned(shared("fred", "WTREGEN_fredgraph_2023-12-27_2024-01-10.csv"), content_type=CSV),
         "WTREGEN",
     )
-    assert list(series.frame["value"]) == pytest.approx([731.405, 758.448, 747.565])
+    assert list(values(series).values()) == pytest.approx([731.405, 758.448, 747.565])
     context = series.context()
     assert context is not None
     assert context.name == "treasury_general_account"
@@ -56,11 +63,11 @@ def test_wtregen_is_millions_too() -> None:
 def test_rrp_billions_with_holiday_gap() -> None:
     path = shared("fred", "RRPONTSYD_fredgraph_2023-12-29_2024-01-04_holiday_gap.csv")
     series = parse_fredgraph(canned(path, content_type=CSV), "RRPONTSYD")
-    values = series.frame["value"]
-    assert len(values) == 5
-    assert values[day("2023-12-29")] == pytest.approx(1018.483)
-    assert math.isnan(values[day("2024-01-01")])
-    assert values[day("2024-01-03")] == pytest.approx(719.897)
+    rrp = values(series)
+    assert len(rrp) == 5
+    assert rrp[day("2023-12-29")] == pytest.approx(1018.483)
+    assert rrp[day("2024-01-01")] is None
+    assert rrp[day("2024-01-03")] == pytest.approx(719.897)
     assert series.latest() == (1704326400.0, cast("float", pytest.approx(664.899)))
     # Bars leave the holiday out rather than inventing a value.
     assert [bar.start for bar in series.bars()] == [
@@ -72,37 +79,45 @@ def test_rrp_billions_with_holiday_gap() -> None:
 
 
 def test_net_liquidity_worked_value_from_the_fixtures() -> None:
-    walcl = parse_fredgraph_text(
-        shared("fred", "WALCL_fredgraph_2023-12-27_2024-01-10.csv").read_text(), "WALCL"
-    ).frame["value"]
-    tga = parse_fredgraph_text(
-        shared("fred", "WTREGEN_fredgraph_2023-12-27_2024-01-10.csv").read_text(), "WTREGEN"
-    ).frame["value"]
-    rrp = parse_fredgraph_text(
-        shared("fred", "RRPONTSYD_fredgraph_2023-12-29_2024-01-04_holiday_gap.csv").read_text(),
-        "RRPONTSYD",
-    ).frame["value"]
+    walcl = values(
+        parse_fredgraph_text(
+            shared("fred", "WALCL_fredgraph_2023-12-27_2024-01-10.csv").read_text(), "WALCL"
+        )
+    )
+    tga = values(
+        parse_fredgraph_text(
+            shared("fred", "WTREGEN_fredgraph_2023-12-27_2024-01-10.csv").read_text(), "WTREGEN"
+        )
+    )
+    rrp = values(
+        parse_fredgraph_text(
+            shared("fred", "RRPONTSYD_fredgraph_2023-12-29_2024-01-04_holiday_gap.csv").read_text(),
+            "RRPONTSYD",
+        )
+    )
     when = day("2024-01-03")
     # README worked value: 7681.024 - 758.448 - 719.897 = 6202.679 ($bn).
-    assert walcl[when] - tga[when] - rrp[when] == pytest.approx(6202.679)
+    assert cast(float, walcl[when]) - cast(float, tga[when]) - cast(float, rrp[when]) == (
+        pytest.approx(6202.679)
+    )
 
 
 def test_walcl_long_recording() -> None:
     series = parse_fredgraph_text(
         shared("fred", "WALCL_fredgraph_2025-06_2026-07.csv").read_text(), "WALCL"
     )
-    assert len(series.frame) == 58
-    assert series.frame.index[0] == day("2025-06-11")
-    assert series.frame["value"].iloc[0] == pytest.approx(6677.155)
-    assert series.frame.index[-1] == day("2026-07-15")
-    assert series.frame["value"].iloc[-1] == pytest.approx(6743.028)
+    assert len(series.observations) == 58
+    assert series.observations[0].as_of == day("2025-06-11")
+    assert series.observations[0].value == pytest.approx(6677.155)
+    assert series.observations[-1].as_of == day("2026-07-15")
+    assert series.observations[-1].value == pytest.approx(6743.028)
 
 
 def test_legacy_date_header_and_dot_missing() -> None:
     text = "DATE,VIXCLS\n2024-01-01,.\n2024-01-02,13.20\n"
     series = parse_fredgraph_text(text, "VIXCLS")
-    assert math.isnan(series.frame["value"].iloc[0])
-    assert series.frame["value"].iloc[1] == pytest.approx(13.20)
+    assert series.observations[0].value is None
+    assert series.observations[1].value == pytest.approx(13.20)
     assert series.unit == "index"
     assert series.bars() == [Bar(1704153600.0, 13.2, 13.2, 13.2, 13.2)]
 
@@ -110,11 +125,11 @@ def test_legacy_date_header_and_dot_missing() -> None:
 def test_multi_series_file_picks_the_named_column() -> None:
     text = shared("fred", "DGS_multi_series_fredgraph_2000-01_holiday_rows.csv").read_text()
     series = parse_fredgraph_text(text, "DGS10")
-    values = series.frame["value"]
-    assert len(values) == 15
-    assert values[day("2000-01-03")] == pytest.approx(6.58)
-    assert math.isnan(values[day("2000-01-17")])  # the all-empty holiday row
-    assert values[day("2000-01-21")] == pytest.approx(6.79)
+    dgs10 = values(series)
+    assert len(dgs10) == 15
+    assert dgs10[day("2000-01-03")] == pytest.approx(6.58)
+    assert dgs10[day("2000-01-17")] is None  # the all-empty holiday row
+    assert dgs10[day("2000-01-21")] == pytest.approx(6.79)
     assert series.unit == "%"
     # DGS1MO is entirely empty in this file.
     assert parse_fredgraph_text(text, "DGS1MO").latest() is None
@@ -122,8 +137,8 @@ def test_multi_series_file_picks_the_named_column() -> None:
 
 def test_multi_series_monthly_tail() -> None:
     text = shared("fred", "FEDFUNDS_MORTGAGE30US_multi_series_fredgraph_tail.csv").read_text()
-    fedfunds = parse_fredgraph_text(text, "FEDFUNDS").frame["value"]
-    mortgage = parse_fredgraph_text(text, "MORTGAGE30US").frame["value"]
+    fedfunds = values(parse_fredgraph_text(text, "FEDFUNDS"))
+    mortgage = values(parse_fredgraph_text(text, "MORTGAGE30US"))
     assert len(fedfunds) == 11
     assert fedfunds[day("2025-11-01")] == pytest.approx(3.88)
     assert mortgage[day("2025-01-01")] == pytest.approx(6.96)
@@ -133,8 +148,8 @@ def test_m2_illustrative() -> None:
     series = parse_fredgraph_text(
         shared("fred", "ILLUSTRATIVE_M2SL_fredgraph_2022-2023.csv").read_text(), "M2SL"
     )
-    assert len(series.frame) == 22
-    assert series.frame["value"].iloc[7] == pytest.approx(21660.0)
+    assert len(series.observations) == 22
+    assert series.observations[7].value == pytest.approx(21660.0)
     assert series.unit == "USD bn"
 
 

@@ -11,8 +11,11 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from r2kmon.config import DEFAULT_EXCHANGES
 from r2kmon.sources import alternative_me, coingecko, coinpaprika, fred, ishares, yahoo
 from r2kmon.sources.base import SourceError
+from r2kmon.sources.exchange_candles import EXCHANGES, Window
+from tests.sources.src_helpers import default_url
 
 JSON = st.recursive(
     st.none()
@@ -87,14 +90,33 @@ CRYPTO_KEYS = _keys(
 )
 
 PARSERS: dict[str, Callable[[httpx.Response], object]] = {
-    "yahoo": yahoo.ChartEndpoint("^RUT").parse,
-    "cg_global": coingecko.GlobalEndpoint().parse,
-    "cg_markets": coingecko.MarketsEndpoint().parse,
-    "cg_chart": coingecko.MarketChartEndpoint("bitcoin", "btc").parse,
-    "cp_global": coinpaprika.GlobalEndpoint().parse,
-    "cp_tickers": coinpaprika.TickersEndpoint().parse,
-    "fng": alternative_me.FearGreedEndpoint().parse,
+    "yahoo": yahoo.ChartEndpoint("^RUT", default_url("yahoo")).parse,
+    "cg_global": coingecko.GlobalEndpoint(default_url("coingecko")).parse,
+    "cg_markets": coingecko.MarketsEndpoint(default_url("coingecko")).parse,
+    "cg_chart": coingecko.MarketChartEndpoint("bitcoin", "btc", default_url("coingecko")).parse,
+    "cp_global": coinpaprika.GlobalEndpoint(default_url("coinpaprika")).parse,
+    "cp_tickers": coinpaprika.TickersEndpoint(default_url("coinpaprika")).parse,
+    "fng": alternative_me.FearGreedEndpoint(default_url("alternative_me")).parse,
+    **{
+        f"{name}_candles": make(
+            Window("BTC-USD", "1m", 1_700_000_000.0, 1_700_086_400.0),
+            DEFAULT_EXCHANGES[name].rest_url,
+            True,
+        ).parse
+        for name, make in EXCHANGES.items()
+    },
 }
+CANDLE_ROWS = st.lists(
+    st.lists(
+        st.integers(-(2**63), 2**63 - 1)
+        | st.floats(allow_nan=False)
+        | st.text(max_size=6)
+        | st.none(),
+        max_size=12,
+    ),
+    max_size=4,
+)
+"""Arrays of rows, the exchanges' candle shape, so the row parsing itself is reached."""
 
 
 def _only_source_errors(
@@ -108,8 +130,17 @@ def _only_source_errors(
 
 @settings(max_examples=150, deadline=None)
 @given(
-    payload=JSON | YAHOO_KEYS | CRYPTO_KEYS,
-    status=st.sampled_from([200, 404, 429, 500]),
+    payload=JSON
+    | YAHOO_KEYS
+    | CRYPTO_KEYS
+    | CANDLE_ROWS
+    | st.fixed_dictionaries(
+        {
+            "error": st.just([]),
+            "result": st.dictionaries(st.text(max_size=4), CANDLE_ROWS, max_size=2),
+        }
+    ),
+    status=st.sampled_from([200, 400, 404, 418, 429, 451, 500]),
     name=st.sampled_from(sorted(PARSERS)),
 )
 def test_json_parsers_raise_only_source_errors(payload: object, status: int, name: str) -> None:
@@ -145,5 +176,5 @@ def test_json_parsers_raise_only_source_errors(payload: object, status: int, nam
 )
 def test_csv_parsers_raise_only_source_errors(text: str) -> None:
     body = text.encode()
-    _only_source_errors(fred.FredGraphEndpoint("WALCL").parse, body, 200)
-    _only_source_errors(ishares.HoldingsEndpoint().parse, body, 200)
+    _only_source_errors(fred.FredGraphEndpoint("WALCL", default_url("fred")).parse, body, 200)
+    _only_source_errors(ishares.HoldingsEndpoint(default_url("ishares")).parse, body, 200)

@@ -21,7 +21,6 @@ from urllib.parse import quote
 
 import httpx
 import orjson
-import pandas as pd
 import pytest
 
 from r2kmon.clock import FrozenClock
@@ -204,6 +203,7 @@ async def test_every_provider_from_fixtures(
     assert btc[0][1] == "1d"
     assert btc[0][3] == "coingecko"
     assert [bar.start for bar in btc[0][2]] == [1711843200.0, 1711929600.0]
+    assert btc[0][2][-1].close == pytest.approx(68887.7495158568)  # the day's last price
 
     for name in providers:
         record = sink.last_health(name)
@@ -480,7 +480,7 @@ async def test_intraday_cadence_follows_the_session(now: str, expected: float) -
     assert state.is_open == (expected == 60.0)
 
 
-# --- rate budget, cut-off bodies, frames ---------------------------------------------------------
+# --- rate budget, cut-off bodies, coin history ----------------------------------------------------
 
 
 async def test_rate_budget_spaces_one_provider_without_stalling_others(
@@ -526,7 +526,7 @@ async def test_body_cut_off_mid_transfer_is_retried(
     assert down[0].last_error.startswith("unreachable: RemoteProtocolError")
 
 
-async def test_coin_history_goes_to_frames_and_spares_exchange_bars(
+async def test_coin_history_spares_the_bars_of_pairs_the_exchanges_stream(
     server: FakeHTTP, client: httpx.AsyncClient
 ) -> None:
     server.script("/coingecko/global", recorded("coingecko", "global_docs_example_2024-04-07.json"))
@@ -538,19 +538,17 @@ async def test_coin_history_goes_to_frames_and_spares_exchange_bars(
         "/coingecko/coins/bitcoin/market_chart",
         recorded("coingecko", "coins_id_market_chart_docs_example.json"),
     )
-    frames: dict[str, tuple[pd.DataFrame, str]] = {}
-    config = settings(server.base, ["coingecko"], coin_bars_skip=("BTC-USD",))
+    config = settings(server.base, ["coingecko"], crypto_symbols=("BTC-USD",))
     sink = RecordingSink()
-    poller = Poller(client, config, frames=lambda n, f, s: frames.__setitem__(n, (f, s)))
+    poller = Poller(client, config)
     async with asyncio.timeout(10):
         await poller.run_once(sink)
         await poller.run_due()
     assert not [b for b in sink.bars if b[0] == "BTC-USD"]
-    history, source = frames["coin_history:BTC"]
-    assert source == "coingecko"
-    assert history["price"].iloc[-1] == pytest.approx(68887.7495158568)
-    top, _ = frames["crypto_top"]
-    assert top["symbol"].tolist() == ["BTC"]
+    # The top-coins answer (bitcoin alone) made one history job, and CoinGecko served it.
+    record = sink.last_health("coingecko")
+    assert record is not None
+    assert record.status == "ok"
     # The history request asked for daily points over the 90 days the index needs (+1).
     (chart,) = server.hits("/coingecko/coins/bitcoin/market_chart")
     assert "days=91" in chart.query
@@ -580,8 +578,25 @@ def test_settings_from_the_real_config_tables() -> None:
     assert not built.providers["ishares"].enabled
     assert built.providers["coingecko"].api_key_env == "COINGECKO_API_KEY"
     assert built.market_symbols == tuple(config.markets.symbols)
-    assert built.coin_bars_skip == tuple(config.crypto.symbols)
+    assert built.crypto_symbols == tuple(config.crypto.symbols)
     assert built.timeout_s == 5.0
+
+
+def test_the_history_comes_from_the_exchanges_with_rest_candles_in_priority_order() -> None:
+    from r2kmon.config import DEFAULT_EXCHANGES
+
+    order = ["okx", "binance", "kraken"]
+    built = settings_from_endpoints(
+        {},
+        (),
+        crypto_symbols=("BTC-USD", "ETH-USD"),
+        rest_urls={name: DEFAULT_EXCHANGES[name].rest_url for name in order},
+    )
+    # Only exchanges with REST candles, in the configured priority; reported together.
+    assert built.history_exchanges == ("binance", "kraken")
+    assert built.providers["kraken"].url == DEFAULT_EXCHANGES["kraken"].rest_url
+    assert {built.providers[name].record for name in built.history_exchanges} == {"backfill"}
+    assert "okx" not in built.providers
 
 
 async def test_new_client_follows_the_network_policy() -> None:

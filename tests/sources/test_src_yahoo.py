@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import httpx
-import pandas as pd
 import pytest
 
 from r2kmon.model import Bar
@@ -14,12 +14,16 @@ from r2kmon.sources.yahoo import Chart, ChartEndpoint, chart_from_result, parse_
 from tests.sources.src_helpers import canned, shared
 
 
+def utc(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp()
+
+
 def chart(name: str, symbol: str = "X", status: int = 200) -> Chart:
     return parse_chart(canned(shared("yahoo_chart", name), status), symbol)
 
 
 def test_request_encodes_caret_and_uses_configured_base() -> None:
-    endpoint = ChartEndpoint("^RUT", range="max", interval="1d", base_url="http://127.0.0.1:9/y/")
+    endpoint = ChartEndpoint("^RUT", "http://127.0.0.1:9/y/", range="max", interval="1d")
     request = endpoint.request()
     assert str(request.url).startswith("http://127.0.0.1:9/y/v8/finance/chart/%5ERUT?")
     assert request.url.params["range"] == "max"
@@ -42,8 +46,6 @@ def test_qqq_one_daily_bar() -> None:
             30969400.0,
         )
     ]
-    assert list(result.frame.index) == [pd.Timestamp("2020-01-02 14:30", tz="UTC")]
-    assert result.frame["adjclose"].iloc[0] == pytest.approx(209.6380615234375)
     # The quote is from 2025 while the bar is from 2020, so no reference can be inferred,
     # and chartPreviousClose (212.61, the close before the *range*) must not be used.
     assert result.tick is not None
@@ -56,16 +58,13 @@ def test_qqq_one_daily_bar() -> None:
 def test_aapl_daily_with_events() -> None:
     result = chart("aapl_1d_period_with_events.json", "AAPL")
     assert len(result.bars) == 49
-    assert len(result.frame) == 49
-    # First bar 2020-08-31 (EDT: the session opens 13:30 UTC).
-    assert result.frame.index[0] == pd.Timestamp("2020-08-31 13:30", tz="UTC")
-    assert result.bars[0].start == 1598832000.0
+    # First bar 2020-08-31 (EDT: the session opens 13:30 UTC, the bar is that New York date).
+    assert result.bars[0].start == utc("2020-08-31") == 1598832000.0
     assert result.bars[0].open == pytest.approx(127.58)
     assert result.bars[0].high == 131.0
     assert result.bars[0].low == 126.0
     # Last bar 2020-11-06, after the switch to EST (opens 14:30 UTC).
-    assert result.frame.index[-1] == pd.Timestamp("2020-11-06 14:30", tz="UTC")
-    assert result.bars[-1].start == 1604620800.0
+    assert result.bars[-1].start == utc("2020-11-06") == 1604620800.0
     assert result.bars[-1].close == pytest.approx(118.69)
     assert result.bars[-1].volume == 114457900.0
     assert result.bars[-2].close == pytest.approx(119.03)
@@ -77,7 +76,6 @@ def test_weekend_1m_request_has_no_bars_but_a_quote() -> None:
     result = chart("aapl_1m_weekend_no_bars.json", "AAPL")
     assert result.interval == "1m"
     assert result.bars == []
-    assert result.frame.empty
     assert result.tick is not None
     assert result.tick.price == Decimal("244.87")
     # previousClose is present here and wins over chartPreviousClose (236).
@@ -106,7 +104,7 @@ def test_null_bar_is_dropped() -> None:
     assert 1770060000.0 not in starts  # bar index 7 was nulled
     assert 1770059700.0 in starts
     assert 1770060300.0 in starts
-    assert not result.frame.isna().any().any()
+    assert all(value == value for bar in result.bars for value in bar)  # no NaN anywhere
 
 
 def test_unknown_symbol_404() -> None:

@@ -17,7 +17,6 @@ Modules, by what a reader looks for::
                    the stall watchdog
     feedstate.py   each link's state, the health record, one log line per change
     failover.py    FailoverFeeds: per-symbol routing over a priority list of exchanges
-    backfill.py    REST candles at start (Binance, Coinbase, Kraken as fallback)
     breadth.py     all-market breadth from Binance's !miniTicker@arr
     producers.py   crypto_producers(): all of the above from plain config values
 """

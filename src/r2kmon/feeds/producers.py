@@ -7,9 +7,10 @@ runs each returned producer under its supervisor:
 * :class:`~r2kmon.feeds.failover.FailoverFeeds`: live ticks for every symbol from the
   best exchange of the priority list (health: one record per exchange + ``crypto-feeds``);
 * :class:`~r2kmon.feeds.breadth.BreadthFeed` when ``breadth`` is on and Binance is listed
-  (context values ``crypto_breadth_up_pct`` and ``alts_beating_btc_pct``);
-* :class:`~r2kmon.feeds.backfill.BackfillProducer`: 24 h of 1-minute and years of daily
-  bars from the listed exchanges that serve REST candles (Binance, Coinbase, Kraken).
+  (context values ``crypto_breadth_up_pct`` and ``alts_beating_btc_pct``).
+
+The pairs' history (the exchanges' REST candles) is polled over HTTP with the providers:
+see :mod:`r2kmon.sources.catalogue`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from typing import Any, cast
 
 from r2kmon.clock import Clock, SystemClock
 from r2kmon.feeds import ADAPTERS
-from r2kmon.feeds.backfill import FETCHERS, Backfill, BackfillProducer, BackfillSettings
 from r2kmon.feeds.base import Channel
 from r2kmon.feeds.breadth import BreadthFeed
 from r2kmon.feeds.connection import FeedSettings
@@ -37,7 +37,6 @@ def crypto_producers(
     channel: str = "ticker",
     usdt_as_usd: bool = True,
     breadth: bool = True,
-    backfill: bool = True,
     clock: Clock | None = None,
     failover: FailoverSettings | None = None,
     network: NetworkPolicy | None = None,
@@ -78,16 +77,4 @@ def crypto_producers(
             "binance-breadth", "binance", (), url=urls.get("binance", ""), **feed_overrides
         )
         producers.append(BreadthFeed(settings, clock=clock))
-    rest = tuple(e for e in exchanges if e in FETCHERS)
-    if backfill and canonical and rest:
-        history = Backfill(
-            BackfillSettings(
-                exchanges=rest,
-                rest_urls=dict(rest_urls),
-                usdt_as_usd=usdt_as_usd,
-                network=network,
-            ),
-            clock=clock,
-        )
-        producers.append(BackfillProducer(history, canonical))
     return producers

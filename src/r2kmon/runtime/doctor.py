@@ -10,9 +10,9 @@ What is checked, all endpoints at once:
   :class:`~r2kmon.feeds.connection.FeedConnection`), its ``connect_url()``, the websocket
   opened with the policy's TLS context and proxy, the adapter's ``subscribe_messages()``
   for every configured symbol, frames read through its ``parse()`` until one gives a price;
-* the exchange's REST candles where the app backfills from it (Binance, Coinbase,
-  Kraken): one run of the real :class:`~r2kmon.feeds.backfill.Backfill` for a few daily
-  candles of the first symbol;
+* the exchange's REST candles where the app takes the pairs' history from it (Binance,
+  Coinbase, Kraken): the first page of the poller's own candles request
+  (:mod:`r2kmon.sources.exchange_candles`) for a few daily candles of the first symbol;
 * each enabled provider: one request of a kind the poller makes (Yahoo's chart of the
   first market symbol, FRED's graph CSV of the first series, CoinGecko's and
   CoinPaprika's ``/global``, alternative.me's ``/fng/``, the iShares holdings file), built
@@ -84,17 +84,11 @@ from websockets.exceptions import (
 )
 
 from r2kmon import __version__
-from r2kmon.config import Config
-from r2kmon.feeds.backfill import DEFAULT_REST, FETCHERS, Backfill, BackfillSettings
+from r2kmon.config import DEFAULT_EXCHANGES, Config
 from r2kmon.feeds.base import Adapter, Channel, FeedError
 from r2kmon.feeds.connection import FeedConnection, FeedSettings
 from r2kmon.feeds.failover import feed_settings
 from r2kmon.model import (
-    Bar,
-    ContextValue,
-    Interval,
-    SourceHealth,
-    Tick,
     canonical_crypto,
     canonical_market,
     clean_text,
@@ -115,6 +109,7 @@ from r2kmon.net.policy import Proxy, redact_credentials
 from r2kmon.sources import alternative_me, coingecko, coinpaprika, fred, ishares, yahoo
 from r2kmon.sources.base import Endpoint, SourceError, UnknownSymbol
 from r2kmon.sources.crypto_common import GlobalMarket
+from r2kmon.sources.exchange_candles import EXCHANGES, CandlePage, Window
 from r2kmon.sources.poller import PollerSettings, settings_from_endpoints
 
 log = logging.getLogger(__name__)
@@ -301,6 +296,7 @@ def plan(config: Config) -> tuple[list[Target], list[tuple[str, str]]]:
     unused: list[tuple[str, str]] = []
     crypto = [canonical_crypto(s) for s in config.crypto.symbols]
     markets = [canonical_market(s) for s in config.markets.symbols]
+    now = time.time()
 
     # The runtime's rule (runtime.build_producers): listed in [crypto] exchanges, enabled.
     exchanges = [e for e in config.crypto.exchanges if config.exchanges[e].enabled]
@@ -326,11 +322,16 @@ def plan(config: Config) -> tuple[list[Target], list[tuple[str, str]]]:
         section = f"exchanges.{feed.exchange}"
         check = Check(feed.name, "websocket", section, adapter.connect_url(), feed.exchange)
         targets.append(Target(check, partial(_websocket, check, adapter, feed)))
-        if feed.exchange in FETCHERS:
-            rest = feed.rest_url or DEFAULT_REST[feed.exchange]
-            check = Check(f"{feed.name} rest", "rest", section, rest, feed.exchange)
-            backfill = partial(_rest, check, feed.exchange, rest, crypto[0], feed.usdt_as_usd)
-            targets.append(Target(check, backfill))
+        if feed.exchange in EXCHANGES:
+            rest = config.exchanges[feed.exchange].rest_url
+            window = Window(crypto[0], "1d", now - REST_DAYS * 86_400.0, now)
+            candles = EXCHANGES[feed.exchange](
+                window, rest or DEFAULT_EXCHANGES[feed.exchange].rest_url, feed.usdt_as_usd
+            )
+            url = str(candles.request().url)
+            check = Check(f"{feed.name} rest", "rest", section, url, feed.exchange)
+            rest_check = partial(_http, check, candles, partial(_rest, check, crypto[0]))
+            targets.append(Target(check, rest_check))
 
     poller = settings_from_endpoints(config.providers, markets, crypto_symbols=crypto)
     for name, provider in poller.providers.items():
@@ -373,13 +374,13 @@ def _provider_request(
     if name == "fred":
         start = datetime.now(timezone.utc).date() - timedelta(days=FRED_DAYS)
         series = poller.fred_series[0] if poller.fred_series else "WALCL"
-        return fred.FredGraphEndpoint(series, start, url), _fred_result
+        return fred.FredGraphEndpoint(series, url, start), _fred_result
     if name == "coingecko":
         return coingecko.GlobalEndpoint(url, api_key), _global_result
     if name == "coinpaprika":
         return coinpaprika.GlobalEndpoint(url), _global_result
     if name == "alternative_me":
-        return alternative_me.FearGreedEndpoint(poller.fear_greed_limit, url), _fear_greed_result
+        return alternative_me.FearGreedEndpoint(url, poller.fear_greed_limit), _fear_greed_result
     if name == "ishares":
         return ishares.HoldingsEndpoint(url), _holdings_result
     return None  # pragma: no cover - settings_from_endpoints knows only the providers above
@@ -653,85 +654,13 @@ async def _first_price(
         await asyncio.gather(sender, return_exceptions=True)
 
 
-class _Collected:
-    """A :class:`~r2kmon.model.Sink` for one backfill run: keeps its bars and health."""
-
-    def __init__(self) -> None:
-        self.bars: list[Bar] = []
-        self.health: SourceHealth | None = None
-
-    def push_ticks(self, ticks: Sequence[Tick]) -> None:
-        """The backfill pushes no ticks."""
-
-    def push_standby(self, ticks: Sequence[Tick]) -> None:
-        """The backfill pushes no ticks."""
-
-    def push_bars(self, symbol: str, interval: Interval, bars: Sequence[Bar], source: str) -> None:
-        self.bars.extend(bars)
-
-    def push_health(self, health: SourceHealth) -> None:
-        self.health = health
-
-    def push_context(self, value: ContextValue) -> None:
-        """The backfill pushes no context values."""
-
-
-async def _rest(
-    check: Check,
-    exchange: str,
-    rest_url: str,
-    symbol: str,
-    usdt_as_usd: bool,
-    policy: NetworkPolicy,
-    timeout: float,
-) -> None:
-    """One run of the real backfill, for a few daily candles of ``symbol``."""
-    answers: list[tuple[httpx.Response, float]] = []
-
-    async def watch(response: httpx.Response) -> None:
-        answers.append((response, time.perf_counter()))
-
-    settings = BackfillSettings(
-        exchanges=(exchange,),
-        rest_urls={exchange: rest_url},
-        intervals=("1d",),
-        daily_days=REST_DAYS,
-        usdt_as_usd=usdt_as_usd,
-        timeout=timeout,
-        attempts=1,
-        network=policy,
-    )
-    sink = _Collected()
-    start = time.perf_counter()
-    # The client the backfill builds for itself; the hook only watches the answers.
-    async with http_client(policy, timeout=timeout, follow_redirects=False) as client:
-        client.event_hooks = {"request": [], "response": [watch]}
-        results = await Backfill(settings, client=client).run(sink, [symbol])
-    reason = "; ".join(
-        r.removeprefix(f"{exchange}: ") for result in results for r in result.reasons
-    )
-    fault = sink.health.fault if sink.health is not None else None
-    if not answers:
-        check.failed("http", Failure(reason or "no answer", fault))
-        return
-    response, answered = answers[-1]
-    status = check.http_status = response.status_code
-    check.url = str(response.request.url)
-    _skew(check, response.headers.get("Date"))
-    took = (answered - start) * 1000.0
-    if status >= 400:
-        check.failed("http", reason or _status_words(status), took)
-        return
-    check.steps["http"].ok(f"HTTP {status}", took)
-    if not sink.bars:
-        check.failed("data", reason or "no candles")
-        return
-    close = Decimal(str(sink.bars[-1].close))
+def _rest(check: Check, symbol: str, page: CandlePage) -> str | None:
+    """A page of daily candles of ``symbol`` → its last close, also the check's price."""
+    if not page.bars:
+        return None
+    close = Decimal(str(page.bars[-1].close))
     check.price = (symbol, close)
-    check.result = f"{symbol} {_number(close)}"
-    count = len(sink.bars)
-    check.steps["data"].ok(f"{count} daily candle{'s' * (count != 1)}, last {check.result}")
-    check.works = True
+    return f"{symbol} {_number(close)}"
 
 
 async def _http(
@@ -767,7 +696,7 @@ async def _http(
     if status < 400:
         check.steps["http"].ok(f"HTTP {status}", took)
     try:
-        # Parsing builds pandas frames: off the loop, as the poller does.
+        # Off the loop, as the poller does: years of bars are a large body.
         parsed = await asyncio.to_thread(endpoint.parse, response)
     except SourceError as exc:
         check.unknown_symbol = isinstance(exc, UnknownSymbol)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from r2kmon import paths
 from r2kmon.clock import Clock, SystemClock
-from r2kmon.config import Config
+from r2kmon.config import DEFAULT_EXCHANGES, Config
 from r2kmon.hub import Hub
 from r2kmon.model import (
     Alert,
@@ -155,11 +155,15 @@ def build_producers(
     from r2kmon.sources.poller import Poller, settings_from_endpoints
 
     exchanges = [e for e in config.crypto.exchanges if config.exchanges[e].enabled]
+    # An empty rest_url means the exchange's own (the config's default).
+    rest_urls = {
+        e: config.exchanges[e].rest_url or DEFAULT_EXCHANGES[e].rest_url for e in exchanges
+    }
     producers = crypto_producers(
         crypto,
         exchanges,
         urls={e: config.exchanges[e].url for e in exchanges},
-        rest_urls={e: config.exchanges[e].rest_url for e in exchanges},
+        rest_urls=rest_urls,
         channel=config.crypto.channel,
         usdt_as_usd=config.crypto.usdt_as_usd,
         breadth=config.crypto.breadth,
@@ -167,9 +171,19 @@ def build_producers(
         network=config.network.policy(),
         max_clock_skew=config.crypto.max_clock_skew_s,
     )
-    if client is not None and any(p.enabled for p in config.providers.values()):
-        settings = settings_from_endpoints(config.providers, markets, crypto_symbols=crypto)
-        producers.append(Poller(client, settings, clock=clock))
+    if client is not None:
+        # One poller for every HTTP request: the providers, and the pairs' history from the
+        # exchanges' REST candles (reported as ``backfill``).
+        settings = settings_from_endpoints(
+            config.providers,
+            markets,
+            crypto_symbols=crypto,
+            rest_urls=rest_urls,
+            usdt_as_usd=config.crypto.usdt_as_usd,
+        )
+        poller = Poller(client, settings, clock=clock)
+        if poller.has_jobs:
+            producers.append(poller)
     return producers
 
 

@@ -1,6 +1,6 @@
 """Alternative.me Crypto Fear & Greed Index (keyless, daily), a sentiment input for the gauge.
 
-Used by :mod:`r2kmon.sources.poller`. Pure: builds the request, parses the answer.
+Used by :mod:`r2kmon.sources.catalogue`. Pure: builds the request, parses the answer.
 
 Wire format (``GET /fng/?limit=2&format=json``; ``tests/sources/fixtures/alternative_me``
 holds the captured examples and their provenance)::
@@ -17,11 +17,10 @@ A failure is reported in ``metadata.error``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import httpx
-import pandas as pd
 
 from r2kmon.model import ContextValue
 from r2kmon.sources.base import (
@@ -37,33 +36,38 @@ from r2kmon.sources.base import (
 )
 
 PROVIDER = "alternative_me"
-DEFAULT_URL = "https://api.alternative.me"
+
+
+class Reading(NamedTuple):
+    """One daily reading: when (UTC epoch seconds), the index (0-100) and its label (text
+    from the provider, shown as data, never as markup)."""
+
+    as_of: float
+    value: float
+    classification: str
 
 
 @dataclass(frozen=True, slots=True)
 class FearGreed:
-    """Readings newest last: ``frame`` indexed by UTC time with ``value`` (float) and
-    ``classification`` (text from the provider, shown as data, never as markup)."""
+    """The readings, oldest first."""
 
-    frame: pd.DataFrame = field(repr=False)
+    readings: tuple[Reading, ...]
     next_update_s: float | None = None
 
     def context(self) -> ContextValue | None:
         """The newest reading as ``fear_greed`` (unit ``index 0-100``)."""
-        if self.frame.empty:
+        if not self.readings:
             return None
-        when = self.frame.index[-1]
-        assert isinstance(when, pd.Timestamp)  # DatetimeIndex by construction
-        value = float(self.frame["value"].iloc[-1])
-        return ContextValue("fear_greed", value, "index 0-100", PROVIDER, when.timestamp())
+        newest = self.readings[-1]
+        return ContextValue("fear_greed", newest.value, "index 0-100", PROVIDER, newest.as_of)
 
 
 @dataclass(frozen=True, slots=True)
 class FearGreedEndpoint:
     """``/fng/?limit=N``: the last ``limit`` daily readings (``limit=0``: all of them)."""
 
+    base_url: str
     limit: int = 30
-    base_url: str = DEFAULT_URL
 
     @property
     def provider(self) -> str:
@@ -90,22 +94,18 @@ def parse_fear_greed(payload: object) -> FearGreed:
     if isinstance(metadata, dict) and metadata.get("error"):
         raise ErrorPayload(PROVIDER, f"fng: {metadata['error']}")
     rows = require_list(body.get("data"), PROVIDER, "fng data")
-    times: list[datetime] = []
-    values: list[float] = []
-    labels: list[str] = []
+    readings: list[Reading] = []
     next_update: float | None = None
     for item in rows:
         reading = require_dict(item, PROVIDER, "an fng reading")
         stamp = as_float(reading.get("timestamp"))
         value = as_float(reading.get("value"))
-        if stamp is None or value is None or not 0 <= value <= 100:
+        if stamp is None or abs(stamp) > 1e12 or value is None or not 0 <= value <= 100:
             raise BadBody(PROVIDER, f"fng: unreadable reading {reading!r}")
-        times.append(pd.Timestamp(int(stamp), unit="s", tz="UTC").to_pydatetime())
-        values.append(value)
-        labels.append(str(reading.get("value_classification", "")))
+        label = str(reading.get("value_classification", ""))
+        readings.append(Reading(float(int(stamp)), value, label))
         if next_update is None:
             next_update = as_float(reading.get("time_until_update"))
-    index = pd.DatetimeIndex(times, name="time")
-    frame = pd.DataFrame({"value": values, "classification": labels}, index=index)
-    frame = frame.astype({"value": "float64"}).sort_index()
-    return FearGreed(frame, next_update)
+    # Newest first on the wire; oldest first here, as every other series. Stable, so
+    # readings of one time keep their order.
+    return FearGreed(tuple(sorted(readings, key=lambda r: r.as_of)), next_update)

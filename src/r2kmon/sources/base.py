@@ -1,8 +1,9 @@
 """What every HTTP provider module shares: the endpoint protocol and the error tree.
 
-Used by the provider modules (``yahoo``, ``fred``, ``coingecko``, ...) to build requests and
-check responses, and by :mod:`r2kmon.sources.poller`, which sends the requests, classifies
-the failures below and decides when to retry. A provider module never sends anything itself.
+Used by the provider modules (``yahoo``, ``fred``, ``coingecko``, ``exchange_candles``, ...)
+to build requests and check responses, and by :mod:`r2kmon.sources.scheduler`, which sends
+the requests, classifies the failures below and decides when to retry. A provider module
+never sends anything itself.
 
 ::
 
@@ -12,7 +13,8 @@ the failures below and decides when to retry. A provider module never sends anyt
     ├── BadBody                 HTML, plain text, truncated or non-JSON body where data was expected
     ├── ErrorPayload            a well-formed error object, often inside an HTTP 200
     ├── UnknownSymbol           the provider does not know the symbol / series / coin id
-    └── Unreachable             timeout or connection failure (raised by the poller from httpx)
+    │   └── NoData              it answered, with nothing for this series (no candles)
+    └── Unreachable             timeout or connection failure (raised by the scheduler from httpx)
 
 Every class except :class:`UnknownSymbol` is *transient*: the poller backs off and retries.
 An unknown symbol will not heal by retrying soon, so the poller retries it only slowly.
@@ -29,6 +31,7 @@ import orjson
 
 from r2kmon.model import clean_text
 
+T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
 BROWSER_HEADERS: dict[str, str] = {
@@ -64,6 +67,14 @@ class Endpoint(Protocol[T_co]):
     def parse(self, response: httpx.Response) -> T_co:
         """Turn a response into data, or raise a :class:`SourceError`."""
         ...
+
+
+class Fetch(Protocol):
+    """How the scheduler sends one request for a job: ``endpoint``'s parsed answer, or a
+    :class:`SourceError`. Paged answers (the exchanges' candles) call it once per page, so
+    every page keeps the provider's rate budget."""
+
+    async def __call__(self, endpoint: Endpoint[T], /) -> T: ...
 
 
 class SourceError(Exception):
@@ -115,6 +126,13 @@ class UnknownSymbol(SourceError):
 
     transient = False
     kind = "unknown symbol"
+
+
+class NoData(UnknownSymbol):
+    """The answer was well formed and empty for this series: handled as an unknown symbol
+    (the next provider is asked, this one again later), said as what it is."""
+
+    kind = "no data"
 
 
 class Unreachable(SourceError):

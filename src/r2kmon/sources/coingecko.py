@@ -1,6 +1,6 @@
 """CoinGecko: global crypto market cap, BTC dominance, top coins and their 90-day history.
 
-Used by :mod:`r2kmon.sources.poller` as the primary crypto-context provider (CoinPaprika is
+Used by :mod:`r2kmon.sources.catalogue` as the primary crypto-context provider (CoinPaprika is
 the fallback). Pure: builds the request, parses the answer. Keyless by default; a Demo key,
 when configured, goes in the ``x-cg-demo-api-key`` header.
 
@@ -27,10 +27,8 @@ Errors: HTTP 429 with ``Retry-After`` and ``{"status": {"error_code": 429, ...}}
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import httpx
-import pandas as pd
 
 from r2kmon.model import clean_text
 from r2kmon.sources.base import (
@@ -46,10 +44,13 @@ from r2kmon.sources.base import (
     require_dict,
     require_list,
 )
+<<<<<<< HEAD
 from r2kmon.sources.crypto_common import CoinHistory, GlobalMarket, coin_symbol, coins_frame
+=======
+from r2kmon.sources.crypto_common import Coin, CoinHistory, GlobalMarket, PricePoint
+>>>>>>> house-sources
 
 PROVIDER = "coingecko"
-DEFAULT_URL = "https://api.coingecko.com/api/v3"
 
 
 def _headers(api_key: str | None) -> dict[str, str]:
@@ -86,7 +87,7 @@ def _checked_json(response: httpx.Response, what: str) -> object:
 class GlobalEndpoint:
     """``/global``: total market cap and BTC dominance."""
 
-    base_url: str = DEFAULT_URL
+    base_url: str
     api_key: str | None = field(default=None, repr=False)
 
     @property
@@ -123,8 +124,8 @@ class MarketsEndpoint:
     the 90-day return comes from :class:`MarketChartEndpoint`.
     """
 
+    base_url: str
     per_page: int = 100
-    base_url: str = DEFAULT_URL
     api_key: str | None = field(default=None, repr=False)
 
     @property
@@ -143,12 +144,12 @@ class MarketsEndpoint:
         url = join_url(self.base_url, "coins/markets")
         return httpx.Request("GET", url, params=params, headers=_headers(self.api_key))
 
-    def parse(self, response: httpx.Response) -> pd.DataFrame:
+    def parse(self, response: httpx.Response) -> list[Coin]:
         return parse_markets(_checked_json(response, "coins/markets"))
 
 
-def parse_markets(payload: object) -> pd.DataFrame:
-    """Parse a decoded ``/coins/markets`` body into a frame with :data:`COIN_COLUMNS`.
+def parse_markets(payload: object) -> list[Coin]:
+    """Parse a decoded ``/coins/markets`` body into coins.
 
     ``symbol`` is upper-cased; a row whose symbol or id does not fit
     :data:`~r2kmon.sources.crypto_common.COIN_SYMBOL` / ``COIN_ID`` is left out (and said
@@ -156,13 +157,14 @@ def parse_markets(payload: object) -> pd.DataFrame:
     ``market_cap_rank`` is null. Exclusions are applied later by
     :func:`~r2kmon.sources.crypto_common.top_coins`.
     """
-    rows: list[dict[str, object]] = []
+    coins: list[Coin] = []
     for position, item in enumerate(require_list(payload, PROVIDER, "coins/markets"), start=1):
         coin = require_dict(item, PROVIDER, "a coins/markets item")
         names = coin_symbol(coin.get("symbol"), coin.get("id"), PROVIDER)
         if names is None:
             continue  # refused (and said once): it never becomes a symbol
         rank = as_float(coin.get("market_cap_rank"))
+<<<<<<< HEAD
         rows.append(
             {
                 "id": names[0],
@@ -173,8 +175,20 @@ def parse_markets(payload: object) -> pd.DataFrame:
                 "market_cap": as_float(coin.get("market_cap")),
                 "change_30d_pct": as_float(coin.get("price_change_percentage_30d_in_currency")),
             }
+=======
+        coins.append(
+            Coin(
+                id=str(coin.get("id", "")),
+                symbol=str(coin.get("symbol", "")).upper(),
+                name=str(coin.get("name", "")),
+                rank=int(rank) if rank is not None and abs(rank) < 1e15 else position,
+                price=as_float(coin.get("current_price")),
+                market_cap=as_float(coin.get("market_cap")),
+                change_30d_pct=as_float(coin.get("price_change_percentage_30d_in_currency")),
+            )
+>>>>>>> house-sources
         )
-    return coins_frame(rows)
+    return coins
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,8 +197,8 @@ class MarketChartEndpoint:
 
     coin_id: str
     symbol: str
+    base_url: str
     days: int = 90
-    base_url: str = DEFAULT_URL
     api_key: str | None = field(default=None, repr=False)
 
     @property
@@ -205,16 +219,12 @@ class MarketChartEndpoint:
 def parse_market_chart(payload: object, coin_id: str, symbol: str) -> CoinHistory:
     """Parse a decoded ``market_chart`` body (millisecond timestamps) into a history."""
     body = require_dict(payload, PROVIDER, "market_chart")
-    times: list[datetime] = []
-    prices: list[float] = []
+    points: list[PricePoint] = []
     for point in require_list(body.get("prices"), PROVIDER, "market_chart prices"):
         pair = require_list(point, PROVIDER, "a market_chart point")
         ms = as_float(pair[0]) if len(pair) == 2 else None
         price = as_float(pair[1]) if len(pair) == 2 else None
         if ms is None:
             raise BadBody(PROVIDER, f"market_chart {coin_id}: bad point {pair!r}")
-        times.append(pd.Timestamp(int(ms), unit="ms", tz="UTC").to_pydatetime())
-        prices.append(float("nan") if price is None else price)
-    index = pd.DatetimeIndex(times, name="time")
-    frame = pd.DataFrame({"price": prices}, index=index, dtype="float64")
-    return CoinHistory(coin_id, symbol.upper(), frame, PROVIDER)
+        points.append(PricePoint(ms / 1000.0, price))
+    return CoinHistory(coin_id, symbol.upper(), tuple(points), PROVIDER)

@@ -1,6 +1,6 @@
 """CoinPaprika: the fallback for global crypto market cap, BTC dominance and top coins.
 
-Used by :mod:`r2kmon.sources.poller` when CoinGecko fails. Pure: builds the request, parses
+Used by :mod:`r2kmon.sources.catalogue` when CoinGecko fails. Pure: builds the request, parses
 the answer into the same records as :mod:`r2kmon.sources.coingecko`. Free plan, no key.
 
 Wire formats (docs examples in ``../shared/fixtures/http/coinpaprika/``)::
@@ -24,10 +24,9 @@ request limit``, 402 for plan limits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 import httpx
-import pandas as pd
 
 from r2kmon.model import clean_text
 from r2kmon.sources.base import (
@@ -42,10 +41,13 @@ from r2kmon.sources.base import (
     require_dict,
     require_list,
 )
+<<<<<<< HEAD
 from r2kmon.sources.crypto_common import CoinHistory, GlobalMarket, coin_symbol, coins_frame
+=======
+from r2kmon.sources.crypto_common import Coin, CoinHistory, GlobalMarket, PricePoint
+>>>>>>> house-sources
 
 PROVIDER = "coinpaprika"
-DEFAULT_URL = "https://api.coinpaprika.com/v1"
 
 
 def _checked_json(response: httpx.Response, what: str) -> object:
@@ -65,7 +67,7 @@ def _checked_json(response: httpx.Response, what: str) -> object:
 class GlobalEndpoint:
     """``/global``: total market cap and BTC dominance."""
 
-    base_url: str = DEFAULT_URL
+    base_url: str
 
     @property
     def provider(self) -> str:
@@ -93,7 +95,7 @@ def parse_global(payload: object) -> GlobalMarket:
 class TickersEndpoint:
     """``/tickers?quotes=USD``: every coin by rank with its USD quote and 30-day change."""
 
-    base_url: str = DEFAULT_URL
+    base_url: str
 
     @property
     def provider(self) -> str:
@@ -103,19 +105,19 @@ class TickersEndpoint:
         url = join_url(self.base_url, "tickers")
         return httpx.Request("GET", url, params={"quotes": "USD"}, headers=BROWSER_HEADERS)
 
-    def parse(self, response: httpx.Response) -> pd.DataFrame:
+    def parse(self, response: httpx.Response) -> list[Coin]:
         return parse_tickers(_checked_json(response, "tickers"))
 
 
-def parse_tickers(payload: object) -> pd.DataFrame:
-    """Parse ``/tickers`` (an array) or ``/tickers/{id}`` (one object) into :data:`COIN_COLUMNS`.
+def parse_tickers(payload: object) -> list[Coin]:
+    """Parse ``/tickers`` (an array) or ``/tickers/{id}`` (one object) into coins.
 
     ``change_30d_pct`` is ``percent_change_30d`` of the USD quote. A row whose symbol or id
     does not fit :data:`~r2kmon.sources.crypto_common.COIN_SYMBOL` / ``COIN_ID`` is left out
     (and said once in the log).
     """
     items = [payload] if isinstance(payload, dict) else require_list(payload, PROVIDER, "tickers")
-    rows: list[dict[str, object]] = []
+    coins: list[Coin] = []
     for position, item in enumerate(items, start=1):
         coin = require_dict(item, PROVIDER, "a ticker")
         quotes = require_dict(coin.get("quotes", {}), PROVIDER, "ticker quotes")
@@ -124,19 +126,27 @@ def parse_tickers(payload: object) -> pd.DataFrame:
         if names is None:
             continue  # refused (and said once): it never becomes a symbol
         rank = as_float(coin.get("rank"))
+<<<<<<< HEAD
         rows.append(
             {
                 "id": names[0],
                 "symbol": names[1],
                 "name": clean_text(str(coin.get("name", "")), 80),
+=======
+        coins.append(
+            Coin(
+                id=str(coin.get("id", "")),
+                symbol=str(coin.get("symbol", "")).upper(),
+                name=str(coin.get("name", "")),
+>>>>>>> house-sources
                 # CoinPaprika gives inactive coins rank 0; put them after the ranked ones.
-                "rank": int(rank) if rank else 1_000_000 + position,
-                "price": as_float(usd.get("price")),
-                "market_cap": as_float(usd.get("market_cap")),
-                "change_30d_pct": as_float(usd.get("percent_change_30d")),
-            }
+                rank=int(rank) if rank and abs(rank) < 1e15 else 1_000_000 + position,
+                price=as_float(usd.get("price")),
+                market_cap=as_float(usd.get("market_cap")),
+                change_30d_pct=as_float(usd.get("percent_change_30d")),
+            )
         )
-    return coins_frame(rows)
+    return coins
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +155,8 @@ class HistoricalEndpoint:
 
     coin_id: str
     symbol: str
+    base_url: str
     start: date
-    base_url: str = DEFAULT_URL
 
     @property
     def provider(self) -> str:
@@ -164,19 +174,15 @@ class HistoricalEndpoint:
 
 def parse_historical(payload: object, coin_id: str, symbol: str) -> CoinHistory:
     """Parse a decoded ``historical`` body (ISO-8601 timestamps) into a history."""
-    times: list[datetime] = []
-    prices: list[float] = []
+    points: list[PricePoint] = []
     for item in require_list(payload, PROVIDER, "historical"):
         point = require_dict(item, PROVIDER, "a historical point")
         stamp = point.get("timestamp")
         try:
-            when = pd.Timestamp(str(stamp))
-        except ValueError as exc:
+            when = datetime.fromisoformat(str(stamp))
+            # A time without an offset is UTC (CoinPaprika writes "Z").
+            ts = (when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when).timestamp()
+        except (ValueError, OverflowError) as exc:
             raise BadBody(PROVIDER, f"historical {coin_id}: bad timestamp {stamp!r}") from exc
-        when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
-        times.append(when.to_pydatetime())
-        price = as_float(point.get("price"))
-        prices.append(float("nan") if price is None else price)
-    index = pd.DatetimeIndex(times, name="time")
-    frame = pd.DataFrame({"price": prices}, index=index, dtype="float64")
-    return CoinHistory(coin_id, symbol.upper(), frame, PROVIDER)
+        points.append(PricePoint(ts, as_float(point.get("price"))))
+    return CoinHistory(coin_id, symbol.upper(), tuple(points), PROVIDER)

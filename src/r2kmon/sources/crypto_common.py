@@ -7,11 +7,17 @@ consumers noticing anything but the ``source`` name.
 
 from __future__ import annotations
 
+<<<<<<< HEAD
 import logging
 import re
 from dataclasses import dataclass, field
 
 import pandas as pd
+=======
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+>>>>>>> house-sources
 
 from r2kmon.model import Bar, ContextValue
 
@@ -33,8 +39,8 @@ EXCLUDED_SYMBOLS = frozenset(
 excludes stablecoins and wrapped/staked/asset-backed tokens). Matching is on symbol because
 the two providers use different ids."""
 
-COIN_COLUMNS = ["id", "symbol", "name", "rank", "price", "market_cap", "change_30d_pct"]
 
+<<<<<<< HEAD
 COIN_SYMBOL = re.compile(r"[A-Z0-9]{1,12}")
 """A provider's coin ticker, upper-cased, as r2kmon takes it: it becomes the hub and store
 symbol ``<SYMBOL>-USD`` and a name in the log. ASCII letters and digits fit every ticker in
@@ -77,12 +83,20 @@ def coin_symbol(symbol: object, coin_id: object, provider: str) -> tuple[str, st
         )
     return None
 
+=======
+@dataclass(frozen=True, slots=True)
+class Coin:
+    """One coin of a top-coins answer, either provider's. ``symbol`` is upper case; a
+    missing number is ``None``."""
+>>>>>>> house-sources
 
-def coins_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
-    """The coin rows of either provider as one frame with :data:`COIN_COLUMNS`, numbers as
-    float64 (a column of all-missing values would otherwise come out as ``object``)."""
-    frame = pd.DataFrame(rows, columns=COIN_COLUMNS)
-    return frame.astype({"price": "float64", "market_cap": "float64", "change_30d_pct": "float64"})
+    id: str
+    symbol: str
+    name: str
+    rank: int
+    price: float | None
+    market_cap: float | None
+    change_30d_pct: float | None
 
 
 def is_excluded(symbol: str) -> bool:
@@ -112,31 +126,34 @@ class GlobalMarket:
         ]
 
 
+class PricePoint(NamedTuple):
+    """One price of a coin's history: when (UTC epoch seconds) and the USD price
+    (``None`` where the provider sent none)."""
+
+    ts: float
+    price: float | None
+
+
 @dataclass(frozen=True, slots=True)
 class CoinHistory:
-    """Daily prices of one coin: ``frame`` indexed by UTC time, float column ``price``."""
+    """Prices of one coin, in the provider's order (oldest first)."""
 
     coin_id: str
     symbol: str
-    frame: pd.DataFrame = field(repr=False)
+    points: tuple[PricePoint, ...]
     source: str
 
     def bars(self) -> list[Bar]:
         """One flat ``1d`` bar per UTC day (the last price seen that day)."""
-        prices = self.frame["price"].dropna()
-        if prices.empty:
-            return []
-        index = pd.DatetimeIndex(prices.index)
-        days = prices.groupby(index.floor("D")).last()
-        out: list[Bar] = []
-        for day, value in days.items():
-            assert isinstance(day, pd.Timestamp)
-            v = float(value)
-            out.append(Bar(day.timestamp(), v, v, v, v))
-        return out
+        days: dict[float, float] = {}
+        for ts, price in self.points:
+            if price is not None:
+                days[ts // 86_400 * 86_400] = price
+        return [Bar(day, v, v, v, v) for day, v in sorted(days.items())]
 
 
-def top_coins(frame: pd.DataFrame, top_n: int) -> pd.DataFrame:
-    """The first ``top_n`` rows by rank that are neither stablecoins nor wrapped tokens."""
-    kept = frame[~frame["symbol"].str.lower().isin(EXCLUDED_SYMBOLS)]
-    return kept.sort_values("rank", kind="stable").head(top_n).reset_index(drop=True)
+def top_coins(coins: Iterable[Coin], top_n: int) -> list[Coin]:
+    """The first ``top_n`` coins by rank that are neither stablecoins nor wrapped tokens
+    (equal ranks keep the provider's order)."""
+    kept = [coin for coin in coins if not is_excluded(coin.symbol)]
+    return sorted(kept, key=lambda coin: coin.rank)[:top_n]

@@ -1,6 +1,6 @@
 """FRED ``fredgraph.csv`` (no key): US liquidity series and fallback daily closes.
 
-Used by :mod:`r2kmon.sources.poller` for the net-liquidity inputs (WALCL, WTREGEN,
+Used by :mod:`r2kmon.sources.catalogue` for the net-liquidity inputs (WALCL, WTREGEN,
 RRPONTSYD), the 10-year yield, and daily closes that stand in for Yahoo when it is blocked
 (SP500 for ^GSPC, VIXCLS for ^VIX, NASDAQCOM for ^IXIC, DGS10 for ^TNX). FRED has **no**
 Russell 2000 series. Pure: builds the request, parses the answer.
@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from typing import NamedTuple
 
 import httpx
-import pandas as pd
 
 from r2kmon.model import Bar, ContextValue
 from r2kmon.sources.base import (
@@ -43,7 +43,6 @@ from r2kmon.sources.base import (
 )
 
 PROVIDER = "fred"
-DEFAULT_URL = "https://fred.stlouisfed.org"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,27 +71,26 @@ SERIES: dict[str, SeriesSpec] = {
 """Series r2kmon knows how to read. Unknown ids still parse, unscaled, unit ``"?"``."""
 
 
+class Observation(NamedTuple):
+    """One row of a series: its date (00:00 UTC, epoch seconds) and value in the series'
+    unit; ``None`` for a missing observation (a holiday), kept so the gap is visible."""
+
+    as_of: float
+    value: float | None
+
+
 @dataclass(frozen=True, slots=True)
 class Series:
-    """One parsed FRED series.
-
-    ``frame`` has a ``DatetimeIndex`` (UTC midnight of each observation date, named
-    ``date``) and one float column ``value`` already converted to ``unit``; a missing
-    observation (holiday) is ``NaN``, kept so the gap is visible.
-    """
+    """One parsed FRED series: its observations oldest first, converted to ``unit``."""
 
     series_id: str
     unit: str
-    frame: pd.DataFrame = field(repr=False)
+    observations: tuple[Observation, ...]
 
     def latest(self) -> tuple[float, float] | None:
         """``(as_of, value)`` of the newest non-missing observation, or ``None``."""
-        values = self.frame["value"].dropna()
-        if values.empty:
-            return None
-        when = values.index[-1]
-        assert isinstance(when, pd.Timestamp)  # DatetimeIndex by construction
-        return when.timestamp(), float(values.iloc[-1])
+        bars = self.bars()
+        return (bars[-1].start, bars[-1].close) if bars else None
 
     def context(self) -> ContextValue | None:
         """The newest observation as a context value (``as_of`` = its date, 00:00 UTC).
@@ -109,13 +107,7 @@ class Series:
 
     def bars(self) -> list[Bar]:
         """Daily closes as flat ``1d`` bars (open = high = low = close), missing days left out."""
-        values = self.frame["value"].dropna()
-        out: list[Bar] = []
-        for when, value in values.items():
-            assert isinstance(when, pd.Timestamp)
-            v = float(value)
-            out.append(Bar(when.timestamp(), v, v, v, v))
-        return out
+        return [Bar(t, v, v, v, v) for t, v in self.observations if v is not None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +115,8 @@ class FredGraphEndpoint:
     """``/graph/fredgraph.csv?id=...`` for one series (one id per request, as advised)."""
 
     series_id: str
+    base_url: str
     start: date | None = None
-    base_url: str = DEFAULT_URL
 
     @property
     def provider(self) -> str:
@@ -151,8 +143,8 @@ def parse_fredgraph(response: httpx.Response, series_id: str) -> Series:
     return parse_fredgraph_text(text_body(response, PROVIDER), series_id)
 
 
-def _parse_date(text: str) -> datetime:
-    return datetime.strptime(text.strip(), "%Y-%m-%d").replace(tzinfo=timezone.utc)
+def _parse_date(text: str) -> float:
+    return datetime.strptime(text.strip(), "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp()
 
 
 def parse_fredgraph_text(text: str, series_id: str, column: int | None = None) -> Series:
@@ -172,20 +164,17 @@ def parse_fredgraph_text(text: str, series_id: str, column: int | None = None) -
         raise BadBody(PROVIDER, f"{series_id}: CSV has no column {column}")
     spec = SERIES.get(series_id)
     scale = spec.scale if spec else 1.0
-    dates: list[datetime] = []
-    values: list[float] = []
+    observations: list[Observation] = []
     for line, row in enumerate(rows[1:], start=2):
         if not row or not row[0].strip():
             continue
         try:
-            dates.append(_parse_date(row[0]))
+            when = _parse_date(row[0])
         except ValueError as exc:
             raise BadBody(PROVIDER, f"{series_id}: bad date {row[0]!r} on line {line}") from exc
         raw = row[column] if column < len(row) else ""
         value = as_float(raw)
         if value is None and raw.strip() not in ("", "."):
             raise BadBody(PROVIDER, f"{series_id}: bad value {raw!r} on line {line}")
-        values.append(float("nan") if value is None else value * scale)
-    index = pd.DatetimeIndex(dates, name="date")
-    frame = pd.DataFrame({"value": values}, index=index, dtype="float64")
-    return Series(series_id, spec.unit if spec else "?", frame)
+        observations.append(Observation(when, None if value is None else value * scale))
+    return Series(series_id, spec.unit if spec else "?", tuple(observations))

@@ -1,6 +1,6 @@
 """iShares IWM holdings file: shares outstanding, the free raw material for IWM flows.
 
-Used by :mod:`r2kmon.sources.poller` once a day. There is no free ETF-flows API; the
+Used by :mod:`r2kmon.sources.catalogue` once a day. There is no free ETF-flows API; the
 holdings CSV carries ``Shares Outstanding`` in its preamble, and snapshotted daily it gives
 *estimated* net creations/redemptions = ΔShares x NAV (the close is a fair NAV proxy). The
 file itself has no NAV per share; the sum of the holdings' market values is returned as
@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import httpx
-import pandas as pd
 
 from r2kmon.model import ContextValue
 from r2kmon.sources.base import (
@@ -47,19 +46,22 @@ from r2kmon.sources.base import (
 )
 
 PROVIDER = "ishares"
-DEFAULT_URL = "https://www.ishares.com"
 IWM_PATH = "us/products/239710/ishares-russell-2000-etf/1467271812596.ajax"
 
-HOLDING_COLUMNS = [
-    "ticker",
-    "name",
-    "sector",
-    "asset_class",
-    "market_value",
-    "weight_pct",
-    "quantity",
-    "price",
-]
+
+@dataclass(frozen=True, slots=True)
+class FundHolding:
+    """One row of the holdings table (``"-"`` as the file writes it for none; a missing
+    number is ``None``)."""
+
+    ticker: str
+    name: str
+    sector: str
+    asset_class: str
+    market_value: float | None
+    weight_pct: float | None
+    quantity: float | None
+    price: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +72,7 @@ class FundHoldings:
     as_of: float
     shares_outstanding: float
     holdings_market_value: float
-    holdings: pd.DataFrame = field(repr=False)
+    holdings: tuple[FundHolding, ...] = field(repr=False)
 
     def context(self, name: str = "iwm_shares_outstanding") -> ContextValue:
         """Shares outstanding as a context value, dated by the file's own as-of date."""
@@ -81,7 +83,7 @@ class FundHoldings:
 class HoldingsEndpoint:
     """The IWM holdings CSV (``path`` points at another iShares fund if wanted)."""
 
-    base_url: str = DEFAULT_URL
+    base_url: str
     path: str = IWM_PATH
 
     @property
@@ -154,27 +156,18 @@ def _parse_holdings(text: str) -> FundHoldings:
             break
         table.append(line)
     reader = csv.DictReader(io.StringIO("\n".join(table)))
-    rows: list[dict[str, object]] = []
-    for record in reader:
-        rows.append(
-            {
-                "ticker": (record.get("Ticker") or "").strip(),
-                "name": (record.get("Name") or "").strip(),
-                "sector": (record.get("Sector") or "").strip(),
-                "asset_class": (record.get("Asset Class") or "").strip(),
-                "market_value": as_float(record.get("Market Value")),
-                "weight_pct": as_float(record.get("Weight (%)")),
-                "quantity": as_float(record.get("Quantity")),
-                "price": as_float(record.get("Price")),
-            }
+    holdings = tuple(
+        FundHolding(
+            ticker=(record.get("Ticker") or "").strip(),
+            name=(record.get("Name") or "").strip(),
+            sector=(record.get("Sector") or "").strip(),
+            asset_class=(record.get("Asset Class") or "").strip(),
+            market_value=as_float(record.get("Market Value")),
+            weight_pct=as_float(record.get("Weight (%)")),
+            quantity=as_float(record.get("Quantity")),
+            price=as_float(record.get("Price")),
         )
-    holdings = pd.DataFrame(rows, columns=HOLDING_COLUMNS).astype(
-        {
-            "market_value": "float64",
-            "weight_pct": "float64",
-            "quantity": "float64",
-            "price": "float64",
-        }
+        for record in reader
     )
-    total = float(holdings["market_value"].sum())
-    return FundHoldings(lines[0].strip(), as_of, shares, total, holdings)
+    total = sum(h.market_value for h in holdings if h.market_value is not None)
+    return FundHoldings(lines[0].strip(), as_of, shares, float(total), holdings)

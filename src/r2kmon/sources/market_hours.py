@@ -1,6 +1,6 @@
 """US equity market hours (NYSE): open, closed, weekend, holiday, half day, next open.
 
-Used by :mod:`r2kmon.sources.poller` to poll intraday bars during the session and slowly
+Used by :mod:`r2kmon.sources.catalogue` to poll intraday bars during the session and slowly
 outside it, and by the runtime for the header's session state and each quote's freshness
 (the open of the session in progress, the closes of the last two completed ones).
 Sessions, holidays and early closes come from the maintained ``exchange_calendars``
@@ -19,8 +19,6 @@ import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import cache
-
-import pandas as pd
 
 from r2kmon.model import NEW_YORK, MarketState, SessionState
 
@@ -51,7 +49,10 @@ def _schedule(calendar: str, start: str) -> _Schedule:
 
 @cache
 def _build_schedule(calendar: str, start: str) -> _Schedule:
-    import exchange_calendars  # imported here: loading it takes most of a second
+    # Imported here: loading them takes most of a second, and the calendar comes as a
+    # pandas frame, the one place in this package that reads one.
+    import exchange_calendars
+    import pandas as pd
 
     with warnings.catch_warnings():
         # exchange_calendars 4.x calls Series.values on tz-aware data while building the

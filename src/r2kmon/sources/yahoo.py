@@ -1,6 +1,6 @@
 """Yahoo Finance v8 chart endpoint: daily history and intraday bars for ^RUT, IWM, ^VIX, ...
 
-Used by :mod:`r2kmon.sources.poller`; it is the primary (and for ^RUT the only keyless)
+Used by :mod:`r2kmon.sources.catalogue`; it is the primary (and for ^RUT the only keyless)
 source for equities and indices. Pure: builds the request, parses the answer.
 
 Wire format (``GET /v8/finance/chart/%5ETNX?range=1d&interval=5m``, trimmed)::
@@ -23,14 +23,13 @@ an unknown symbol is HTTP 404 with ``chart.error``; rate limiting is a plain-tex
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timezone, tzinfo
 from decimal import Decimal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
-import pandas as pd
 
 from r2kmon.model import Bar, Tick
 from r2kmon.sources.base import (
@@ -47,30 +46,28 @@ from r2kmon.sources.base import (
 )
 
 PROVIDER = "yahoo"
-DEFAULT_URL = "https://query2.finance.yahoo.com"
-"""yfinance uses query2 for the chart endpoint; query1 serves the same API."""
 
 DAILY_INTERVALS = frozenset({"1d", "5d", "1wk", "1mo", "3mo"})
-BAR_COLUMNS = ["open", "high", "low", "close", "volume"]
+BAR_COLUMNS = ("open", "high", "low", "close", "volume")
+_EPOCH_LIMIT = 6e10
+"""Timestamps beyond ±this (years 68 and 3871) are junk, not dates: refused as a bad body
+(and kept from ``datetime``, whose years end at 1 and 9999)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Chart:
     """One parsed chart answer.
 
-    ``frame`` is indexed by bar start (UTC ``DatetimeIndex``) with float columns
-    ``open high low close volume`` (and ``adjclose`` for daily data); null bars are
-    dropped. ``bars`` are the same rows as :class:`~r2kmon.model.Bar`; for daily data
-    their ``start`` is midnight UTC of the exchange-local session date, the convention
-    the hub's ``1d`` bars use, while ``frame`` keeps Yahoo's real session-open time.
-    ``tick`` is the latest price from ``meta`` (``None`` if Yahoo gave none).
+    ``bars`` are the answer's bars, null bars dropped; for daily data their ``start`` is
+    midnight UTC of the exchange-local session date (the convention the hub's ``1d`` bars
+    use), for intraday data Yahoo's own bar start. ``tick`` is the latest price from
+    ``meta`` (``None`` if Yahoo gave none).
     """
 
     symbol: str
     interval: str
     tick: Tick | None
     bars: list[Bar]
-    frame: pd.DataFrame = field(repr=False)
     currency: str | None = None
     timezone: str | None = None
 
@@ -80,9 +77,9 @@ class ChartEndpoint:
     """``/v8/finance/chart/{symbol}`` for one symbol, range and interval."""
 
     symbol: str
+    base_url: str
     range: str = "1d"
     interval: str = "1m"
-    base_url: str = DEFAULT_URL
 
     @property
     def provider(self) -> str:
@@ -126,19 +123,28 @@ def chart_from_result(symbol: str, meta: dict[str, object], result: dict[str, ob
     interval = str(meta.get("dataGranularity") or "")
     tz_name = meta.get("exchangeTimezoneName")
     tz_text = tz_name if isinstance(tz_name, str) else None
-    frame = _frame(result)
+    zone = _zone(tz_text)
     daily = interval in DAILY_INTERVALS
-    bars = _bars(frame, daily=daily, tz_name=tz_text)
+    bars = _bars(result, zone if daily else None)
     currency = meta.get("currency")
     return Chart(
         symbol=symbol,
         interval=interval,
-        tick=_tick(symbol, meta, frame, daily=daily, tz_name=tz_text),
+        tick=_tick(symbol, meta, bars, zone if daily else None),
         bars=bars,
-        frame=frame,
         currency=currency if isinstance(currency, str) else None,
         timezone=tz_text,
     )
+
+
+def _zone(name: str | None) -> tzinfo:
+    """The exchange's time zone (UTC when Yahoo names none or one this system lacks)."""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return timezone.utc
 
 
 def _column(quote_block: dict[str, object], name: str, length: int) -> list[float | None]:
@@ -152,12 +158,20 @@ def _column(quote_block: dict[str, object], name: str, length: int) -> list[floa
 
 def _epoch(value: object) -> int:
     number = as_float(value)
-    if number is None:
-        raise BadBody(PROVIDER, f"timestamp {value!r} is not a number")
+    if number is None or not -_EPOCH_LIMIT < number < _EPOCH_LIMIT:
+        raise BadBody(PROVIDER, f"timestamp {value!r} is not a date")
     return int(number)
 
 
-def _frame(result: dict[str, object]) -> pd.DataFrame:
+def _session_day_start(ts: float, zone: tzinfo) -> float:
+    """Midnight UTC of the exchange-local calendar date of ``ts`` (the 1d bar convention)."""
+    local = datetime.fromtimestamp(ts, zone)
+    return datetime(local.year, local.month, local.day, tzinfo=timezone.utc).timestamp()
+
+
+def _bars(result: dict[str, object], session_zone: tzinfo | None) -> list[Bar]:
+    """The bars of ``chart.result[0]``; with ``session_zone`` (daily data) each starts at
+    midnight UTC of its session date."""
     raw_ts = result.get("timestamp")
     # No bars (a weekend, a holiday): Yahoo omits "timestamp" and sends "quote": [{}].
     timestamps = (
@@ -167,45 +181,25 @@ def _frame(result: dict[str, object]) -> pd.DataFrame:
     quotes = require_list(indicators.get("quote", [{}]), PROVIDER, "'indicators.quote'")
     quote_block = require_dict(quotes[0] if quotes else {}, PROVIDER, "'indicators.quote[0]'")
     n = len(timestamps)
-    columns: dict[str, list[float | None]] = {
-        name: _column(quote_block, name, n) for name in BAR_COLUMNS
-    }
-    adj = indicators.get("adjclose")
-    if isinstance(adj, list) and adj and isinstance(adj[0], dict):
-        columns["adjclose"] = _column(adj[0], "adjclose", n)
-    index = pd.DatetimeIndex(pd.to_datetime(timestamps, unit="s", utc=True), name="start")
-    frame = pd.DataFrame(columns, index=index, dtype="float64")
-    # A bar whose close is null carries no information (Yahoo's illiquid or first minute).
-    frame = frame[frame["close"].notna()]
-    frame["volume"] = frame["volume"].fillna(0.0)
-    return frame
-
-
-def _session_day_start(ts: pd.Timestamp, tz_name: str | None) -> float:
-    """Midnight UTC of the exchange-local calendar date of ``ts`` (the 1d bar convention)."""
-    local = ts
-    if tz_name:
-        try:
-            local = ts.tz_convert(ZoneInfo(tz_name))
-        except ZoneInfoNotFoundError:
-            local = ts
-    day = datetime(local.year, local.month, local.day, tzinfo=timezone.utc)
-    return day.timestamp()
-
-
-def _bars(frame: pd.DataFrame, *, daily: bool, tz_name: str | None) -> list[Bar]:
+    opens, highs, lows, closes, volumes = (_column(quote_block, c, n) for c in BAR_COLUMNS)
     bars: list[Bar] = []
-    for ts, row in frame.iterrows():
-        assert isinstance(ts, pd.Timestamp)  # the index is a DatetimeIndex by construction
-        close = float(row["close"])
-        start = _session_day_start(ts, tz_name) if daily else ts.timestamp()
-
-        def value(name: str, default: float = close, row: pd.Series = row) -> float:
-            v = row[name]
-            return default if pd.isna(v) else float(v)
-
+    for i, ts in enumerate(timestamps):
+        close = closes[i]
+        if close is None:
+            # A bar whose close is null carries no information (Yahoo's illiquid or first
+            # minute); a null open, high or low is the close, a null volume none.
+            continue
+        start = float(ts) if session_zone is None else _session_day_start(ts, session_zone)
+        o, h, lo, v = opens[i], highs[i], lows[i], volumes[i]
         bars.append(
-            Bar(start, value("open"), value("high"), value("low"), close, value("volume", 0.0))
+            Bar(
+                start,
+                close if o is None else o,
+                close if h is None else h,
+                close if lo is None else lo,
+                close,
+                0.0 if v is None else v,
+            )
         )
     return bars
 
@@ -217,12 +211,7 @@ def _decimal(value: object) -> Decimal | None:
 
 
 def _tick(
-    symbol: str,
-    meta: dict[str, object],
-    frame: pd.DataFrame,
-    *,
-    daily: bool,
-    tz_name: str | None,
+    symbol: str, meta: dict[str, object], bars: list[Bar], session_zone: tzinfo | None
 ) -> Tick | None:
     price = _decimal(meta.get("regularMarketPrice"))
     when = as_float(meta.get("regularMarketTime"))
@@ -232,11 +221,14 @@ def _tick(
     if ref is None and meta.get("range") == "1d":
         # Only for range=1d is "the close before the range" the same as yesterday's close.
         ref = _decimal(meta.get("chartPreviousClose"))
-    if ref is None and daily and len(frame) >= 2:
+    if (
+        ref is None
+        and session_zone is not None
+        and len(bars) >= 2
+        and abs(when) < _EPOCH_LIMIT
         # The last daily bar is today's session when it has the same local date as the
         # quote; the close before it is then yesterday's. Otherwise we cannot tell.
-        last_day = _session_day_start(frame.index[-1], tz_name)
-        quote_day = _session_day_start(pd.Timestamp(when, unit="s", tz="UTC"), tz_name)
-        if last_day == quote_day:
-            ref = Decimal(str(float(frame["close"].iloc[-2])))
+        and bars[-1].start == _session_day_start(when, session_zone)
+    ):
+        ref = Decimal(str(bars[-2].close))
     return Tick(symbol=symbol, price=price, ts=when, source=PROVIDER, kind="bar", ref_price=ref)
