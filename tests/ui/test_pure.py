@@ -86,6 +86,11 @@ def test_charts_draw_the_resistance_and_the_breakouts_from_the_analytics() -> No
         studies=state.analytics.event_studies,
         waiting="",
         range_index=[r for r, _ in RANGES].index("max"),
+        ratio=next(
+            r
+            for r in state.analytics.ratio_series
+            if (r.numerator, r.denominator) == ("IWM", "SPY")
+        ),
     )
     chart = price_chart("^RUT", inputs, True)
     rut = next(r for r in state.analytics.board if r.symbol == "^RUT")

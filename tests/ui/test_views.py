@@ -291,20 +291,30 @@ async def test_range_keys_replot_the_charts_and_unchanged_data_does_not() -> Non
 
 
 @pytest.mark.history
-async def test_correlation_matrix_is_computed_off_the_loop_for_every_symbol() -> None:
+async def test_correlation_matrix_comes_from_the_analytics_for_every_symbol() -> None:
+    """Computed with the daily analytics (in their thread, never on the UI loop), for
+    every configured symbol with history; the view draws it, and redraws nothing while
+    neither the analytics nor the range changed."""
+    state = ready_state()
+    assert state.analytics is not None
+    matrix_data = state.analytics.correlation_matrix
+    assert matrix_data is not None
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
-        app.post_message(StateUpdated(ready_state()))
+        app.post_message(StateUpdated(state))
         await pilot.pause()
         await pilot.press("5")
-        await app.workers.wait_for_complete()
         await pilot.pause()
         view = app.main.query_one(CorrelationView)
-        assert view.data is not None
-        with_history = [s for s in ready_state().hub.symbols if ready_state().hub.bars_1d.get(s)]
-        assert list(view.data.symbols) == with_history
+        with_history = [s for s in state.hub.symbols if state.hub.bars_1d.get(s)]
+        assert list(matrix_data.symbols) == with_history
         matrix = app.main.query_one("#corr-matrix", ColumnTable)
         assert [r.key for r in matrix.rows] == with_history
+        rut = app.main.query_one("#corr-rut", Chart)
+        builds, replots = view.builds, rut.replots
+        app.post_message(StateUpdated(replace(state, hub=replace(state.hub, version=999))))
+        await pilot.pause()
+        assert (view.builds, rut.replots) == (builds, replots)
 
 
 async def test_loading_panes_say_what_is_loading() -> None:

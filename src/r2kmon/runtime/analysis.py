@@ -355,6 +355,7 @@ def analytics_settings(
     return replace(
         base,
         board_symbols=board_symbols(symbols),
+        matrix_symbols=tuple(symbols),
         board=replace(base.board, default=markets, crypto=crypto, per_symbol=per_symbol),
         liquidity=replace(
             base.liquidity,
