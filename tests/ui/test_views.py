@@ -13,11 +13,10 @@ import pytest
 
 from r2kmon.clock import FrozenClock
 from r2kmon.config import DEFAULT_KEYS, Config, parse_config
-from r2kmon.model import SourceHealth
+from r2kmon.model import Alert, SourceHealth
 from r2kmon.runtime.state import AppState
-from r2kmon.ui import app as app_module
 from r2kmon.ui import format as fmt
-from r2kmon.ui import notices
+from r2kmon.ui import notices, polling
 from r2kmon.ui.app import R2kApp
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.palette import breakout_word
@@ -334,11 +333,14 @@ async def test_loading_panes_say_what_is_loading() -> None:
 @pytest.mark.history
 async def test_a_source_going_down_is_a_notification_once() -> None:
     """Said after a short grace (it may be the first of a network outage, which one
-    notification says instead), once, and its return at most a minute later."""
+    notification says instead), once, and its return at most a minute later. The states
+    carry the alert log's lines, as the runtime's do: the change is the log's to say."""
     app = make_app()
     clock = app.clock
     assert isinstance(clock, FrozenClock)
-    base = ready_state()
+    ready = ready_state()
+    went = Alert(NOW, "error", "coinbase", "down: [Errno -2] Name or service not known")
+    base = replace(ready, alerts=(*ready.alerts, went))
     async with app.run_test(size=(120, 40)) as pilot:
         app.post_message(StateUpdated(base))
         await pilot.pause()
@@ -354,8 +356,9 @@ async def test_a_source_going_down_is_a_notification_once() -> None:
         assert len([n for n in app._notifications if n.title == "Source down"]) == 1
         health = dict(base.hub.health)
         health["coinbase"] = SourceHealth("coinbase", "feed", "ok", last_ok=NOW)
-        back = replace(base, hub=replace(base.hub, health=health))
         clock.advance(notices.EVERY_S)
+        came_back = Alert(clock.now(), "info", "coinbase", "back to ok")
+        back = replace(base, hub=replace(base.hub, health=health), alerts=(*base.alerts, came_back))
         app.post_message(StateUpdated(back))
         await pilot.pause()
         assert any(n.title == "Source recovered" for n in app._notifications)
@@ -462,7 +465,7 @@ async def test_r_redraws_now_even_while_paused() -> None:
 async def test_an_idle_pane_rests_its_refresh_timer_and_wakes_on_new_data(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(app_module, "QUIET_S", 0.3)
+    monkeypatch.setattr(polling, "QUIET_S", 0.3)
     runtime = FakeRuntime()
     app = R2kApp(runtime, Config(), clock=runtime.clock)  # type: ignore[arg-type]
     async with app.run_test(size=(120, 40)) as pilot:

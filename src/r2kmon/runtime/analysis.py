@@ -1,4 +1,5 @@
-"""Runs the pure analytics against the hub, off the event loop, and keeps the alert log.
+"""Runs the pure analytics against the hub, off the event loop, and keeps the alert log
+(:mod:`r2kmon.runtime.alert_log`) up to date.
 
 Used by the runtime. Two cadences, as :mod:`r2kmon.analytics.compute` is built for: the
 daily state (resistance levels, breakout replay, correlations, event study; a few hundred
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
@@ -53,7 +53,10 @@ from r2kmon.model import (
     failure_headline,
     is_crypto_pair,
 )
-from r2kmon.runtime.rules import RuleWatch
+
+# Defined with the alert log (pandas-free); kept importable from here, where they were.
+from r2kmon.runtime.alert_log import ALERTS_KEPT as ALERTS_KEPT
+from r2kmon.runtime.alert_log import AlertLog as AlertLog
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +70,6 @@ the store keeps their history."""
 FRED_LIQUIDITY_UNIT_USD = 1e9
 """``sources.fred`` converts WALCL, WTREGEN and RRPONTSYD to billions of dollars before they
 reach the hub (FRED itself sends millions for the first two)."""
-
-ALERTS_KEPT = 200
 
 DAILY_HISTORY_SOURCES = ("yahoo", "backfill", "fred")
 """The health records of what brings daily bars: Yahoo (the indices and ETFs), the
@@ -144,56 +145,6 @@ def live_inputs(snapshot: HubSnapshot) -> tuple[dict[str, LivePrice], dict[str, 
     return live, changes
 
 
-class AlertLog:
-    """Turns changes between two observations into alerts: a source going down or coming
-    back, a breakout state changing, one of the user's rules firing (``on_rule`` hears
-    each of those too)."""
-
-    def __init__(
-        self,
-        rules: tuple[AlertRule, ...] = (),
-        on_rule: Callable[[Alert], None] | None = None,
-    ) -> None:
-        self.alerts: deque[Alert] = deque(maxlen=ALERTS_KEPT)
-        self._status: dict[str, str] = {}
-        self._states: dict[str, str | None] = {}
-        self.rules = RuleWatch(rules)
-        self._on_rule = on_rule
-
-    def observe(self, snapshot: HubSnapshot, result: AnalyticsResult | None, now: float) -> bool:
-        """Record what changed; return whether any alert was added."""
-        before = len(self.alerts), (self.alerts[-1] if self.alerts else None)
-        for name, health in snapshot.health.items():
-            if health.status == "connecting":
-                # Between two failed attempts a source is "connecting" again: not a
-                # change worth a line (down → connecting → down would add one per retry).
-                continue
-            old = self._status.get(name)
-            self._status[name] = health.status
-            if old is None or old == health.status:
-                continue
-            if health.status == "down":
-                reason = health.last_error or "no reason given"
-                self.alerts.append(Alert(now, "error", name, f"down: {reason}"))
-            elif health.status == "stale":
-                self.alerts.append(Alert(now, "warning", name, "stale: no fresh data"))
-            elif health.status == "ok" and old in ("down", "stale"):
-                self.alerts.append(Alert(now, "info", name, "back to ok"))
-        for row in result.board if result is not None else ():
-            old_state = self._states.get(row.symbol)
-            self._states[row.symbol] = row.state
-            if old_state is not None and old_state != row.state:
-                level = f" {row.resistance_kind} {row.resistance:,.2f}" if row.resistance else ""
-                self.alerts.append(
-                    Alert(now, "info", row.symbol, f"{old_state} → {row.state}{level}")
-                )
-        for alert in self.rules.observe(snapshot, result, now):
-            self.alerts.append(alert)
-            if self._on_rule is not None:
-                self._on_rule(alert)
-        return (len(self.alerts), self.alerts[-1] if self.alerts else None) != before
-
-
 class Analysis:
     """The latest analytics result for the hub's data, recomputed as the data changes."""
 
@@ -233,8 +184,8 @@ class Analysis:
 
     def note(self, alert: Alert) -> None:
         """Add an alert that did not come from observing the data (an alert command that
-        failed), so the UI shows it with the next state."""
-        self.alert_log.alerts.append(alert)
+        failed, a store event), so the UI shows it with the next state."""
+        self.alert_log.note(alert)
         self.version += 1
 
     async def run(self) -> None:
