@@ -451,7 +451,7 @@ async def test_r_redraws_now_even_while_paused() -> None:
         assert board.rows == ()
         await pilot.press("p")
         runtime.current = ready_state()
-        app.poll_hub()  # the timer's call: nothing is posted while paused
+        app.poll_hub()  # the timer's call: the state arrives, a paused screen does not draw it
         await pilot.pause()
         assert board.rows == ()
         await pilot.press("r")
