@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -150,3 +151,40 @@ def test_snapshot_board_rows_keep_their_keys_and_add_every_level() -> None:
                   "since")
     }  # fmt: skip
     json.dumps(doc, allow_nan=False)
+
+
+def test_the_series_the_screen_draws_come_with_the_daily_state() -> None:
+    """The correlation charts' series, the matrix and the ratio are daily products: made
+    by ``prepare_daily`` for every configured pair, carried unchanged by the live path."""
+    settings = replace(AnalyticsSettings(), matrix_symbols=("SPY", "BTC-USD", "SOL-USD", "^RUT"))
+    state = prepare_daily(_inputs("2025-09-18"), settings)
+    result = compute_live(state, {"^RUT": LivePrice(2467.70, epoch(pd.Timestamp("2025-09-19")))})
+    assert {(s.a, s.b, s.window_days) for s in result.correlation_series} == {
+        (a, b, w) for a, b in settings.correlation_pairs for w in settings.correlation_windows
+    }
+    rut_btc = next(
+        s for s in result.correlation_series if (s.a, s.b, s.window_days) == ("^RUT", "BTC-USD", 30)
+    )
+    latest = next(
+        c for c in result.correlation if (c.a, c.b, c.window_days) == ("^RUT", "BTC-USD", 30)
+    )
+    assert rut_btc.days[-1] == latest.as_of
+    assert rut_btc.values[-1] == pytest.approx(latest.value)
+    matrix = result.correlation_matrix
+    assert matrix is not None
+    assert matrix.symbols == ("SPY", "BTC-USD", "^RUT")  # in the order asked; no SOL history
+    assert matrix.window_days == settings.matrix_window
+    assert {(r.numerator, r.denominator) for r in result.ratio_series} == set(
+        settings.relative_strength_pairs
+    )
+    iwm_spy = next(r for r in result.ratio_series if r.numerator == "IWM")
+    rs = result.to_json()["context"]
+    assert isinstance(rs, dict)
+    assert iwm_spy.days[-1] == epoch(pd.Timestamp("2025-09-18"))
+    assert iwm_spy.values[-1] == pytest.approx(rs["rs:IWM/SPY"]["value"])
+    # the live price moved the board, not the daily series
+    again = compute_live(state)
+    assert again.correlation_series is result.correlation_series
+    assert again.correlation_matrix is result.correlation_matrix
+    assert again.ratio_series is result.ratio_series
+    assert "correlation_series" not in result.to_json()

@@ -13,9 +13,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from r2kmon.analytics.correlation import latest_correlation, rolling_correlation
-from r2kmon.analytics.relative_strength import relative_strength
-from r2kmon.analytics.series import epoch
+from r2kmon.analytics.correlation import (
+    correlation_matrix,
+    latest_correlation,
+    rolling_correlation,
+    rolling_series,
+)
+from r2kmon.analytics.relative_strength import plain_ratio, ratio_series, relative_strength
+from r2kmon.analytics.series import clean_closes, epoch
 from tests.analytics.an_history import close
 
 pytestmark = pytest.mark.history
@@ -84,3 +89,56 @@ def test_relative_strength_at_a_past_date() -> None:
     assert got.pct_vs_fast == pytest.approx(
         (ratio.iloc[-1] / ratio.tail(50).mean() - 1) * 100, rel=1e-6
     )
+
+
+# --- what the UI draws: the series and the matrix, computed here --------------------------
+
+
+def _epochs(index: pd.Index) -> list[float]:
+    return [float(pd.Timestamp(t).timestamp()) for t in index]
+
+
+def test_rolling_series_for_the_screen_match_pandas() -> None:
+    a, b = close("RUT"), close("BTC-USD")
+    ref = _reference_returns(a, b)
+    got = rolling_series("^RUT", a, "BTC-USD", b, (30, 90))
+    assert [(s.a, s.b, s.window_days) for s in got] == [
+        ("^RUT", "BTC-USD", 30),
+        ("^RUT", "BTC-USD", 90),
+    ]
+    for series in got:
+        want = ref["a"].rolling(series.window_days).corr(ref["b"]).dropna()
+        assert series.days == tuple(_epochs(want.index))
+        assert series.values == pytest.approx(want.to_list(), abs=1e-10)
+
+
+def test_the_matrix_is_every_pair_over_its_last_joint_returns() -> None:
+    names = {"^RUT": "RUT", "SPY": "SPY", "BTC-USD": "BTC-USD", "ETH-USD": "ETH-USD"}
+    closes = {symbol: clean_closes(close(name)) for symbol, name in names.items()}
+    got = correlation_matrix(closes, 90)
+    assert got.symbols == tuple(names)
+    assert got.window_days == 90
+    for i, a in enumerate(got.symbols):
+        for j, b in enumerate(got.symbols):
+            if i == j:
+                assert got.values[i][j] == 1.0
+                continue
+            ref = _reference_returns(closes[a], closes[b]).tail(90)
+            assert got.values[i][j] == pytest.approx(ref["a"].corr(ref["b"]), abs=1e-10), (a, b)
+    # equity and coin are aligned on the equity's dates whichever comes first
+    assert got.values[0][2] == got.values[2][0]
+
+
+def test_the_matrix_has_no_value_without_a_full_window() -> None:
+    short = clean_closes(close("SPY")).tail(40)
+    got = correlation_matrix({"SPY": short, "BTC-USD": clean_closes(close("BTC-USD"))}, 90)
+    assert got.values == ((1.0, None), (None, 1.0))
+
+
+def test_the_ratio_series_for_the_screen_is_the_ratio_on_joint_dates() -> None:
+    n, d = close("IWM"), close("SPY")
+    want = pd.concat({"n": n, "d": d}, axis=1, join="inner").pipe(lambda f: f["n"] / f["d"])
+    got = plain_ratio("IWM", "SPY", ratio_series(n, d))
+    assert (got.numerator, got.denominator) == ("IWM", "SPY")
+    assert got.days == tuple(_epochs(want.index))
+    assert got.values == pytest.approx(want.to_list(), rel=1e-12)

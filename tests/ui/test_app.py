@@ -220,7 +220,7 @@ async def test_stored_history_is_drawn_before_the_runtime_is_built(tmp_path: Pat
             if app.runtime is not None and len(app.runtime.hub.snapshot().bars_1d["^RUT"]) == 599:
                 break
         assert app.runtime is not None
-        assert app.runtime.hub is app._history
+        assert app.runtime.hub is app.poller.history
         # The running runtime read the rest, for the analytics and the charts (every bar
         # but the last, which was still forming when the previous session saved).
         assert app.runtime.hub.snapshot().bars_1d["^RUT"] == tuple(rut[:-1])

@@ -1,14 +1,17 @@
 """Health notifications: merged, rate-limited, and one line while offline.
 
-:class:`HealthNotices` is fed what the app feeds it (every state, and a tick each second)
-with a frozen clock; the tests count what it says. The last test runs the real app under
-Pilot with the states a minute of retries posts, and counts the app's notifications.
+:class:`Notices` is fed what the app feeds it (every state, and a tick each second) with a
+frozen clock: the health records, and the alert log a real :class:`AlertLog` keeps of them
+as the runtime's analysis does; the tests count what it says. The last tests run the real
+app under Pilot: with the states a minute of retries posts, and with a runtime on a
+damaged store.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +21,13 @@ from r2kmon.config import Config
 from r2kmon.hub import Hub
 from r2kmon.model import HubSnapshot, SourceHealth
 from r2kmon.net.failure import DNS, REFUSED
+from r2kmon.runtime import Runtime
+from r2kmon.runtime.alert_log import AlertLog
 from r2kmon.runtime.state import AppState
 from r2kmon.ui.app import R2kApp
 from r2kmon.ui.messages import StateUpdated
-from r2kmon.ui.notices import EVERY_S, GRACE_S, HealthNotices, Notice
+from r2kmon.ui.notices import EVERY_S, GRACE_S, Notice, Notices
+from tests.core.test_hardening_disk import T0, damaged_store, store_config
 from tests.ui.test_app import screen_text
 
 T = 1_794_927_600.0
@@ -50,17 +56,21 @@ def connecting(name: str) -> SourceHealth:
 
 
 class Run:
-    """A :class:`HealthNotices` fed once a second, as the app's clock tick does."""
+    """A :class:`Notices` fed once a second, as the app's clock tick does, with the health
+    records and the alert log of them."""
 
     def __init__(self) -> None:
-        self.notices = HealthNotices()
+        self.log = AlertLog()
+        self.notices = Notices(since=T)
         self.now = T
         self.said: list[Notice] = []
         self.times: list[float] = []
 
     def step(self, health: Mapping[str, SourceHealth], seconds: float = 1.0) -> None:
         self.now += seconds
-        fresh = self.notices.observe(health, self.now)
+        snapshot = HubSnapshot(0, self.now, False, health=dict(health))
+        self.log.observe(snapshot, None, self.now)
+        fresh = self.notices.observe(tuple(self.log.alerts), health, self.now)
         self.said.extend(fresh)
         self.times.extend(self.now for _ in fresh)
 
@@ -255,3 +265,37 @@ async def test_the_app_shows_a_handful_of_notifications_over_a_minute_of_retries
         assert "offline — 0 of 7 sources reachable: DNS failure · retry in" in header
         assert "binance" not in header  # the line, not a chip per source
         assert shown == [("Offline", "offline: 0 of 7 sources reachable (DNS failure)")]
+
+
+@pytest.mark.timeout(60)
+async def test_a_damaged_store_replaced_at_start_is_a_notification(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real runtime on a store with damaged pages: it moves the file aside, starts a
+    fresh one and notes it in the alert log; the app says so once (the health view's
+    alert log is not the only place a user would learn their history was set aside)."""
+    path = tmp_path / "r2kmon.sqlite"
+    damaged_store(path)
+    config = store_config(tmp_path, path)
+    clock = FrozenClock(T0)
+    runtime = Runtime(config, demo=False, clock=clock)
+    app = R2kApp(runtime, config, clock=clock)
+    shown: list[tuple[str, str, str]] = []
+    notify: Callable[..., Any] = app.notify
+
+    def counting(message: str, **kwargs: Any) -> None:
+        shown.append((kwargs.get("title", ""), kwargs.get("severity", ""), message))
+        notify(message, **kwargs)
+
+    monkeypatch.setattr(app, "notify", counting)
+    async with app.run_test(size=(120, 30)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if shown:
+                break
+        await pilot.pause(0.5)  # and nothing more
+        record = runtime.hub.snapshot().health["store"]
+        assert record.last_error is not None
+        assert "damaged" in record.last_error
+        assert shown == [("Store", "warning", record.last_error)]
+        await pilot.press("q")

@@ -12,12 +12,14 @@ from rich.text import Text
 from r2kmon.analytics.breakout import BoardRow
 from r2kmon.model import Bar
 from r2kmon.ui import format as fmt
+from r2kmon.ui.palette import DIM
 from r2kmon.ui.views.base import RANGES, DrawContext
 from r2kmon.ui.views.board_rows import board_rows, event_rows, level_rows, summary_rows
 from r2kmon.ui.views.charts import ChartInputs, cut, price_chart, ratio_chart
+from r2kmon.ui.views.macro import macro_rows
 from r2kmon.ui.widgets.chart import thin
 from r2kmon.ui.widgets.table import Column, join_cells, layout
-from tests.ui.data import NOW, ready_state
+from tests.ui.data import NOW, loading_state, ready_state
 
 CTX = DrawContext(now=NOW)
 
@@ -86,6 +88,11 @@ def test_charts_draw_the_resistance_and_the_breakouts_from_the_analytics() -> No
         studies=state.analytics.event_studies,
         waiting="",
         range_index=[r for r, _ in RANGES].index("max"),
+        ratio=next(
+            r
+            for r in state.analytics.ratio_series
+            if (r.numerator, r.denominator) == ("IWM", "SPY")
+        ),
     )
     chart = price_chart("^RUT", inputs, True)
     rut = next(r for r in state.analytics.board if r.symbol == "^RUT")
@@ -174,3 +181,25 @@ def test_other_exchanges_show_their_price_and_spread_in_basis_points() -> None:
 )
 def test_a_change_never_shows_an_arrow_against_its_number(pct: float, shown: str) -> None:
     assert fmt.change(pct) == shown
+
+
+def test_macro_signals_say_why_they_are_missing_while_loading_and_when_ready() -> None:
+    """Each context signal is one row shape: while the analytics load, the rows say what
+    is loading; once ready, a signal the history cannot give says what it needs."""
+    loading = loading_state()
+    rows = {row.key: row for row in macro_rows(loading, CTX)}
+    for key in ("altcoin_season", "btc_dominance", "net_liquidity", "flows"):
+        assert rows[key].cells[1] == Text("—", DIM)
+        assert rows[key].cells[5] == Text(loading.analytics_status.detail, DIM)
+    ready = ready_state()  # the history has no coin market data, no FRED series
+    assert ready.analytics is not None
+    rows = {row.key: row for row in macro_rows(ready, CTX)}
+    assert rows["altcoin_season"].cells[5] == Text("needs 90 days of the alt coins and BTC", DIM)
+    assert rows["btc_dominance"].cells[5] == Text(
+        "no dominance from CoinGecko/CoinPaprika yet", DIM
+    )
+    assert rows["net_liquidity"].cells[5] == Text("needs FRED WALCL, WTREGEN and RRPONTSYD", DIM)
+    flows = next(c for c in ready.analytics.context if c.name == "flows")
+    assert flows.value is not None
+    assert rows["flows"].cells[:2] == ("IWM flow proxy", fmt.big(flows.value, ""))
+    assert rows["flows"].cells[5] == Text("money-flow proxy — not fund flows")

@@ -13,11 +13,10 @@ import pytest
 
 from r2kmon.clock import FrozenClock
 from r2kmon.config import DEFAULT_KEYS, Config, parse_config
-from r2kmon.model import SourceHealth
+from r2kmon.model import Alert, SourceHealth
 from r2kmon.runtime.state import AppState
-from r2kmon.ui import app as app_module
 from r2kmon.ui import format as fmt
-from r2kmon.ui import notices
+from r2kmon.ui import notices, polling
 from r2kmon.ui.app import R2kApp
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.palette import breakout_word
@@ -291,20 +290,30 @@ async def test_range_keys_replot_the_charts_and_unchanged_data_does_not() -> Non
 
 
 @pytest.mark.history
-async def test_correlation_matrix_is_computed_off_the_loop_for_every_symbol() -> None:
+async def test_correlation_matrix_comes_from_the_analytics_for_every_symbol() -> None:
+    """Computed with the daily analytics (in their thread, never on the UI loop), for
+    every configured symbol with history; the view draws it, and redraws nothing while
+    neither the analytics nor the range changed."""
+    state = ready_state()
+    assert state.analytics is not None
+    matrix_data = state.analytics.correlation_matrix
+    assert matrix_data is not None
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
-        app.post_message(StateUpdated(ready_state()))
+        app.post_message(StateUpdated(state))
         await pilot.pause()
         await pilot.press("5")
-        await app.workers.wait_for_complete()
         await pilot.pause()
         view = app.main.query_one(CorrelationView)
-        assert view.data is not None
-        with_history = [s for s in ready_state().hub.symbols if ready_state().hub.bars_1d.get(s)]
-        assert list(view.data.symbols) == with_history
+        with_history = [s for s in state.hub.symbols if state.hub.bars_1d.get(s)]
+        assert list(matrix_data.symbols) == with_history
         matrix = app.main.query_one("#corr-matrix", ColumnTable)
         assert [r.key for r in matrix.rows] == with_history
+        rut = app.main.query_one("#corr-rut", Chart)
+        builds, replots = view.builds, rut.replots
+        app.post_message(StateUpdated(replace(state, hub=replace(state.hub, version=999))))
+        await pilot.pause()
+        assert (view.builds, rut.replots) == (builds, replots)
 
 
 async def test_loading_panes_say_what_is_loading() -> None:
@@ -324,11 +333,14 @@ async def test_loading_panes_say_what_is_loading() -> None:
 @pytest.mark.history
 async def test_a_source_going_down_is_a_notification_once() -> None:
     """Said after a short grace (it may be the first of a network outage, which one
-    notification says instead), once, and its return at most a minute later."""
+    notification says instead), once, and its return at most a minute later. The states
+    carry the alert log's lines, as the runtime's do: the change is the log's to say."""
     app = make_app()
     clock = app.clock
     assert isinstance(clock, FrozenClock)
-    base = ready_state()
+    ready = ready_state()
+    went = Alert(NOW, "error", "coinbase", "down: [Errno -2] Name or service not known")
+    base = replace(ready, alerts=(*ready.alerts, went))
     async with app.run_test(size=(120, 40)) as pilot:
         app.post_message(StateUpdated(base))
         await pilot.pause()
@@ -344,8 +356,9 @@ async def test_a_source_going_down_is_a_notification_once() -> None:
         assert len([n for n in app._notifications if n.title == "Source down"]) == 1
         health = dict(base.hub.health)
         health["coinbase"] = SourceHealth("coinbase", "feed", "ok", last_ok=NOW)
-        back = replace(base, hub=replace(base.hub, health=health))
         clock.advance(notices.EVERY_S)
+        came_back = Alert(clock.now(), "info", "coinbase", "back to ok")
+        back = replace(base, hub=replace(base.hub, health=health), alerts=(*base.alerts, came_back))
         app.post_message(StateUpdated(back))
         await pilot.pause()
         assert any(n.title == "Source recovered" for n in app._notifications)
@@ -438,7 +451,7 @@ async def test_r_redraws_now_even_while_paused() -> None:
         assert board.rows == ()
         await pilot.press("p")
         runtime.current = ready_state()
-        app.poll_hub()  # the timer's call: nothing is posted while paused
+        app.poll_hub()  # the timer's call: the state arrives, a paused screen does not draw it
         await pilot.pause()
         assert board.rows == ()
         await pilot.press("r")
@@ -452,7 +465,7 @@ async def test_r_redraws_now_even_while_paused() -> None:
 async def test_an_idle_pane_rests_its_refresh_timer_and_wakes_on_new_data(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(app_module, "QUIET_S", 0.3)
+    monkeypatch.setattr(polling, "QUIET_S", 0.3)
     runtime = FakeRuntime()
     app = R2kApp(runtime, Config(), clock=runtime.clock)  # type: ignore[arg-type]
     async with app.run_test(size=(120, 40)) as pilot:

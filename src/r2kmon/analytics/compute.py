@@ -3,8 +3,9 @@
 Two steps, so the live path stays cheap (see ``bench/analytics.py``):
 
 1. :func:`prepare_daily` — once per day, or whenever daily history changes: cleans every
-   input, replays the breakout machines, computes resistance levels, correlations,
-   relative strength, the event study, altcoin season, dominance, liquidity, flows, the
+   input, replays the breakout machines, computes resistance levels, correlations (and
+   the rolling series and matrix the UI draws), relative strength (and the ratio series),
+   the event study, altcoin season, dominance, liquidity, flows, the
    gauge at the last close and the gauge of "yesterday". Seconds at most; run it off the
    event loop.
 2. :func:`compute_live` — on every new 1-minute bar: judges live prices against the
@@ -34,13 +35,22 @@ from r2kmon.analytics.breakout import (
     run,
     with_live_price,
 )
-from r2kmon.analytics.correlation import CorrelationValue, latest_correlation
+from r2kmon.analytics.correlation import (
+    CorrelationMatrix,
+    CorrelationSeries,
+    CorrelationValue,
+    correlation_matrix,
+    latest_correlation,
+    rolling_series,
+)
 from r2kmon.analytics.event_study import EventStudy, event_study
 from r2kmon.analytics.flows import Flows, implied_flows, money_flow_proxy
 from r2kmon.analytics.gauge import ComponentInput, Gauge, GaugeSettings, combine
 from r2kmon.analytics.liquidity import LiquiditySettings, NetLiquidity, net_liquidity
 from r2kmon.analytics.relative_strength import (
+    RatioSeries,
     RelativeStrength,
+    plain_ratio,
     ratio_series,
     relative_strength_at,
 )
@@ -132,6 +142,11 @@ class AnalyticsSettings:
         ("SPY", "ETH-USD"),
     )
     correlation_windows: tuple[int, ...] = (30, 90)
+    matrix_symbols: tuple[str, ...] | None = None
+    """The symbols of the correlation matrix, in its order (those without daily closes are
+    left out); ``None``: every symbol of ``daily``."""
+    matrix_window: int = 90
+    """Joint daily returns behind each value of the correlation matrix."""
     relative_strength_pairs: tuple[tuple[str, str], ...] = (
         ("IWM", "SPY"),
         ("^RUT", "^GSPC"),
@@ -189,9 +204,18 @@ class AnalyticsResult:
     correlation: tuple[CorrelationValue, ...]
     context: tuple[ContextEntry, ...]
     event_studies: tuple[EventStudy, ...]
+    correlation_series: tuple[CorrelationSeries, ...] = ()
+    """The rolling correlation of every ``correlation_pairs`` pair and window over the
+    whole history, for the UI's correlation charts (not in the JSON: thousands of points)."""
+    correlation_matrix: CorrelationMatrix | None = None
+    """The UI's all-symbols correlation table (not in the JSON)."""
+    ratio_series: tuple[RatioSeries, ...] = ()
+    """Every ``relative_strength_pairs`` ratio over the whole history, for the UI's ratio
+    chart (not in the JSON)."""
 
     def to_json(self) -> dict[str, object]:
-        """Plain dicts/lists of str, float, int, bool and None (no NaN)."""
+        """Plain dicts/lists of str, float, int, bool and None (no NaN); the series for the
+        screen are left out."""
         return {
             "board": [r.to_json() for r in self.board],
             "gauge": self.gauge.to_json(),
@@ -225,6 +249,9 @@ class DailyState:
     machines: Mapping[str, SymbolBreakouts]
     correlation: tuple[CorrelationValue, ...]
     event_studies: tuple[EventStudy, ...]
+    correlation_series: tuple[CorrelationSeries, ...]
+    correlation_matrix: CorrelationMatrix
+    ratio_series: tuple[RatioSeries, ...]
     today: _Static
     close_score: float | None
     """Gauge score at the last daily close (no live prices)."""
@@ -445,11 +472,22 @@ def prepare_daily(inputs: AnalyticsInputs, settings: AnalyticsSettings) -> Daily
         if a in closes and b in closes
         for w in settings.correlation_windows
     )
+    rolling = tuple(
+        series
+        for a, b in settings.correlation_pairs
+        if a in closes and b in closes
+        for series in rolling_series(a, closes[a], b, closes[b], settings.correlation_windows)
+    )
+    in_matrix = tuple(closes) if settings.matrix_symbols is None else settings.matrix_symbols
+    matrix = correlation_matrix(
+        {s: closes[s] for s in in_matrix if s in closes}, settings.matrix_window
+    )
     ratios = {
         (n, d): Averager(ratio_series(closes[n], closes[d]))
         for n, d in settings.relative_strength_pairs
         if n in closes and d in closes
     }
+    plain_ratios = tuple(plain_ratio(n, d, r.series) for (n, d), r in ratios.items())
     studies = tuple(
         event_study(
             s,
@@ -472,6 +510,9 @@ def prepare_daily(inputs: AnalyticsInputs, settings: AnalyticsSettings) -> Daily
         machines=MappingProxyType(machines),
         correlation=correlation,
         event_studies=studies,
+        correlation_series=rolling,
+        correlation_matrix=matrix,
+        ratio_series=plain_ratios,
         today=today,
         close_score=None,
         yesterday_score=None,
@@ -502,6 +543,9 @@ def prepare_daily(inputs: AnalyticsInputs, settings: AnalyticsSettings) -> Daily
         machines=partial.machines,
         correlation=correlation,
         event_studies=studies,
+        correlation_series=rolling,
+        correlation_matrix=matrix,
+        ratio_series=plain_ratios,
         today=today,
         close_score=c_gauge.score,
         yesterday_score=y_gauge.score,
@@ -558,7 +602,16 @@ def compute_live(
     ratios = _ratios_at(state, prices)
     gauge = _gauge(state, state.today, board, prices, ratios, newest, previous)
     context = _context(state, ratios, changes_24h or {}, live)
-    return AnalyticsResult(tuple(board), gauge, state.correlation, context, state.event_studies)
+    return AnalyticsResult(
+        tuple(board),
+        gauge,
+        state.correlation,
+        context,
+        state.event_studies,
+        state.correlation_series,
+        state.correlation_matrix,
+        state.ratio_series,
+    )
 
 
 def _source(state: DailyState, *keys: str) -> str:

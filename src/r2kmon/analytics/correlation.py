@@ -1,21 +1,26 @@
 """Rolling correlation of daily log returns between US markets and crypto.
 
-Used by :mod:`r2kmon.analytics.compute` (``correlation`` in ``snapshot --json``) and by the
-UI's correlation chart. The grid is the **US trading-day grid**: the equity series' own
-dates. Crypto is sampled on exactly those dates (its UTC-day close; no fill), so a crypto
-"daily" return over a weekend spans Friday→Monday like the equity's. A date missing on
-either side drops the returns that touch it. Windows count *joint observations* (30 and 90
-by default), not calendar days.
+Used by :mod:`r2kmon.analytics.compute`: the latest values (``correlation`` in ``snapshot
+--json``), and for the UI's correlation view the rolling series over the whole history
+(:class:`CorrelationSeries`) and every symbol against every other
+(:class:`CorrelationMatrix`), which the view only cuts to its range and draws.
+
+The grid is the **US trading-day grid**: the equity series' own dates. Crypto is sampled
+on exactly those dates (its UTC-day close; no fill), so a crypto "daily" return over a
+weekend spans Friday→Monday like the equity's. A date missing on either side drops the
+returns that touch it. Windows count *joint observations* (30 and 90 by default), not
+calendar days.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from r2kmon.analytics.series import clean_closes, epoch, finite_or_none
+from r2kmon.analytics.series import clean_closes, epoch, epochs, finite_or_none, is_crypto_pair
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,31 @@ class CorrelationValue:
             "value": self.value,
             "as_of": self.as_of,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class CorrelationSeries:
+    """The rolling correlation of ``a`` (the equity) with ``b`` over its whole history,
+    as plain numbers for the screen: ``days[i]`` (epoch seconds, 00:00 UTC) is the last
+    date of the window whose correlation is ``values[i]``; days without a full window are
+    left out."""
+
+    a: str
+    b: str
+    window_days: int
+    days: tuple[float, ...]
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CorrelationMatrix:
+    """Every symbol against every other over the last ``window_days`` joint returns."""
+
+    symbols: tuple[str, ...]
+    window_days: int
+    values: tuple[tuple[float | None, ...], ...]
+    """``values[i][j]``: symbols ``i`` and ``j``; 1.0 on the diagonal, ``None`` without a
+    full window (or for a flat series)."""
 
 
 def aligned_log_returns(equity: pd.Series, crypto: pd.Series) -> pd.DataFrame:
@@ -73,3 +103,75 @@ def latest_correlation(
     with np.errstate(invalid="ignore", divide="ignore"):
         value = np.corrcoef(returns["a"].to_numpy(), returns["b"].to_numpy())[0, 1]
     return CorrelationValue(a, b, window, finite_or_none(float(value)), epoch(returns.index[-1]))
+
+
+def rolling_series(
+    a: str, equity: pd.Series, b: str, crypto: pd.Series, windows: Sequence[int]
+) -> tuple[CorrelationSeries, ...]:
+    """:func:`rolling_correlation` of one pair for each of ``windows``, as plain series."""
+    returns = aligned_log_returns(equity, crypto)
+    out = []
+    for window in windows:
+        rolled = returns["a"].rolling(window, min_periods=window).corr(returns["b"]).dropna()
+        days = epochs(pd.DatetimeIndex(rolled.index))
+        out.append(CorrelationSeries(a, b, window, days, tuple(rolled.to_numpy().tolist())))
+    return tuple(out)
+
+
+_Dated = tuple[np.ndarray, np.ndarray]
+"""A clean series as two arrays: its dates (``datetime64``) and its values."""
+
+
+def _last_window(first: _Dated, second: _Dated, window: int) -> float | None:
+    """The correlation of the last ``window`` joint log returns of two clean series on
+    ``first``'s dates: :func:`latest_correlation` on plain arrays, since the matrix asks
+    for every pair of the same series (with 20 symbols, 380 pairs: pandas' alignment,
+    at a tenth of a millisecond per call, would be most of the daily recompute).
+
+    Only the end of ``first`` is aligned at first (twice the window: a coin on an equity's
+    dates misses none), and all of it when that end holds too few joint returns; the
+    answer is the same either way."""
+    days, values = first
+    other_days, other_values = second
+    for rows in (2 * window + 1, len(days)):
+        part = days[-rows:]
+        at = np.searchsorted(other_days, part).clip(max=len(other_days) - 1)
+        found = other_days[at] == part
+        a = values[-rows:]
+        b = np.where(found, other_values[at], np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ra = np.log(a[1:] / a[:-1])
+            rb = np.log(b[1:] / b[:-1])
+            joint = ~(np.isnan(ra) | np.isnan(rb))
+            ra, rb = ra[joint][-window:], rb[joint][-window:]
+            if len(ra) == window:
+                return finite_or_none(float(np.corrcoef(ra, rb)[0, 1]))
+        if rows >= len(days):
+            break
+    return None
+
+
+def correlation_matrix(closes: Mapping[str, pd.Series], window: int) -> CorrelationMatrix:
+    """Every symbol of ``closes`` (clean closes, in the order given) against every other.
+    A pair of an equity and a coin is aligned on the equity's dates (the US trading-day
+    grid, as everywhere in this module); any other pair on the first symbol's."""
+    symbols = tuple(closes)
+    arrays = {
+        s: (series.index.to_numpy(), series.to_numpy(dtype="float64"))
+        for s, series in closes.items()
+        if not series.empty
+    }
+    rows = []
+    for a in symbols:
+        row: list[float | None] = []
+        for b in symbols:
+            if a == b:
+                row.append(1.0)
+            elif a not in arrays or b not in arrays:
+                row.append(None)
+            elif is_crypto_pair(a) and not is_crypto_pair(b):
+                row.append(_last_window(arrays[b], arrays[a], window))
+            else:
+                row.append(_last_window(arrays[a], arrays[b], window))
+        rows.append(tuple(row))
+    return CorrelationMatrix(symbols, window, tuple(rows))

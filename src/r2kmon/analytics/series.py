@@ -68,6 +68,12 @@ def epoch(day: pd.Timestamp) -> float:
     return float((day - _EPOCH).total_seconds())
 
 
+def epochs(index: pd.DatetimeIndex) -> tuple[float, ...]:
+    """:func:`epoch` of every date of ``index`` at once (for the series the UI draws)."""
+    seconds = (index - _EPOCH) / pd.Timedelta(seconds=1)
+    return tuple(float(x) for x in seconds)
+
+
 def day_of(ts: float) -> pd.Timestamp:
     """The naive UTC date (midnight) that contains epoch second ``ts``."""
     return pd.Timestamp(math.floor(ts / 86_400) * 86_400, unit="s")

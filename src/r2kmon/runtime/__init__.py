@@ -6,7 +6,8 @@ Used by the UI, ``r2kmon snapshot``, ``status-line`` and ``doctor``; never impor
 * :mod:`~r2kmon.runtime.engine`: :class:`Runtime` (open history → build → run) and the
   producers it builds from the config;
 * :mod:`~r2kmon.runtime.supervisor`: the one restart policy for anything that runs;
-* :mod:`~r2kmon.runtime.analysis`: the analytics against the hub, and the alert log;
+* :mod:`~r2kmon.runtime.analysis`: the analytics against the hub;
+* :mod:`~r2kmon.runtime.alert_log`: the alert log, which decides what a change is;
 * :mod:`~r2kmon.runtime.rules`: the user's ``[[alerts]]`` rules and the alert command;
 * :mod:`~r2kmon.runtime.portfolio`: ``[[holdings]]`` valued at the hub's prices;
 * :mod:`~r2kmon.runtime.state`: :class:`AppState`, everything a screen draws;

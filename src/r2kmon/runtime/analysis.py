@@ -1,4 +1,5 @@
-"""Runs the pure analytics against the hub, off the event loop, and keeps the alert log.
+"""Runs the pure analytics against the hub, off the event loop, and keeps the alert log
+(:mod:`r2kmon.runtime.alert_log`) up to date.
 
 Used by the runtime. Two cadences, as :mod:`r2kmon.analytics.compute` is built for: the
 daily state (resistance levels, breakout replay, correlations, event study; a few hundred
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
@@ -54,7 +54,10 @@ from r2kmon.model import (
     failure_headline,
     is_crypto_pair,
 )
-from r2kmon.runtime.rules import RuleWatch
+
+# Defined with the alert log (pandas-free); kept importable from here, where they were.
+from r2kmon.runtime.alert_log import ALERTS_KEPT as ALERTS_KEPT
+from r2kmon.runtime.alert_log import AlertLog as AlertLog
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +71,6 @@ the store keeps their history."""
 FRED_LIQUIDITY_UNIT_USD = 1e9
 """``sources.fred`` converts WALCL, WTREGEN and RRPONTSYD to billions of dollars before they
 reach the hub (FRED itself sends millions for the first two)."""
-
-ALERTS_KEPT = 200
 
 DAILY_HISTORY_SOURCES = ("yahoo", "backfill", "fred")
 """The health records of what brings daily bars: Yahoo (the indices and ETFs), the
@@ -145,6 +146,7 @@ def live_inputs(snapshot: HubSnapshot) -> tuple[dict[str, LivePrice], dict[str, 
     return live, changes
 
 
+<<<<<<< HEAD
 class AlertLog:
     """Turns changes between two observations into alerts: a source going down or coming
     back, a breakout state changing, one of the user's rules firing (``on_rule`` hears
@@ -202,6 +204,8 @@ class AlertLog:
         return (len(self.alerts), self.alerts[-1] if self.alerts else None) != before
 
 
+=======
+>>>>>>> house-ui
 class Analysis:
     """The latest analytics result for the hub's data, recomputed as the data changes."""
 
@@ -245,8 +249,8 @@ class Analysis:
 
     def note(self, alert: Alert) -> None:
         """Add an alert that did not come from observing the data (an alert command that
-        failed), so the UI shows it with the next state."""
-        self.alert_log.alerts.append(alert)
+        failed, a store event), so the UI shows it with the next state."""
+        self.alert_log.note(alert)
         self.version += 1
 
     async def run(self) -> None:
@@ -369,6 +373,7 @@ def analytics_settings(
     return replace(
         base,
         board_symbols=board_symbols(symbols),
+        matrix_symbols=tuple(symbols),
         board=replace(base.board, default=markets, crypto=crypto, per_symbol=per_symbol),
         liquidity=replace(
             base.liquidity,

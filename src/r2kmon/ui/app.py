@@ -1,35 +1,36 @@
-"""The Textual app: runs the runtime, pulls its state on a timer, draws the current view.
+"""The Textual app: runs the runtime, draws the current view from its latest state.
 
-Started by ``cli`` for the interactive command. The refresh timer only *asks* the runtime
-for its state and posts :class:`StateUpdated` when the version changed, so redraw cost
-follows the refresh rate, never the message rate; only the visible view is drawn. Tests
-construct the app without a runtime and post ``StateUpdated`` with fixed data and a frozen
-clock, the same message production posts.
+Started by ``cli`` for the interactive command. Where the states come from (the runtime,
+started after the first paint, asked on a timer) is :mod:`r2kmon.ui.polling`; which lines
+of the alert log become notifications is :mod:`r2kmon.ui.notices`. What decides how the
+screen looks is kept in reactives (the state, pause, the filter, the narrow layout, the
+chart range), each redrawing through its watcher, only on a change and only the visible
+view. Tests construct the app without a runtime and post ``StateUpdated`` with fixed data
+and a frozen clock, the same message production posts.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import ScrollableContainer
 from textual.events import Resize
+from textual.reactive import var
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Input
 
 from r2kmon import paths
 from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
-from r2kmon.model import COMMAND_SOURCE, Alert, HubSnapshot
 from r2kmon.runtime.state import AppState
 from r2kmon.ui.messages import StateUpdated
-from r2kmon.ui.notices import HealthNotices
+from r2kmon.ui.notices import Notices
+from r2kmon.ui.polling import Starter, StatePoller
 from r2kmon.ui.screens.detail import DetailScreen
 from r2kmon.ui.screens.help import HelpScreen, help_rows
 from r2kmon.ui.screens.main import VIEW_NAMES, MainScreen
@@ -38,27 +39,9 @@ from r2kmon.ui.widgets.status_header import StatusHeader
 from r2kmon.ui.widgets.table import LineTable
 
 if TYPE_CHECKING:
-    # Only for types: the runtime (feeds, sources, HTTP and websocket clients) is imported
-    # and built after the first screen is up; see ``Starter``.
-    from r2kmon.hub import Hub
     from r2kmon.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-
-class Starter(Protocol):
-    """How the CLI starts the engine behind a running app, in two steps, each called in a
-    thread after the first paint: the stored history first (light: the hub and SQLite),
-    drawn as soon as it is loaded; then the runtime on the same hub (pandas, httpx and the
-    feeds are imported there)."""
-
-    def open_history(self) -> Hub:
-        """The hub holding the stored history."""
-        ...
-
-    def build_runtime(self) -> Runtime:
-        """The runtime on that hub, not yet running."""
-        ...
 
 
 KEY_DISPLAY = {
@@ -71,12 +54,8 @@ KEY_DISPLAY = {
     "left_square_bracket": "[",
     "right_square_bracket": "]",
 }
-QUIET_S = 2.0
-"""Seconds without a change after which the refresh timer rests (see ``_poll_fast``)."""
 NARROW_BELOW = 100
 """Under this many columns the narrow (80x24) layout applies."""
-ALERT_NOTIFY_S = 30.0
-"""How long an alert's notification stays up (it stays in the health view's alert log)."""
 
 
 def _view_bindings() -> list[BindingType]:
@@ -124,6 +103,20 @@ class R2kApp(App[int]):
         ),
     ]
 
+    # Reactives without a repaint: each watcher draws what depends on it (an App's own
+    # repaint would be the whole screen).
+    state: var[AppState | None] = var(None, always_update=True, init=False)
+    """The last state posted; drawn as it arrives unless paused. Every post is a change:
+    the poller posts only when the version moved, and ``r`` posts to redraw."""
+    paused: var[bool] = var(False, init=False)
+    """The screen is frozen (``p``); states keep arriving underneath, alerts still notify."""
+    filter: var[str] = var("", init=False)
+    """The ``/`` filter: only rows whose symbol or name contains it."""
+    narrow: var[bool] = var(False, init=False)
+    """The terminal is under :data:`NARROW_BELOW` columns: the 80x24 layout."""
+    range_index: var[int] = var(DEFAULT_RANGE, init=False)
+    """The chart range of the charts and correlation views (``[`` and ``]``)."""
+
     def __init__(
         self,
         runtime: Runtime | None,
@@ -133,33 +126,13 @@ class R2kApp(App[int]):
         starter: Starter | None = None,
     ) -> None:
         """``runtime`` runs at once; ``starter`` builds one after the first screen is drawn
-        (the CLI's way: the first screen waits for neither the stored history nor the
-        runtime's imports, and the stored history waits not for the runtime)."""
+        (see :class:`~r2kmon.ui.polling.StatePoller`)."""
         super().__init__()
-        self.runtime = runtime
-        self._starter = starter
-        self._history: Hub | None = None
-        self._poll_timer: Timer | None = None
-        self._quiet_polls = 0
-        self.resting = False
-        """The refresh timer rests after a quiet spell (see ``_poll_fast``)."""
         self.config = config
-        self.clock: Clock = clock or (runtime.clock if runtime else SystemClock())
-        self.state: AppState | None = None
-        self.paused = False
-        self.filter = ""
-        self.narrow = False
-        self.range_index = DEFAULT_RANGE
-        """The chart range of the charts and correlation views (``[`` and ``]``)."""
-        self._posted_version: tuple[int, int] | None = None
-        self._notices = HealthNotices()
-        """Which health changes become notifications (merged, rate-limited, offline once)."""
-        self._alert_mark = self.clock.now()
-        """Alerts older than this were notified by an earlier run (the store keeps them)."""
-        self._alerted: set[Alert] = set()
-        self._last_alert: Alert | None = None
-        self._paused_version: tuple[int, int] | None = None
-        self._force_draw = False
+        self.poller = StatePoller(self, config.general.refresh_hz, runtime, starter)
+        self._clock = clock or (runtime.clock if runtime else SystemClock())
+        self._notices = Notices(since=self.clock.now())
+        """Which lines of the alert log become notifications (merged, rate-limited)."""
         keymap = dict(config.keys)
         shown = [b for b in self.BINDINGS if isinstance(b, Binding) and b.show]
         self.main = MainScreen(
@@ -168,6 +141,22 @@ class R2kApp(App[int]):
             palette_key=KEY_DISPLAY.get(self.COMMAND_PALETTE_BINDING, "^p"),
         )
 
+    @property
+    def runtime(self) -> Runtime | None:
+        """The runtime behind the app (``None`` while it is being built)."""
+        return self.poller.runtime
+
+    @property
+    def clock(self) -> Clock:
+        """The runtime's clock once there is one: the time its data is stamped in."""
+        runtime = self.poller.runtime
+        return runtime.clock if runtime is not None else self._clock
+
+    @property
+    def resting(self) -> bool:
+        """The refresh timer rests after a quiet spell (see :mod:`r2kmon.ui.polling`)."""
+        return self.poller.resting
+
     # --- lifecycle --------------------------------------------------------------------
 
     def on_mount(self) -> None:
@@ -175,109 +164,43 @@ class R2kApp(App[int]):
         if self.config.general.theme in self.available_themes:
             self.theme = self.config.general.theme
         self.push_screen(self.main)
-        if self.runtime is not None:
-            self._start_runtime(self.runtime)
-        elif self._starter is not None:
-            # After the first refresh, so the first screen is painted before the runtime's
-            # imports and backfill compete with it for the interpreter.
-            self.call_after_refresh(self._build_in_thread)
+        self.poller.start()
         self.set_interval(1.0, self._tick_clock)
         self.call_after_refresh(self._tick_clock)
 
-    def _build_in_thread(self) -> None:
-        self.run_worker(self._start_safely(), name="build-runtime", exit_on_error=False)
-
-    async def _start_safely(self) -> None:
-        try:
-            await self._build_and_start()
-        except Exception as exc:  # a bug, or a file we cannot read: say so, stay up
-            log.exception("could not start the runtime")
-            self.notify(
-                f"could not start: {type(exc).__name__}: {exc} (details in {paths.log_file()})",
-                title="r2kmon",
-                severity="error",
-                timeout=60,
-                markup=False,
-            )
-
-    async def _build_and_start(self) -> None:
-        starter = self._starter
-        assert starter is not None
-        self._history = await asyncio.to_thread(starter.open_history)
-        self._start_polling()
-        self.poll_hub()  # the stored history on screen now, not at the next refresh
-        # Build the runtime once that screen is out: its imports (pandas, httpx, ...) hold
-        # the interpreter lock, and would halve the speed of the drawing if they overlapped.
-        drawn = asyncio.Event()
-        self.call_after_refresh(drawn.set)
-        await drawn.wait()
-        runtime = await asyncio.to_thread(starter.build_runtime)
-        self.runtime = runtime
-        self.clock = runtime.clock
-        self._start_runtime(runtime)
-
-    def _start_runtime(self, runtime: Runtime) -> None:
-        # Producers belong to the app (not to a screen that could be popped) and a
-        # failure in them must never end the app: the runtime reports it in health.
-        self.run_worker(runtime.run(), name="runtime", exit_on_error=False)
-        self._start_polling()
-
-    def _start_polling(self) -> None:
-        if self._poll_timer is None:
-            interval = 1.0 / self.config.general.refresh_hz
-            self._poll_timer = self.set_interval(interval, self._poll_fast)
-
-    def _poll_fast(self) -> None:
-        """The refresh timer. After :data:`QUIET_S` without a change it pauses itself and
-        the once-a-second clock polls instead (an idle pane then wakes once a second, not
-        ``refresh_hz`` times); the first change resumes it."""
-        if self.poll_hub():
-            self._quiet_polls = 0
-            return
-        self._quiet_polls += 1
-        quiet_s = self._quiet_polls / self.config.general.refresh_hz
-        if self._poll_timer is not None and quiet_s >= QUIET_S:
-            self._poll_timer.pause()
-            self.resting = True
+    def poll_hub(self) -> bool:
+        """Post the runtime's state if it changed since the last one posted; say whether
+        (the refresh timer's call)."""
+        return self.poller.poll()
 
     def on_resize(self, event: Resize) -> None:
-        narrow = event.size.width < NARROW_BELOW
-        if narrow != self.narrow:
-            self.narrow = narrow
-            self.main.set_class(narrow, "narrow")
-            self._draw()
-
-    def poll_hub(self) -> bool:
-        """Post the runtime's state if it changed since the last one posted; say whether.
-
-        While paused nothing is posted, but an alert still gets its notification and bell:
-        a frozen screen is no reason to miss one."""
-        if self.paused:
-            if self.runtime is not None and self.runtime.version != self._paused_version:
-                self._paused_version = self.runtime.version
-                self._notify_alerts(self.runtime.state().alerts)
-            return False
-        if self.runtime is not None:
-            if self.runtime.version == self._posted_version:
-                return False
-            state = self.runtime.state()
-        elif self._history is not None:
-            if (self._history.version, 0) == self._posted_version:
-                return False
-            state = AppState(self._history.snapshot())  # stored history, runtime still loading
-        else:
-            return False
-        self._posted_version = state.version
-        self.post_message(StateUpdated(state))
-        return True
+        self.narrow = event.size.width < NARROW_BELOW
 
     def on_state_updated(self, message: StateUpdated) -> None:
+        # Notified even while paused: a frozen screen is no reason to miss an alert.
+        self._notify(message.state)
         self.state = message.state
-        self._notify_health(message.state.hub)
-        self._notify_alerts(message.state.alerts)
-        force, self._force_draw = self._force_draw, False
-        if not self.paused or force:
-            self._draw(force=force)
+        if message.force and self.paused:
+            self._draw(force=True)
+
+    # --- watchers: each redraws what depends on it, only when it changed ----------------
+
+    def watch_state(self) -> None:
+        if not self.paused:
+            self._draw()
+
+    def watch_paused(self) -> None:
+        self._draw()  # the header's PAUSED; on resume, the latest state
+
+    def watch_filter(self) -> None:
+        self._draw()
+
+    def watch_narrow(self, narrow: bool) -> None:
+        self.main.set_class(narrow, "narrow")
+        self._draw()
+
+    def watch_range_index(self) -> None:
+        self._draw()
 
     def context(self) -> DrawContext:
         general = self.config.general
@@ -319,54 +242,29 @@ class R2kApp(App[int]):
     def _tick_clock(self) -> None:
         until = self.state.freshness_until if self.state is not None else None
         if until is not None and self.clock.now() > until:
-            self._posted_version = None  # a quote's freshness moved with the clock: re-ask
-        if self.resting and self._poll_timer is not None and self.poll_hub():
-            self._quiet_polls = 0
-            self.resting = False
-            self._poll_timer.resume()  # data moves again: back to refresh_hz
-        if self.state is not None and not self.paused:
-            self._notify_health(self.state.hub)  # held notifications whose minute is up
+            self.poller.expire()  # a quote's freshness moved with the clock alone: re-ask
+        self.poller.wake()
+        if self.state is not None:
+            self._notify(self.state)  # held notifications whose minute is up
         self._draw(tick=True)
 
-    def _notify_health(self, hub: HubSnapshot) -> None:
-        """The health notifications due now (see :mod:`r2kmon.ui.notices`): a source's
-        change once and at most once a minute, one line for going offline and one for
-        coming back. Called with every state and each second (held ones come out then)."""
-        for notice in self._notices.observe(hub.health, self.clock.now()):
+    def _notify(self, state: AppState) -> None:
+        """The notifications due now (see :mod:`r2kmon.ui.notices`), and the bell for a
+        rule that fired (if ``[general] bell``)."""
+        notices = self._notices.observe(state.alerts, state.hub.health, self.clock.now())
+        for notice in notices:
             # Logged too: the log says what the user was told, and when.
             log.info("notified: %s: %s", notice.title, notice.message)
             # Remote text: markup=False so "[bold]" in an error styles nothing.
-            self.notify(notice.message, title=notice.title, severity=notice.severity, markup=False)
-
-    def _notify_alerts(self, alerts: tuple[Alert, ...]) -> None:
-        """A notification (and the bell) for each ``[[alerts]]`` rule that fired, and for
-        an alert command that failed; each once, and none from before this run."""
-        last = alerts[-1] if alerts else None
-        if last is self._last_alert:
-            return
-        self._last_alert = last
-        fresh = [
-            alert
-            for alert in alerts
-            if (alert.level == "alert" or alert.source == COMMAND_SOURCE)
-            and alert.ts >= self._alert_mark
-            and alert not in self._alerted
-        ]
-        if not fresh:
-            return
-        for alert in fresh:
-            rule = alert.level == "alert"
             self.notify(
-                alert.message,
-                title=f"Alert: {alert.source}" if rule else "Alert command failed",
-                severity="warning" if rule else "error",
-                timeout=ALERT_NOTIFY_S,
+                notice.message,
+                title=notice.title,
+                severity=notice.severity,
+                timeout=notice.timeout,
                 markup=False,
             )
-        if self.config.general.bell and any(alert.level == "alert" for alert in fresh):
+        if self.config.general.bell and any(notice.bell for notice in notices):
             self.bell()
-        self._alert_mark = max(alert.ts for alert in fresh)
-        self._alerted = {alert for alert in alerts if alert.ts == self._alert_mark}
 
     # --- command palette --------------------------------------------------------------
 
@@ -395,7 +293,7 @@ class R2kApp(App[int]):
         if self.screen is not self.main:
             return
         await self.main.show_view(name)
-        self._draw()
+        self._draw()  # not a reactive: the view on screen is the switcher's
 
     def action_cursor_down(self) -> None:
         self._move_cursor(1)
@@ -445,12 +343,10 @@ class R2kApp(App[int]):
         self.filter = ""
         if was_shown:
             self.main.focus_view()
-        self._draw()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
             self.filter = event.value.strip()
-            self._draw()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter keeps the filter and returns to the table."""
@@ -469,7 +365,6 @@ class R2kApp(App[int]):
     def _set_range(self, index: int) -> None:
         self.range_index = index
         self.notify(f"Chart range: {RANGES[index][0]}", timeout=2)
-        self._draw()
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -479,23 +374,15 @@ class R2kApp(App[int]):
         self.push_screen(HelpScreen(help_rows(bindings, keymap, KEY_DISPLAY)))
 
     def action_refresh(self) -> None:
-        """Redraw now from the latest snapshot, even if paused or unchanged (a paused screen
+        """Redraw now from the latest state, even if paused or unchanged (a paused screen
         takes this one frame and stays paused)."""
-        self._force_draw = True
-        if self.runtime is not None or self._history is not None:
-            self._posted_version = None
-            paused, self.paused = self.paused, False
-            self.poll_hub()
-            self.paused = paused
-        elif self.state is not None:
-            self.post_message(StateUpdated(self.state))
+        state = self.poller.current() or self.state
+        if state is not None:
+            self.post_message(StateUpdated(state, force=True))
 
     def action_pause(self) -> None:
         """Freeze the screen; data keeps flowing into the hub underneath."""
         self.paused = not self.paused
-        self._draw()
-        if not self.paused:
-            self.poll_hub()
         self.notify(
             "Paused: the screen is frozen, data keeps arriving" if self.paused else "Resumed"
         )

@@ -1,41 +1,50 @@
-"""Which health changes become a notification: merged, rate-limited, one line when offline.
+"""Which lines of the alert log become a notification: merged, rate-limited, one line when
+offline.
 
-Used by the app (``R2kApp._notify_health``), which feeds it every state it draws and a
-tick each second, and shows what it returns. Plain Python without Textual, so tests drive
-it with a frozen clock and count what it says.
+Used by the app (``R2kApp._notify``), which feeds it every state it receives and the last
+one again each second, and shows what it returns. Plain Python without Textual, so tests
+drive it with a frozen clock and count what it says.
 
-The rules, for a user who keeps the app open all day while sources come and go:
+What changed is the alert log's to say (:mod:`r2kmon.runtime.alert_log`): this module reads
+its new lines (none from before this run) and decides only which are worth a toast, and
+when:
 
-* A source notifies when its state *changes*: it goes ``down`` (with the reason) or comes
-  back ``ok`` from down. ``connecting`` and ``stale`` between two attempts are not a change
-  (a feed is ``connecting`` for a moment at every retry), and the same state again with the
-  same or another error never notifies twice.
-* At most one notification per source per :data:`EVERY_S`: changes inside that window are
-  held, and when it ends one notification says where the source stands, with how many
-  changes it merged. A source that is back where it was last said says nothing.
+* One of the user's ``[[alerts]]`` rules firing, an alert command failing and a store event
+  (a damaged file moved aside, a write that failed) are each said at once, for
+  :data:`ALERT_NOTIFY_S`; a rule rings the bell too (if ``[general] bell``).
+* A source's ``down`` and ``back to ok`` lines are where the source stands (``stale`` is
+  between two answers, not a change). At most one notification per source per
+  :data:`EVERY_S`: changes inside that window are held, and when it ends one notification
+  says where the source stands, with how many changes it merged. A source that is back
+  where it was last said says nothing. Summary records (``summary``) never notify.
 * A source that goes down waits :data:`GRACE_S` before it is said: when the network goes
   away the sources fail one after another over a second or two, and they are then all
   said by the single offline notification instead.
-* Offline (:func:`r2kmon.model.reachability`): one notification when it begins (after
-  :data:`GRACE_S` too, so that the sources still starting have reported and its count is
-  the final one), one when it ends, and no per-source notification in between. Sources
-  that were down during the outage come back silently (the "back online" notification
-  covers them); one that is still down later with another reason (a server answering
-  with an error) is said. Going offline and back are rate-limited like a source.
+* Offline (:func:`r2kmon.model.reachability`, from the sources' records as they stand):
+  one notification when it begins (after :data:`GRACE_S` too, so that the sources still
+  starting have reported and its count is the final one), one when it ends, and no
+  per-source notification in between. Sources that were down during the outage come back
+  silently (the "back online" notification covers them); one that is still down later with
+  another reason (a server answering with an error) is said. Going offline and back are
+  rate-limited like a source.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from r2kmon.model import SourceHealth, failure_headline, reachability
+from r2kmon.model import COMMAND_SOURCE, Alert, SourceHealth, failure_headline, reachability
+from r2kmon.runtime.alert_log import DOWN, health_step
+from r2kmon.store import STORE_SOURCE
 
 EVERY_S = 60.0
 """At most one notification per source (and per offline/online change) in this window."""
 GRACE_S = 5.0
 """A source that goes down is said after this long, unless the app went offline by then."""
+ALERT_NOTIFY_S = 30.0
+"""How long an alert's notification stays up (it stays in the health view's alert log)."""
 
 Severity = Literal["information", "warning", "error"]
 
@@ -47,6 +56,10 @@ class Notice:
     title: str
     message: str
     severity: Severity = "information"
+    timeout: float | None = None
+    """Seconds on screen (``None``: Textual's default)."""
+    bell: bool = False
+    """Worth the terminal bell (a rule fired)."""
 
 
 @dataclass(slots=True)
@@ -68,19 +81,39 @@ class _Track:
 
 
 @dataclass
-class HealthNotices:
-    """Turns successive health records into the few notifications worth showing."""
+class Notices:
+    """Turns the alert log's new lines, and the sources' records, into the few
+    notifications worth showing."""
 
+    since: float
+    """Lines older than this were notified by an earlier run (the store keeps them)."""
     every_s: float = EVERY_S
     grace_s: float = GRACE_S
     _sources: dict[str, _Track] = field(default_factory=dict)
     _network: _Track = field(default_factory=_Track)
+    _last: Alert | None = None
+    _at_mark: set[Alert] = field(default_factory=set)
+    """The lines dated :attr:`since` already read (several can share a timestamp)."""
 
-    def observe(self, health: Mapping[str, SourceHealth], now: float) -> list[Notice]:
-        """The notifications due at ``now`` for these records (call with every state and
-        once a second, so held notifications come out when their window ends)."""
-        reach = reachability(health.values(), now)
+    def observe(
+        self, alerts: Sequence[Alert], health: Mapping[str, SourceHealth], now: float
+    ) -> list[Notice]:
+        """The notifications due at ``now`` for the alert log ``alerts`` (oldest first)
+        and the records ``health`` (call with every state and once a second, so held
+        notifications come out when their window ends)."""
         notices: list[Notice] = []
+        for alert in self._new_lines(alerts):
+            step = health_step(alert)
+            record = health.get(alert.source)
+            if step is None:
+                notices.extend(_at_once(alert))
+            elif step != "stale" and not (record is not None and record.summary):
+                track = self._sources.setdefault(alert.source, _Track())
+                _change(track, step, alert.ts)
+                if step == "down":
+                    # Until the record's own first reason replaces it (below).
+                    track.reason = alert.message.removeprefix(DOWN)
+        reach = reachability(health.values(), now)
         network = self._network
         _change(network, "offline" if reach.offline else "online", now)
         settled = network.now != "offline" or now - network.since >= self.grace_s
@@ -100,16 +133,10 @@ class HealthNotices:
                 network.said_at = now  # a silent change (online from the start) is no notice
             network.said = network.now
 
-        for name, record in health.items():
-            if record.summary:
-                continue  # it repeats the sources it sums up
-            track = self._sources.setdefault(name, _Track())
-            state = {"down": "down", "ok": "ok"}.get(record.status)
-            if state is None:
-                continue  # connecting or stale: between two attempts, not a change
-            _change(track, state, now)
-            if state == "down":
-                track.reason = failure_headline(record)
+        for name, track in self._sources.items():
+            record = health.get(name)
+            if record is not None and record.status == "down" and track.now == "down":
+                track.reason = failure_headline(record)  # the latest reason, as it stands
             if reach.offline:
                 # Nothing per source while offline. Once the offline notification is out,
                 # it has said this source too (unless it was said down before): it comes
@@ -122,11 +149,26 @@ class HealthNotices:
                 notices.append(said)
         return notices
 
-    def _due(self, name: str, track: _Track, record: SourceHealth, now: float) -> Notice | None:
+    def _new_lines(self, alerts: Sequence[Alert]) -> list[Alert]:
+        """The lines of ``alerts`` not read before (and none older than :attr:`since`)."""
+        last = alerts[-1] if alerts else None
+        if last is self._last:
+            return []  # the same log as last time (the usual case, once a second)
+        self._last = last
+        fresh = [a for a in alerts if a.ts >= self.since and a not in self._at_mark]
+        if fresh:
+            self.since = max(a.ts for a in fresh)
+            self._at_mark = {a for a in alerts if a.ts == self.since}
+        return fresh
+
+    def _due(
+        self, name: str, track: _Track, record: SourceHealth | None, now: float
+    ) -> Notice | None:
         if track.said is None and track.now == "ok":
             track.changes = 0  # fine from the start: nothing to say
             return None
-        if track.said == "outage" and (track.now == "ok" or record.fault is not None):
+        fault = record.fault if record is not None else None
+        if track.said == "outage" and (track.now == "ok" or fault is not None):
             # Back after the outage, or still unreachable since it: the offline and back
             # online notifications said so.
             track.said = "ok" if track.now == "ok" else "outage"
@@ -143,6 +185,19 @@ class HealthNotices:
         if track.now == "down":
             return Notice("Source down", f"{name} is down: {track.reason}{merged}", "error")
         return Notice("Source recovered", f"{name} is back{merged}")
+
+
+def _at_once(alert: Alert) -> list[Notice]:
+    """The notification of a line that is said as soon as it is read, if it is one."""
+    if alert.level == "alert":
+        title = f"Alert: {alert.source}"
+        return [Notice(title, alert.message, "warning", ALERT_NOTIFY_S, bell=True)]
+    if alert.source == COMMAND_SOURCE:
+        return [Notice("Alert command failed", alert.message, "error", ALERT_NOTIFY_S)]
+    if alert.source == STORE_SOURCE:
+        severity: Severity = "error" if alert.level == "error" else "warning"
+        return [Notice("Store", alert.message, severity, ALERT_NOTIFY_S)]
+    return []  # a breakout state change: the board shows it
 
 
 def _change(track: _Track, state: str, now: float) -> None:

@@ -1,11 +1,13 @@
 """View 4, charts: ``^RUT`` and ``IWM`` with their resistance levels drawn and breakouts
 marked, BTC, and the IWM/SPY ratio, over 1M/6M/1Y/5Y/max (``[`` and ``]`` change it).
 
-Cheap by construction: the view computes a small key (range, the number and date of the
-last daily bar of each charted symbol, the analytics version); only when the key changed
-does a thread worker slice, thin and divide the series, and only charts whose data
-differs are replotted. A new price inside today's bar does not replot anything; a new
-daily bar does. Nothing runs while the view is hidden.
+A formatter: the levels, the breakouts and the ratio series come from the analytics
+(the ratio is :attr:`r2kmon.analytics.compute.AnalyticsResult.ratio_series`, the one the
+relative strength is measured on). Cheap by construction: the view computes a small key
+(range, the number and date of the last daily bar of each charted symbol, the analytics
+version); only when the key changed does a thread worker cut the series to the range and
+thin them, and only charts whose data differs are replotted. A new price inside today's
+bar does not replot anything; a new daily bar does. Nothing runs while the view is hidden.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ from r2kmon.model import Bar
 from r2kmon.runtime.state import AppState
 from r2kmon.ui.views.base import DEFAULT_RANGE, RANGES, DrawContext, View, loading_text
 from r2kmon.ui.views.board_rows import KIND_WORDS
-from r2kmon.ui.widgets.chart import DAY, Chart, ChartData, Line, thin
+from r2kmon.ui.widgets.chart import DAY, Chart, ChartData, Line, last_days, thin
 from r2kmon.ui.widgets.line import TextLine
 
 if TYPE_CHECKING:
+    # Types only: the analytics modules load pandas.
     from r2kmon.analytics.breakout import BoardRow
     from r2kmon.analytics.event_study import EventStudy
+    from r2kmon.analytics.relative_strength import RatioSeries
 
 MAX_POINTS = 400
 """Points per line after thinning: more than a 200-column braille chart can show."""
@@ -47,6 +51,8 @@ class ChartInputs:
     studies: tuple[EventStudy, ...]
     waiting: str
     range_index: int
+    ratio: RatioSeries | None = None
+    """The analytics' IWM/SPY series (``None`` until they are ready)."""
 
 
 def cut(bars: Sequence[Bar], days: float | None) -> Sequence[Bar]:
@@ -120,12 +126,14 @@ def ratio_chart(inputs: ChartInputs) -> ChartData:
     """IWM/SPY on the days both closed: small caps against large caps."""
     label, days = RANGES[inputs.range_index]
     title = f"{SMALL_CAPS}/{LARGE_CAPS} ratio · {label}"
-    den = {b.start: b.close for b in inputs.bars.get(LARGE_CAPS, ())}
-    num = cut(inputs.bars.get(SMALL_CAPS, ()), days)
-    pairs = [(b.start, b.close / den[b.start]) for b in num if den.get(b.start)]
-    if len(pairs) < 2:
+    ratio = inputs.ratio
+    xs, ys = last_days(ratio.days, ratio.values, days) if ratio is not None else ((), ())
+    if len(xs) < 2:
+        bars = inputs.bars
+        if ratio is None and inputs.waiting and bars.get(SMALL_CAPS) and bars.get(LARGE_CAPS):
+            return ChartData(title, empty=f"{SMALL_CAPS}/{LARGE_CAPS}: {inputs.waiting}")
         return ChartData(title, empty=f"needs daily history of {SMALL_CAPS} and {LARGE_CAPS}")
-    xs, ys = thin([p[0] for p in pairs], [p[1] for p in pairs], MAX_POINTS)
+    xs, ys = thin(xs, ys, MAX_POINTS)
     return ChartData(title, (Line(f"{SMALL_CAPS}/{LARGE_CAPS}", xs, ys),))
 
 
@@ -196,6 +204,14 @@ class ChartsView(View):
             studies=analytics.event_studies if analytics else (),
             waiting="" if analytics else loading_text(state.analytics_status).plain,
             range_index=self.range_index,
+            ratio=next(
+                (
+                    r
+                    for r in (analytics.ratio_series if analytics else ())
+                    if (r.numerator, r.denominator) == (SMALL_CAPS, LARGE_CAPS)
+                ),
+                None,
+            ),
         )
         self.builds += 1
         self.run_worker(

@@ -2,59 +2,42 @@
 SPY with BTC and ETH over time (two charts), and a table of every symbol against every
 other over the last 90 joint daily returns.
 
-The rolling series and the matrix are pandas work (:mod:`r2kmon.ui.views.correlation_work`,
-imported by the worker so the UI starts without pandas): they run in a thread worker, only
-when the daily bars or the analytics changed (a key like the charts view's), never on the
-UI loop. The returns are aligned on the US trading-day grid exactly as the analytics do it
-(:func:`r2kmon.analytics.correlation.aligned_log_returns`).
+A formatter: the analytics compute the rolling series and the matrix with the rest of the
+daily state (:attr:`r2kmon.analytics.compute.AnalyticsResult.correlation_series` and
+``correlation_matrix``, aligned on the US trading-day grid); this view cuts the series to
+the chart range, thins them to what a chart can show and draws them, only when the range
+or the analytics changed.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.worker import Worker, WorkerState
 
-from r2kmon.model import Bar
 from r2kmon.runtime.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM, TITLE, direction_style
-from r2kmon.ui.views.base import DEFAULT_RANGE, DrawContext, View
-from r2kmon.ui.views.charts import bars_key
-from r2kmon.ui.widgets.chart import Chart, ChartData
+from r2kmon.ui.views.base import RANGES, DrawContext, View, loading_text
+from r2kmon.ui.widgets.chart import Chart, ChartData, Line, last_days, thin
 from r2kmon.ui.widgets.line import TextLine
 from r2kmon.ui.widgets.table import Column, ColumnTable, TableRow
 
 if TYPE_CHECKING:
-    from r2kmon.analytics.correlation import CorrelationValue
+    # Types only: the analytics modules load pandas.
+    from r2kmon.analytics.correlation import (
+        CorrelationMatrix,
+        CorrelationSeries,
+        CorrelationValue,
+    )
 
 EQUITIES = ("^RUT", "SPY")
 CRYPTO = ("BTC-USD", "ETH-USD")
 WINDOWS = (30, 90)
-MATRIX_WINDOW = 90
 MAX_POINTS = 300
-
-
-@dataclass(frozen=True, slots=True)
-class CorrelationData:
-    """What the worker hands back: two charts and the matrix."""
-
-    charts: tuple[ChartData, ...]
-    symbols: tuple[str, ...]
-    matrix: tuple[tuple[float | None, ...], ...]
-
-
-def _build_in_thread(bars: Mapping[str, tuple[Bar, ...]], range_index: int) -> CorrelationData:
-    # pandas is imported here, in the worker thread, not when the UI starts.
-    from r2kmon.ui.views.correlation_work import build_correlation
-
-    return build_correlation(bars, range_index)
 
 
 def matrix_columns(symbols: Sequence[str]) -> list[Column]:
@@ -63,13 +46,13 @@ def matrix_columns(symbols: Sequence[str]) -> list[Column]:
     return cols
 
 
-def matrix_rows(data: CorrelationData, ctx: DrawContext) -> list[TableRow]:
+def matrix_rows(matrix: CorrelationMatrix, ctx: DrawContext) -> list[TableRow]:
     rows = []
-    for a, values in zip(data.symbols, data.matrix, strict=True):
+    for a, values in zip(matrix.symbols, matrix.values, strict=True):
         if not ctx.matches(a):
             continue
         cells: list[str | Text] = [Text(a)]
-        for b, value in zip(data.symbols, values, strict=True):
+        for b, value in zip(matrix.symbols, values, strict=True):
             if a == b:
                 cells.append(Text("·", DIM))
             elif value is None:
@@ -78,6 +61,31 @@ def matrix_rows(data: CorrelationData, ctx: DrawContext) -> list[TableRow]:
                 cells.append(Text(f"{value:+.2f}", direction_style(value)))
         rows.append(TableRow(a, tuple(cells)))
     return rows
+
+
+def correlation_chart(
+    equity: str, series: Sequence[CorrelationSeries], range_index: int, has_history: bool
+) -> ChartData:
+    """The rolling correlations of ``equity`` with the coins, over the chart range."""
+    label, days = RANGES[range_index]
+    title = f"{equity} vs BTC/ETH · rolling correlation · {label}"
+    if not has_history:
+        return ChartData(title, empty=f"{equity}: no daily history yet")
+    lines = []
+    for coin in CRYPTO:
+        for window in WINDOWS:
+            found = next(
+                (s for s in series if (s.a, s.b, s.window_days) == (equity, coin, window)), None
+            )
+            if found is None or not found.days:
+                continue
+            xs, ys = last_days(found.days, found.values, days)
+            if len(xs) >= 2:
+                xs_t, ys_t = thin(xs, ys, MAX_POINTS)
+                lines.append(Line(f"{coin.split('-')[0]} {window}d", xs_t, ys_t))
+    if not lines:
+        return ChartData(title, empty="not enough joint history for a 30-day window")
+    return ChartData(title, tuple(lines), (("0", 0.0),), y_range=(-1.0, 1.0))
 
 
 def latest_text(values: Sequence[CorrelationValue]) -> Text:
@@ -104,11 +112,9 @@ class CorrelationView(View):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.range_index = DEFAULT_RANGE
         self._key: tuple[object, ...] | None = None
-        self.data: CorrelationData | None = None
         self.builds = 0
-        self._ctx = DrawContext(now=0.0)
+        """Times the charts were rebuilt (tests check that unchanged data rebuilds none)."""
 
     def compose(self) -> ComposeResult:
         yield TextLine(id="corr-latest")
@@ -118,45 +124,36 @@ class CorrelationView(View):
         yield ColumnTable(matrix_columns(()), id="corr-matrix")
 
     def show(self, state: AppState, ctx: DrawContext) -> None:
-        self.range_index = ctx.range_index
         analytics = state.analytics
         self.query_one("#corr-latest", TextLine).set(
             latest_text(analytics.correlation if analytics else ())
         )
         table = self.query_one("#corr-matrix", ColumnTable)
-        if self.data is not None:
-            table.set_rows(matrix_rows(self.data, ctx), Text("no symbol matches", DIM))
+        matrix = analytics.correlation_matrix if analytics else None
+        if matrix is not None:
+            table.set_columns(matrix_columns(matrix.symbols))
+            table.set_rows(matrix_rows(matrix, ctx), Text("no symbol matches", DIM))
         else:
-            table.set_rows(
-                [], Text(f"computing the {MATRIX_WINDOW}-day correlation of every pair…", DIM)
-            )
-        bars = state.hub.bars_1d
-        symbols = tuple(s for s in state.hub.symbols if bars.get(s))
-        key = (self.range_index, bars_key(bars, symbols))
+            waiting = loading_text(state.analytics_status, what="the correlations")
+            table.set_rows([], waiting)
+        key = (ctx.range_index, state.analytics_version, analytics is None)
         if key == self._key:
             return
         self._key = key
-        wanted = {s: bars[s] for s in symbols}
         self.builds += 1
-        self.run_worker(
-            functools.partial(_build_in_thread, wanted, self.range_index),
-            thread=True, exclusive=True, group="correlation", exit_on_error=False,
-        )  # fmt: skip
-        self._ctx = ctx
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "correlation" or event.state != WorkerState.SUCCESS:
-            return
-        data = event.worker.result
-        if not isinstance(data, CorrelationData):
-            return
-        self.data = data
-        with self.app.batch_update():
-            for chart, chart_data in zip(self.query(Chart), data.charts, strict=False):
-                chart.draw(chart_data)
-            table = self.query_one("#corr-matrix", ColumnTable)
-            table.set_columns(matrix_columns(data.symbols))
-            table.set_rows(matrix_rows(data, self._ctx), Text("no symbol matches", DIM))
+        if analytics is None:
+            waiting_text = loading_text(state.analytics_status, what="the correlations").plain
+            charts = [ChartData(f"{e} vs BTC/ETH", empty=waiting_text) for e in EQUITIES]
+        else:
+            bars = state.hub.bars_1d
+            charts = [
+                correlation_chart(
+                    equity, analytics.correlation_series, ctx.range_index, bool(bars.get(equity))
+                )
+                for equity in EQUITIES
+            ]
+        for chart, data in zip(self.query(Chart), charts, strict=True):
+            chart.draw(data)
 
     def tick(self, state: AppState, ctx: DrawContext) -> None:
         """Daily data: nothing moves by the second."""

@@ -9,7 +9,8 @@ never a guess.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -24,6 +25,7 @@ from r2kmon.ui.views.base import DrawContext, View
 from r2kmon.ui.widgets.table import Column, ColumnTable, TableRow
 
 if TYPE_CHECKING:
+    # Types only: the analytics modules load pandas.
     from r2kmon.analytics.compute import ContextEntry
     from r2kmon.analytics.gauge import Component
 
@@ -152,6 +154,116 @@ def _market_row(
     return _missing_row(key, name, reason)
 
 
+def _number(entry: ContextEntry, key: str) -> float | None:
+    value = entry.detail.get(key)
+    return value if isinstance(value, float) else None
+
+
+Cells = tuple[str, str | Text, Text, str | Text]
+"""What a present signal shows: its name, value, trend and note."""
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """A row drawn from one ``context`` entry of the analytics."""
+
+    key: str
+    """The entry's name, and the row's key."""
+    name: str
+    sources: tuple[str, ...]
+    """Who brings it: when all of them are down, the row says so."""
+    missing: str
+    """Why it is missing when the analytics are ready and its sources are not down."""
+    cells: Callable[[ContextEntry, DrawContext], Cells]
+
+
+def _season(entry: ContextEntry, ctx: DrawContext) -> Cells:
+    detail = entry.detail
+    note = (
+        f"{detail.get('beating_btc')} of {detail.get('coins')} coins beat BTC over "
+        f"{detail.get('window_days')} days"
+    )
+    return "Altcoin season", f"{entry.value:.0f}/100", Text(entry.label or "—"), note
+
+
+def _dominance(entry: ContextEntry, ctx: DrawContext) -> Cells:
+    trend = _trend(_number(entry, "change_pp"), "pp", ctx)
+    return "BTC dominance", f"{entry.value:.1f}%", trend, entry.label or ""
+
+
+def _liquidity(entry: ContextEntry, ctx: DrawContext) -> Cells:
+    trend = _trend(_number(entry, "change_4w_pct"), "% 4w", ctx)
+    note = "Fed assets minus TGA and reverse repo, USD"
+    return "Net liquidity", fmt.big(entry.value, ""), trend, note
+
+
+def _flows(entry: ContextEntry, ctx: DrawContext) -> Cells:
+    name = "IWM flows" if entry.detail.get("kind") == "implied" else "IWM flow proxy"
+    week = _number(entry, "week_usd")
+    shown = f"{fmt.big(week)} 1w" if week is not None else None
+    note = Text(entry.label or "")
+    if entry.detail.get("divergence"):
+        note.append("  DIVERGENCE: flows against price", "bold yellow")
+    return name, fmt.big(entry.value, ""), _trend(week, "", ctx, ("in", "out"), shown), note
+
+
+SEASON, DOMINANCE, LIQUIDITY, FLOWS = (
+    Signal(
+        "altcoin_season", "Altcoin season", COIN_MARKET_SOURCES,
+        "needs 90 days of the alt coins and BTC", _season,
+    ),
+    Signal(
+        "btc_dominance", "BTC dominance", COIN_MARKET_SOURCES,
+        "no dominance from CoinGecko/CoinPaprika yet", _dominance,
+    ),
+    Signal(
+        "net_liquidity", "Net liquidity", LIQUIDITY_SOURCES,
+        "needs FRED WALCL, WTREGEN and RRPONTSYD", _liquidity,
+    ),
+    Signal(
+        "flows", "IWM flows", FLOW_SOURCES,
+        "no iShares shares data and no IWM volume history", _flows,
+    ),
+)  # fmt: skip
+
+
+def _signal_row(
+    signal: Signal, entries: Mapping[str, ContextEntry], state: AppState, ctx: DrawContext
+) -> TableRow:
+    """The one row shape of a context signal: its cells, or ``—`` and why it is missing
+    (its sources down, the analytics still loading, or what it needs)."""
+    entry = entries.get(signal.key)
+    if entry is None or entry.value is None:
+        waiting = state.analytics_status.detail if state.analytics is None else signal.missing
+        reason = down_reason(state.hub, signal.sources) or waiting
+        return _missing_row(signal.key, signal.name, reason)
+    name, value, trend, note = signal.cells(entry, ctx)
+    return _row(signal.key, name, value, trend, entry.as_of, entry.source, note)
+
+
+def _relative_strength_row(entry: ContextEntry) -> TableRow:
+    pct = _number(entry, "pct_vs_slow")
+    return _row(
+        entry.name, entry.name[3:], "—" if entry.value is None else f"{entry.value:.4f}",
+        Text(entry.label or "—"), entry.as_of, entry.source,
+        "" if pct is None else f"{pct:+.1f}% vs 200-day average",
+    )  # fmt: skip
+
+
+def _fear_greed_row(hub: HubSnapshot, component: Component | None) -> TableRow:
+    """From the provider's latest value, else from what the analytics last had."""
+    name, note = "Fear & greed", "crypto sentiment"
+    fg = hub.context.get(FEAR_GREED)
+    if fg is not None and fg.value is not None:
+        value, as_of, source = fg.value, fg.as_of, fg.source
+    elif component is not None and component.value is not None:
+        value, as_of, source = component.value, component.as_of, "analytics"
+    else:
+        reason = down_reason(hub, FEAR_GREED_SOURCES) or "no answer from alternative.me yet"
+        return _missing_row("fear_greed", name, reason)
+    return _row("fear_greed", name, f"{value:.0f}/100", Text("—", DIM), as_of, source, note)
+
+
 def macro_rows(state: AppState, ctx: DrawContext) -> list[TableRow]:
     """Every macro signal, present or with the reason it is missing."""
     hub = state.hub
@@ -162,81 +274,7 @@ def macro_rows(state: AppState, ctx: DrawContext) -> list[TableRow]:
     components: Mapping[str, Component] = (
         {c.name: c for c in analytics.gauge.components} if analytics is not None else {}
     )
-    waiting = state.analytics_status.detail
-    rows: list[TableRow] = []
-
-    season = entries.get("altcoin_season")
-    if season is None or season.value is None:
-        rows.append(
-            _missing_row(
-                "altcoin_season",
-                "Altcoin season",
-                down_reason(hub, COIN_MARKET_SOURCES)
-                or (waiting if analytics is None else "needs 90 days of the alt coins and BTC"),
-            )
-        )
-    else:
-        beating, coins = season.detail.get("beating_btc"), season.detail.get("coins")
-        rows.append(
-            _row(
-                "altcoin_season", "Altcoin season", f"{season.value:.0f}/100",
-                Text(season.label or "—"), season.as_of, season.source,
-                f"{beating} of {coins} coins beat BTC over {season.detail.get('window_days')} days",
-            )
-        )  # fmt: skip
-
-    dom = entries.get("btc_dominance")
-    if dom is None or dom.value is None:
-        rows.append(
-            _missing_row(
-                "btc_dominance",
-                "BTC dominance",
-                down_reason(hub, COIN_MARKET_SOURCES)
-                or (
-                    waiting if analytics is None else "no dominance from CoinGecko/CoinPaprika yet"
-                ),
-            )
-        )
-    else:
-        change = dom.detail.get("change_pp")
-        trend = _trend(change if isinstance(change, float) else None, "pp", ctx)
-        rows.append(
-            _row(
-                "btc_dominance",
-                "BTC dominance",
-                f"{dom.value:.1f}%",
-                trend,
-                dom.as_of,
-                dom.source,
-                dom.label or "",
-            )
-        )
-
-    liq = entries.get("net_liquidity")
-    if liq is None or liq.value is None:
-        rows.append(
-            _missing_row(
-                "net_liquidity",
-                "Net liquidity",
-                down_reason(hub, LIQUIDITY_SOURCES)
-                or (waiting if analytics is None else "needs FRED WALCL, WTREGEN and RRPONTSYD"),
-            )
-        )
-    else:
-        change = liq.detail.get("change_4w_pct")
-        trend = _trend(change if isinstance(change, float) else None, "% 4w", ctx)
-        rows.append(
-            _row(
-                "net_liquidity",
-                "Net liquidity",
-                fmt.big(liq.value, ""),
-                trend,
-                liq.as_of,
-                liq.source,
-                "Fed assets minus TGA and reverse repo, USD",
-            )
-        )
-
+    rows = [_signal_row(signal, entries, state, ctx) for signal in (SEASON, DOMINANCE, LIQUIDITY)]
     rows.append(_market_row("vix", "VIX", hub, VIX, FRED_VIX, components.get("vix_trend"), ctx))
     rows.append(
         _market_row(
@@ -244,81 +282,9 @@ def macro_rows(state: AppState, ctx: DrawContext) -> list[TableRow]:
         )
     )
     rows.append(_market_row("us10y", "10-year yield", hub, TEN_YEAR, FRED_10Y, None, ctx))
-
-    flows = entries.get("flows")
-    if flows is None or flows.value is None:
-        rows.append(
-            _missing_row(
-                "flows",
-                "IWM flows",
-                down_reason(hub, FLOW_SOURCES)
-                or (
-                    waiting
-                    if analytics is None
-                    else "no iShares shares data and no IWM volume history"
-                ),
-            )
-        )
-    else:
-        kind = flows.detail.get("kind")
-        name = "IWM flows" if kind == "implied" else "IWM flow proxy"
-        week = flows.detail.get("week_usd")
-        note = Text(flows.label or "")
-        if flows.detail.get("divergence"):
-            note.append("  DIVERGENCE: flows against price", "bold yellow")
-        rows.append(
-            _row(
-                "flows", name, fmt.big(flows.value, ""),
-                _trend(
-                    week if isinstance(week, float) else None, "", ctx, ("in", "out"),
-                    f"{fmt.big(week)} 1w" if isinstance(week, float) else None,
-                ),
-                flows.as_of, flows.source, note,
-            )
-        )  # fmt: skip
-
-    for name, entry in entries.items():
-        if not name.startswith("rs:"):
-            continue
-        pct = entry.detail.get("pct_vs_slow")
-        rows.append(
-            _row(
-                name, name[3:], "—" if entry.value is None else f"{entry.value:.4f}",
-                Text(entry.label or "—"),
-                entry.as_of, entry.source,
-                "" if not isinstance(pct, float) else f"{pct:+.1f}% vs 200-day average",
-            )
-        )  # fmt: skip
-
-    fg = hub.context.get(FEAR_GREED)
-    fg_component = components.get("fear_greed")
-    if fg is not None and fg.value is not None:
-        rows.append(
-            _row(
-                "fear_greed",
-                "Fear & greed",
-                f"{fg.value:.0f}/100",
-                Text("—", DIM),
-                fg.as_of,
-                fg.source,
-                "crypto sentiment",
-            )
-        )
-    elif fg_component is not None and fg_component.value is not None:
-        rows.append(
-            _row(
-                "fear_greed",
-                "Fear & greed",
-                f"{fg_component.value:.0f}/100",
-                Text("—", DIM),
-                fg_component.as_of,
-                "analytics",
-                "crypto sentiment",
-            )
-        )
-    else:
-        reason = down_reason(hub, FEAR_GREED_SOURCES) or "no answer from alternative.me yet"
-        rows.append(_missing_row("fear_greed", "Fear & greed", reason))
+    rows.append(_signal_row(FLOWS, entries, state, ctx))
+    rows += [_relative_strength_row(e) for name, e in entries.items() if name.startswith("rs:")]
+    rows.append(_fear_greed_row(hub, components.get("fear_greed")))
     return [r for r in rows if ctx.matches(r.key, str(r.cells[0]))]
 
 

@@ -2,13 +2,14 @@
 
 Used by the charts and correlation views. ``PlotextPlot.render()`` rebuilds the whole chart
 on every refresh (``../shared/research/aesthetics.md`` A9), so the views prepare a frozen
-:class:`ChartData` off the UI loop (in a thread worker), and :meth:`Chart.draw` replots and
-refreshes only when that data differs from what is on screen. Dates are plotted as day
+:class:`ChartData` only when their data or range changed, and :meth:`Chart.draw` replots
+and refreshes only when that data differs from what is on screen. Dates are plotted as day
 numbers with a few labelled ticks, which is cheaper for plotext than date strings.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -58,6 +59,17 @@ def thin(
     step = (n - 1) / (points - 1)
     picks = sorted({round(i * step) for i in range(points)})
     return tuple(xs[i] for i in picks), tuple(ys[i] for i in picks)
+
+
+def last_days(
+    xs: Sequence[float], ys: Sequence[float], days: float | None
+) -> tuple[Sequence[float], Sequence[float]]:
+    """The points of the last ``days`` calendar days up to the last point (all of them for
+    ``None``); ``xs`` are ascending epoch seconds."""
+    if days is None or not xs:
+        return xs, ys
+    start = bisect_left(xs, xs[-1] - days * DAY)
+    return xs[start:], ys[start:]
 
 
 def _date_label(ts: float, span_days: float) -> str:
