@@ -21,10 +21,10 @@ def test_a_source_failing_from_its_first_report_is_a_line() -> None:
     hub.push_health(SourceHealth("binance", "feed", "connecting"))
     hub.push_health(SourceHealth("yahoo", "source", "ok"))
     hub.push_health(SourceHealth("fred", "source", "stale"))
-    assert not log.observe(hub.snapshot(), None, OPEN_TS)
+    assert not log.observe(hub.snapshot(), None, OPEN_TS, {})
     hub.push_health(SourceHealth("binance", "feed", "down", last_error="cannot resolve host"))
-    assert log.observe(hub.snapshot(), None, OPEN_TS + 1)
-    assert not log.observe(hub.snapshot(), None, OPEN_TS + 2)
+    assert log.observe(hub.snapshot(), None, OPEN_TS + 1, {})
+    assert not log.observe(hub.snapshot(), None, OPEN_TS + 2, {})
     assert [(a.ts, a.level, a.source, a.message) for a in log.alerts] == [
         (OPEN_TS + 1, "error", "binance", "down: cannot resolve host")
     ]
@@ -37,9 +37,9 @@ def test_a_failure_noted_by_the_runtime_is_not_said_again() -> None:
     hub = Hub(FrozenClock(OPEN_TS), simulated=False)
     hub.push_health(SourceHealth("store", "source", "down", last_error="database is locked"))
     log.note(Alert(OPEN_TS, "error", "store", "database is locked"))
-    log.observe(hub.snapshot(), None, OPEN_TS + 1)
+    log.observe(hub.snapshot(), None, OPEN_TS + 1, {})
     hub.push_health(SourceHealth("store", "source", "ok", last_error="database is locked"))
-    log.observe(hub.snapshot(), None, OPEN_TS + 2)
+    log.observe(hub.snapshot(), None, OPEN_TS + 2, {})
     assert [(a.level, a.message) for a in log.alerts] == [
         ("error", "database is locked"),
         ("info", "back to ok"),
@@ -52,7 +52,7 @@ def test_health_lines_are_told_apart_from_every_other_line() -> None:
     statuses: tuple[HealthStatus, ...] = ("ok", "down", "stale", "down", "ok")
     for n, status in enumerate(statuses):
         hub.push_health(SourceHealth("kraken", "feed", status, last_error="HTTP 502"))
-        log.observe(hub.snapshot(), None, OPEN_TS + n)
+        log.observe(hub.snapshot(), None, OPEN_TS + n, {})
     assert [health_step(a) for a in log.alerts] == ["down", "stale", "down", "ok"]
     others = [
         Alert(OPEN_TS, "info", "^RUT", "testing → breakout all_time_high 2,442.74"),

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import pandas as pd
 import pytest
 
 from r2kmon.clock import SystemClock
+from r2kmon.config import DEFAULT_PROVIDERS
 from r2kmon.hub import Hub
 from r2kmon.net import NetworkPolicy
-from r2kmon.sources import coingecko, coinpaprika
+from r2kmon.sources import coinpaprika
 from r2kmon.sources.crypto_common import coin_symbol
 from r2kmon.sources.poller import Poller, PollerSettings, ProviderSettings, new_client
 from r2kmon.store import Store
@@ -140,16 +140,13 @@ async def test_a_hostile_coin_symbol_never_becomes_a_stored_symbol(
     for coin in ("bitcoin", "evil-coin", "evil-coin-b"):
         http.script(f"/api/v3/coins/{coin}/market_chart", chart)
     hub = Hub(SystemClock(), simulated=False)
-    settings = settings_for(http, "coingecko", coingecko.DEFAULT_URL)
-    frames: dict[str, pd.DataFrame] = {}
+    settings = settings_for(http, "coingecko", DEFAULT_PROVIDERS["coingecko"].url)
     caplog.set_level(logging.INFO)
     async with (
         asyncio.timeout(15),
         new_client(settings, NetworkPolicy(ca_file=str(private_ca.ca_file))) as client,
     ):
-        poll = Poller(
-            client, settings, frames=lambda name, frame, _: frames.__setitem__(name, frame)
-        )
+        poll = Poller(client, settings)
         await poll.run_once(hub)
         await poll.run_due()
         await poll.run_once(hub)  # the next day's poll: refused again, said only once
@@ -163,7 +160,7 @@ async def test_a_hostile_coin_symbol_never_becomes_a_stored_symbol(
     assert stored == {"BTC-USD"}  # the recorded coin's history, and nothing else
     assert set(hub.snapshot().bars_1d) == {"BTC-USD"}
     assert http.hits("/api/v3/coins/evil-coin/market_chart") == []
-    assert frames["crypto_top"]["symbol"].tolist() == ["BTC"]
+    assert http.hits("/api/v3/coins/bitcoin/market_chart") != []  # the one coin taken
     refused = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
     assert len(refused) == 2  # one line per refused coin, not one per poll
     assert "'evil-coin'" in refused[0]
@@ -179,6 +176,5 @@ def test_coinpaprika_tickers_drop_a_hostile_symbol() -> None:
         (FIXTURES / "coinpaprika" / "tickers_btc-bitcoin_docs_example.json").read_text()
     )
     hostile = {**body, "id": "evil-paprika", "symbol": EVIL, "rank": 2}
-    frame = coinpaprika.parse_tickers([body, hostile])
-    assert frame["symbol"].tolist() == ["BTC"]
-    assert frame["id"].tolist() == ["btc-bitcoin"]
+    coins = coinpaprika.parse_tickers([body, hostile])
+    assert [(c.id, c.symbol) for c in coins] == [("btc-bitcoin", "BTC")]

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from hypothesis import example, given, settings
@@ -24,7 +25,6 @@ from hypothesis import strategies as st
 
 from r2kmon.clock import SystemClock
 from r2kmon.feeds import Adapter, FeedError, Parsed
-from r2kmon.feeds.backfill import Backfill, BackfillSettings
 from r2kmon.feeds.base import price, quantity
 from r2kmon.feeds.binance import BinanceAdapter
 from r2kmon.feeds.breadth import BreadthAdapter, BreadthState
@@ -32,9 +32,10 @@ from r2kmon.feeds.connection import FeedConnection, FeedSettings
 from r2kmon.feeds.kraken import KrakenAdapter
 from r2kmon.hub import Hub
 from r2kmon.net import NetworkPolicy
+from r2kmon.sources.base import BadBody
+from r2kmon.sources.exchange_candles import BinanceKlines, CoinbaseCandles, Window
 from tests.fakes.exchanges import FakeExchange
-from tests.fakes.http import FakeHTTP, Reply
-from tests.fakes.sinks import RecordingSink, wait_until
+from tests.fakes.sinks import wait_until
 from tests.fakes.tls import PrivateCA
 
 # The rule, spelled out for the tests (not imported from the code under test).
@@ -338,7 +339,9 @@ async def test_hostile_numbers_from_binance_are_bad_frames_and_never_reach_the_h
     task = asyncio.create_task(feed.run(hub))
     try:
         async with asyncio.timeout(10):
-            await wait_until(lambda: "BTC-USD" in hub.snapshot().quotes and feed.state.bad_frames > 0)
+            await wait_until(
+                lambda: "BTC-USD" in hub.snapshot().quotes and feed.state.bad_frames > 0
+            )
             await wait_until(lambda: hub.snapshot().quotes["BTC-USD"].price > 100)
     finally:
         task.cancel()
@@ -355,59 +358,36 @@ async def test_hostile_numbers_from_binance_are_bad_frames_and_never_reach_the_h
     assert feed.health().bad_frames == len(HOSTILE)
 
 
-# --- REST candles (backfill) ---------------------------------------------------------------
-
-
-@pytest.fixture
-async def rest(private_ca: PrivateCA) -> AsyncIterator[FakeHTTP]:
-    fake = FakeHTTP()
-    await fake.start(ssl=private_ca.server_context())
-    yield fake
-    await fake.stop()
+# --- REST candles (the crypto history's pages) ---------------------------------------------
 
 
 def kline(start_ms: int, close: str, volume: str = "1.5") -> list[Any]:
     return [start_ms, "100.0", "101.0", "99.0", close, volume, start_ms + 59_999, "0", 1]
 
 
-async def test_candles_out_of_the_rule_are_refused_not_stored(
-    rest: FakeHTTP, private_ca: PrivateCA
-) -> None:
-    now_ms = 1_767_225_600_000
-    start = now_ms - 3 * 60_000
-    rest.script(
-        "/api/v3/klines",
-        Reply(200, orjson.dumps([kline(start, "100.5"), kline(start + 60_000, "9e999")])),
-    )
-    # Coinbase: JSON numbers; an infinite one cannot even be written as JSON, 1e308 can.
-    rest.script(
-        "/products/BTC-USD/candles",
-        Reply(200, b"[[1767225480, 99.0, 101.0, 100.0, 1e308, 2.0]]"),
-    )
+NOW_MS = 1_767_225_600_000
+WINDOW = Window("BTC-USD", "1m", NOW_MS / 1000 - 180, NOW_MS / 1000)
 
-    class Clock:
-        def now(self) -> float:
-            return now_ms / 1000
 
-        def monotonic(self) -> float:
-            return asyncio.get_running_loop().time()
+def answer(endpoint: BinanceKlines | CoinbaseCandles, body: bytes) -> httpx.Response:
+    return httpx.Response(200, content=body, request=endpoint.request())
 
-    sink = RecordingSink()
-    base = rest.base
-    backfill = Backfill(
-        BackfillSettings(
-            exchanges=("binance", "coinbase"),
-            rest_urls={"binance": base, "coinbase": base},
-            intervals=("1m",),
-            minute_hours=0.05,
-            request_gap={},
-            network=NetworkPolicy(ca_file=str(private_ca.ca_file)),
-        ),
-        clock=Clock(),
-    )
-    async with asyncio.timeout(10):
-        (result,) = await backfill.run(sink, ["BTC-USD"])
-    assert result.source is None
-    assert sink.bars == []
-    assert any("binance: malformed candle row" in r for r in result.reasons)
-    assert any("coinbase: malformed candle row" in r for r in result.reasons)
+
+def test_binance_candles_out_of_the_rule_are_a_bad_body() -> None:
+    klines = BinanceKlines(WINDOW, "https://api.binance.com")
+    start = NOW_MS - 3 * 60_000
+    good = orjson.dumps([kline(start, "100.5")])
+    assert [b.close for b in klines.parse(answer(klines, good)).bars] == [100.5]
+    for close in ("9e999", "inf", "1_0000", "1e-300"):
+        body = orjson.dumps([kline(start, "100.5"), kline(start + 60_000, close)])
+        with pytest.raises(BadBody, match="binance: malformed candle row"):
+            klines.parse(answer(klines, body))
+
+
+def test_coinbase_candles_out_of_the_rule_are_a_bad_body() -> None:
+    # Coinbase sends JSON numbers; an infinite one cannot even be written as JSON, 1e308 can.
+    candles = CoinbaseCandles(WINDOW, "https://api.exchange.coinbase.com")
+    good = b"[[1767225480, 99.0, 101.0, 100.0, 100.5, 2.0]]"
+    assert [b.close for b in candles.parse(answer(candles, good)).bars] == [100.5]
+    with pytest.raises(BadBody, match="coinbase: malformed candle row"):
+        candles.parse(answer(candles, b"[[1767225480, 99.0, 101.0, 100.0, 1e308, 2.0]]"))

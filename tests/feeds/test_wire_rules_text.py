@@ -19,17 +19,17 @@ import json
 import logging
 import unicodedata
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from r2kmon.feeds.backfill import Backfill, BackfillSettings
+from r2kmon.config import DEFAULT_EXCHANGES, DEFAULT_PROVIDERS
 from r2kmon.feeds.connection import FeedConnection, FeedSettings
 from r2kmon.logsetup import configure_logging
 from r2kmon.model import SourceHealth, clean_text, escape_controls
 from r2kmon.net import NetworkPolicy
-from r2kmon.sources import coingecko
-from r2kmon.sources.poller import Poller, PollerSettings, ProviderSettings, new_client
+from r2kmon.sources.poller import HISTORY_RECORD, Poller, new_client, settings_from_endpoints
 from tests.fakes.exchanges import FakeExchange, Fault
 from tests.fakes.http import FakeHTTP, Reply
 from tests.fakes.sinks import RecordingSink, wait_until
@@ -233,45 +233,43 @@ async def test_hostile_rest_and_provider_errors_reach_neither_log_nor_health(
     rest.script("/api/v3/global", Reply(200, json.dumps({"error": EVIL}).encode()))
     rest.script("/api/v3/coins/markets", Reply(500, EVIL.encode(), "text/plain"))
     sink = RecordingSink()
-    base = rest.base
-    backfill = Backfill(
-        BackfillSettings(
-            exchanges=("binance", "coinbase", "kraken"),
-            rest_urls=dict.fromkeys(("binance", "coinbase", "kraken"), base),
-            intervals=("1d",),
-            daily_days=3,
-            attempts=1,
-            request_gap={},
-            network=NetworkPolicy(ca_file=str(private_ca.ca_file)),
-        )
-    )
-    settings = PollerSettings(
-        providers={
-            "coingecko": ProviderSettings(
-                swap_host(coingecko.DEFAULT_URL, rest.port), min_interval_s=0.0
-            )
-        },
-        market_symbols=(),
+    # The shipped defaults, host and port swapped: CoinGecko and the three exchanges' REST.
+    gecko = DEFAULT_PROVIDERS["coingecko"]
+    endpoints = {"coingecko": replace(gecko, url=swap_host(gecko.url, rest.port))}
+    rest_urls = {
+        name: swap_host(DEFAULT_EXCHANGES[name].rest_url, rest.port)
+        for name in ("binance", "coinbase", "kraken")
+    }
+    settings = settings_from_endpoints(
+        endpoints,
+        (),
+        crypto_symbols=("BTC-USD",),
+        rest_urls=rest_urls,
         fred_series=(),
         market_hours=False,
+        jitter=0.0,
         timeout_s=2.0,
         deadline_s=4.0,
-        jitter=0.0,
+        history_intervals=("1d",),
+        history_daily_days=3,
     )
+    fast = {n: replace(p, min_interval_s=0.0) for n, p in settings.providers.items()}
+    settings = replace(settings, providers=fast)
     async with (
         asyncio.timeout(15),
         new_client(settings, NetworkPolicy(ca_file=str(private_ca.ca_file))) as client,
     ):
-        await backfill.run(sink, ["BTC-USD"])
         await Poller(client, settings).run_once(sink)
     health: list[SourceHealth] = list(sink.health)
-    assert any("ZWNobyBwd25lZA==" in (h.last_error or "") for h in health if h.name == "backfill")
+    assert any(
+        "ZWNobyBwd25lZA==" in (h.last_error or "") for h in health if h.name == HISTORY_RECORD
+    )
     assert any("ZWNobyBwd25lZA==" in (h.last_error or "") for h in health if h.name == "coingecko")
     for record in health:
         assert unsafe(record.last_error or "") == [], record
     log = read(log_file)
-    assert "from kraken failed" in log
-    assert "coingecko failed" in log
+    assert "kraken error payload" in log
+    assert "coingecko error payload" in log
     assert unsafe(log, keep="\n\t") == []
 
 

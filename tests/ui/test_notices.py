@@ -69,7 +69,7 @@ class Run:
     def step(self, health: Mapping[str, SourceHealth], seconds: float = 1.0) -> None:
         self.now += seconds
         snapshot = HubSnapshot(0, self.now, False, health=dict(health))
-        self.log.observe(snapshot, None, self.now)
+        self.log.observe(snapshot, None, self.now, {})
         fresh = self.notices.observe(tuple(self.log.alerts), health, self.now)
         self.said.extend(fresh)
         self.times.extend(self.now for _ in fresh)

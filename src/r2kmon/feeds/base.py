@@ -20,13 +20,19 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, ClassVar, Literal, NamedTuple, TypeVar
 
 import orjson
 
 from r2kmon.feeds.symbols import SymbolMap
 from r2kmon.model import Tick, clean_text
+from r2kmon.model.numbers import MAX_NUMBER as MAX_NUMBER
+from r2kmon.model.numbers import MIN_PRICE as MIN_PRICE
+from r2kmon.model.numbers import WireError
+from r2kmon.model.numbers import in_range as in_range
+from r2kmon.model.numbers import plain as plain
+from r2kmon.model.numbers import price as price
+from r2kmon.model.numbers import quantity as quantity
 
 T = TypeVar("T")
 
@@ -43,8 +49,9 @@ notice 64008); ``other`` is a valid message we have no use for (status, klines, 
 """
 
 
-class FeedError(ValueError):
-    """A frame that does not match the exchange's wire format."""
+FeedError = WireError
+"""A frame that does not match the exchange's wire format (the model's
+:class:`~r2kmon.model.numbers.WireError`, which the number rule raises too)."""
 
 
 class Parsed(NamedTuple):
@@ -186,76 +193,8 @@ def load_json(frame: str | bytes) -> Any:
 
 
 # --- the number rule ---------------------------------------------------------------------
-# Every price and size from every exchange and every path (the Binance fast path, the
-# general path, Kraken's JSON numbers, REST candles, the breadth stream) passes the same
-# two tests:
-#
-# * notation: plain decimal text as the exchanges write it, ASCII digits with at most one
-#   point. ``Decimal`` and ``float`` also read "inf", "nan", "1e5", "9e999", "1_0000",
-#   " 7", "+3" and Arabic-Indic digits; no exchange writes those, so a frame that does is
-#   not the exchange's (a JSON number, where an exchange sends numbers, is held to the
-#   same rule on its text: no exponent);
-# * magnitude: MIN_PRICE <= price <= MAX_NUMBER, size <= MAX_NUMBER.
-
-MAX_NUMBER = Decimal(10**15)
-"""The largest price or size taken. The largest real prices (Bitcoin quoted in Vietnamese
-dong, about 2.5e9) and sizes (meme-coin trades of about 1e11 units) stay orders of
-magnitude below it, and every number up to it becomes a float that prints and adds up
-exactly (float64 counts whole numbers exactly up to 2**53, about 9e15). ``9e999`` (which
-became ``inf`` on screen) and ``1e308`` (which the store kept) are far beyond it."""
-
-MIN_PRICE = Decimal("1e-12")
-"""The smallest price taken: the finest price steps the exchanges list are 1e-8 to
-1e-10, so this leaves room below them and refuses ``1e-300`` (a change in percent or a
-log scale against it would be absurd)."""
-
-
-def plain(text: str) -> bool:
-    """Whether ``text`` is written as the exchanges write numbers: ASCII digits with at
-    most one point (``102492.27000000``, ``0.5``, ``7``)."""
-    # isascii first: str.isdigit is also true for Arabic-Indic and other digits, which
-    # Decimal would read; on ASCII text it is true for 0-9 only.
-    return text.isascii() and text.replace(".", "", 1).isdigit()
-
-
-def _number(value: object, what: str) -> Decimal:
-    """``value`` as a finite Decimal under the notation rule (not yet range-checked)."""
-    if isinstance(value, str):
-        if plain(value):
-            return Decimal(value)
-        raise FeedError(f"{what} {value[:40]!r} is not a plain decimal number")
-    if isinstance(value, Decimal):
-        # From Kraken's decoder, which held the JSON number's text to the rule already.
-        if value.is_finite():
-            return value
-        raise FeedError(f"{what} {value} is not a finite number")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    raise FeedError(f"{what} of type {type(value).__name__} is not a number")
-
-
-def price(value: object) -> Decimal:
-    """A price from the wire under the number rule above, or :class:`FeedError`."""
-    number = _number(value, "price")
-    if MIN_PRICE <= number <= MAX_NUMBER:
-        return number
-    raise FeedError(f"price {str(number)[:40]} is outside {MIN_PRICE}..{MAX_NUMBER:.0E}")
-
-
-def quantity(value: object) -> Decimal | None:
-    """A trade size under the number rule: at most ``MAX_NUMBER`` (zero and tiny sizes
-    are harmless: they add nothing to a volume); a missing one is ``None``."""
-    if value is None:
-        return None
-    number = _number(value, "size")
-    if number <= MAX_NUMBER:
-        return number
-    raise FeedError(f"size {str(number)[:40]} is beyond {MAX_NUMBER:.0E}")
-
-
-def in_range(number: Decimal) -> bool:
-    """Whether a computed price (Kraken's ``last - change``) obeys the magnitude rule."""
-    return number.is_finite() and MIN_PRICE <= number <= MAX_NUMBER
+# Held in r2kmon.model.numbers, so the exchanges' REST candles (sources/) obey the very same
+# rule; re-exported here for the adapters.
 
 
 EARLIEST_TS = 1_230_940_800.0

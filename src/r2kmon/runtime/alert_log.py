@@ -16,10 +16,10 @@ store event).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Final, Literal
 
-from r2kmon.model import Alert, AlertRule, HubSnapshot
+from r2kmon.model import Alert, AlertRule, Freshness, HubSnapshot
 from r2kmon.runtime.rules import RuleWatch
 
 if TYPE_CHECKING:
@@ -70,8 +70,15 @@ class AlertLog:
         if alert.level == "error":
             self._status[alert.source] = "down"
 
-    def observe(self, snapshot: HubSnapshot, result: AnalyticsResult | None, now: float) -> bool:
-        """Record what changed; return whether any alert was added."""
+    def observe(
+        self,
+        snapshot: HubSnapshot,
+        result: AnalyticsResult | None,
+        now: float,
+        freshness: Mapping[str, Freshness],
+    ) -> bool:
+        """Record what changed; return whether any alert was added. ``freshness`` is each
+        quote's, as the state carries it: no rule fires on a stale price."""
         before = len(self.alerts), (self.alerts[-1] if self.alerts else None)
         for name, health in snapshot.health.items():
             if health.status == "connecting":
@@ -97,7 +104,7 @@ class AlertLog:
                 self.alerts.append(
                     Alert(now, "info", row.symbol, f"{old_state} → {row.state}{level}")
                 )
-        for alert in self.rules.observe(snapshot, result, now):
+        for alert in self.rules.observe(snapshot, result, now, freshness):
             self.alerts.append(alert)
             if self._on_rule is not None:
                 self._on_rule(alert)

@@ -146,66 +146,6 @@ def live_inputs(snapshot: HubSnapshot) -> tuple[dict[str, LivePrice], dict[str, 
     return live, changes
 
 
-<<<<<<< HEAD
-class AlertLog:
-    """Turns changes between two observations into alerts: a source going down or coming
-    back, a breakout state changing, one of the user's rules firing (``on_rule`` hears
-    each of those too)."""
-
-    def __init__(
-        self,
-        rules: tuple[AlertRule, ...] = (),
-        on_rule: Callable[[Alert], None] | None = None,
-    ) -> None:
-        self.alerts: deque[Alert] = deque(maxlen=ALERTS_KEPT)
-        self._status: dict[str, str] = {}
-        self._states: dict[str, str | None] = {}
-        self.rules = RuleWatch(rules)
-        self._on_rule = on_rule
-
-    def observe(
-        self,
-        snapshot: HubSnapshot,
-        result: AnalyticsResult | None,
-        now: float,
-        freshness: Mapping[str, Freshness],
-    ) -> bool:
-        """Record what changed; return whether any alert was added. ``freshness`` is each
-        quote's, as the state carries it: no rule fires on a stale price."""
-        before = len(self.alerts), (self.alerts[-1] if self.alerts else None)
-        for name, health in snapshot.health.items():
-            if health.status == "connecting":
-                # Between two failed attempts a source is "connecting" again: not a
-                # change worth a line (down → connecting → down would add one per retry).
-                continue
-            old = self._status.get(name)
-            self._status[name] = health.status
-            if old is None or old == health.status:
-                continue
-            if health.status == "down":
-                reason = health.last_error or "no reason given"
-                self.alerts.append(Alert(now, "error", name, f"down: {reason}"))
-            elif health.status == "stale":
-                self.alerts.append(Alert(now, "warning", name, "stale: no fresh data"))
-            elif health.status == "ok" and old in ("down", "stale"):
-                self.alerts.append(Alert(now, "info", name, "back to ok"))
-        for row in result.board if result is not None else ():
-            old_state = self._states.get(row.symbol)
-            self._states[row.symbol] = row.state
-            if old_state is not None and old_state != row.state:
-                level = f" {row.resistance_kind} {row.resistance:,.2f}" if row.resistance else ""
-                self.alerts.append(
-                    Alert(now, "info", row.symbol, f"{old_state} → {row.state}{level}")
-                )
-        for alert in self.rules.observe(snapshot, result, now, freshness):
-            self.alerts.append(alert)
-            if self._on_rule is not None:
-                self._on_rule(alert)
-        return (len(self.alerts), self.alerts[-1] if self.alerts else None) != before
-
-
-=======
->>>>>>> house-ui
 class Analysis:
     """The latest analytics result for the hub's data, recomputed as the data changes."""
 

@@ -44,11 +44,13 @@ from r2kmon.sources.base import (
     require_dict,
     require_list,
 )
-<<<<<<< HEAD
-from r2kmon.sources.crypto_common import CoinHistory, GlobalMarket, coin_symbol, coins_frame
-=======
-from r2kmon.sources.crypto_common import Coin, CoinHistory, GlobalMarket, PricePoint
->>>>>>> house-sources
+from r2kmon.sources.crypto_common import (
+    Coin,
+    CoinHistory,
+    GlobalMarket,
+    PricePoint,
+    coin_symbol,
+)
 
 PROVIDER = "coingecko"
 
@@ -164,29 +166,16 @@ def parse_markets(payload: object) -> list[Coin]:
         if names is None:
             continue  # refused (and said once): it never becomes a symbol
         rank = as_float(coin.get("market_cap_rank"))
-<<<<<<< HEAD
-        rows.append(
-            {
-                "id": names[0],
-                "symbol": names[1],
-                "name": clean_text(str(coin.get("name", "")), 80),
-                "rank": int(rank) if rank is not None else position,
-                "price": as_float(coin.get("current_price")),
-                "market_cap": as_float(coin.get("market_cap")),
-                "change_30d_pct": as_float(coin.get("price_change_percentage_30d_in_currency")),
-            }
-=======
         coins.append(
             Coin(
-                id=str(coin.get("id", "")),
-                symbol=str(coin.get("symbol", "")).upper(),
-                name=str(coin.get("name", "")),
+                id=names[0],
+                symbol=names[1],
+                name=clean_text(str(coin.get("name", "")), 80),
                 rank=int(rank) if rank is not None and abs(rank) < 1e15 else position,
                 price=as_float(coin.get("current_price")),
                 market_cap=as_float(coin.get("market_cap")),
                 change_30d_pct=as_float(coin.get("price_change_percentage_30d_in_currency")),
             )
->>>>>>> house-sources
         )
     return coins
 

@@ -41,11 +41,13 @@ from r2kmon.sources.base import (
     require_dict,
     require_list,
 )
-<<<<<<< HEAD
-from r2kmon.sources.crypto_common import CoinHistory, GlobalMarket, coin_symbol, coins_frame
-=======
-from r2kmon.sources.crypto_common import Coin, CoinHistory, GlobalMarket, PricePoint
->>>>>>> house-sources
+from r2kmon.sources.crypto_common import (
+    Coin,
+    CoinHistory,
+    GlobalMarket,
+    PricePoint,
+    coin_symbol,
+)
 
 PROVIDER = "coinpaprika"
 
@@ -126,19 +128,11 @@ def parse_tickers(payload: object) -> list[Coin]:
         if names is None:
             continue  # refused (and said once): it never becomes a symbol
         rank = as_float(coin.get("rank"))
-<<<<<<< HEAD
-        rows.append(
-            {
-                "id": names[0],
-                "symbol": names[1],
-                "name": clean_text(str(coin.get("name", "")), 80),
-=======
         coins.append(
             Coin(
-                id=str(coin.get("id", "")),
-                symbol=str(coin.get("symbol", "")).upper(),
-                name=str(coin.get("name", "")),
->>>>>>> house-sources
+                id=names[0],
+                symbol=names[1],
+                name=clean_text(str(coin.get("name", "")), 80),
                 # CoinPaprika gives inactive coins rank 0; put them after the ranked ones.
                 rank=int(rank) if rank and abs(rank) < 1e15 else 1_000_000 + position,
                 price=as_float(usd.get("price")),

@@ -7,17 +7,11 @@ consumers noticing anything but the ``source`` name.
 
 from __future__ import annotations
 
-<<<<<<< HEAD
 import logging
 import re
-from dataclasses import dataclass, field
-
-import pandas as pd
-=======
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
->>>>>>> house-sources
 
 from r2kmon.model import Bar, ContextValue
 
@@ -40,7 +34,6 @@ excludes stablecoins and wrapped/staked/asset-backed tokens). Matching is on sym
 the two providers use different ids."""
 
 
-<<<<<<< HEAD
 COIN_SYMBOL = re.compile(r"[A-Z0-9]{1,12}")
 """A provider's coin ticker, upper-cased, as r2kmon takes it: it becomes the hub and store
 symbol ``<SYMBOL>-USD`` and a name in the log. ASCII letters and digits fit every ticker in
@@ -83,12 +76,11 @@ def coin_symbol(symbol: object, coin_id: object, provider: str) -> tuple[str, st
         )
     return None
 
-=======
+
 @dataclass(frozen=True, slots=True)
 class Coin:
     """One coin of a top-coins answer, either provider's. ``symbol`` is upper case; a
     missing number is ``None``."""
->>>>>>> house-sources
 
     id: str
     symbol: str

@@ -27,11 +27,13 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from decimal import Decimal
 
 import httpx
 
 from r2kmon import __version__
 from r2kmon.model import BAR_SECONDS, Bar, Interval, split_pair
+from r2kmon.model.numbers import WireError, price, quantity
 from r2kmon.sources.base import (
     BadBody,
     Endpoint,
@@ -87,13 +89,28 @@ def _iso(ts: float) -> str:
 
 def _bar(provider: str, start: object, *prices: object, volume: object = None) -> Bar:
     """A bar from ``start, open, high, low, close`` and ``volume`` (the last price given
-    when ``volume`` is not), numbers or numeric text; :class:`BadBody` for anything else."""
-    raw = [start, *prices] if volume is None else [start, *prices, volume]
-    values = [as_float(x) for x in raw]
-    numbers = [x for x in values if x is not None]
-    if len(raw) != 6 or len(numbers) != 6:
-        raise BadBody(provider, f"malformed candle row: {raw!r}"[:160])
-    return Bar(*numbers)
+    when ``volume`` is not); :class:`BadBody` for anything else.
+
+    The prices and the volume obey the websocket feeds' number rule
+    (:mod:`r2kmon.model.numbers`): Binance and Kraken send them as text, held to it as it
+    is; Coinbase sends JSON numbers, which arrive as floats and are held to its range
+    (``Decimal(float)`` is exact, so the bar keeps the very float)."""
+    raw = [*prices] if volume is None else [*prices, volume]
+    when = as_float(start)
+    if len(raw) != 5 or when is None:
+        raise BadBody(provider, f"malformed candle row: {[start, *raw]!r}"[:160])
+    try:
+        values = [float(price(_exact(x))) for x in raw[:4]]
+        size = quantity(_exact(raw[4]))
+    except WireError as exc:
+        raise BadBody(provider, f"malformed candle row: {exc}") from None
+    if size is None:
+        raise BadBody(provider, "malformed candle row: no volume")
+    return Bar(when, values[0], values[1], values[2], values[3], float(size))
+
+
+def _exact(value: object) -> object:
+    return Decimal(value) if isinstance(value, float) else value
 
 
 def _rows(payload: object, provider: str, width: int) -> list[list[object]]:
