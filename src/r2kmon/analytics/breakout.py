@@ -23,6 +23,9 @@ that high is then the resistance that matters, and the machine judges the price 
 it (``below``/``testing``). Outside an episode the level follows the resistance table, so
 a 52-week high that rolls out of its window is replaced by the next one.
 
+Why over 400 lines: the transitions above and the level bookkeeping they depend on are
+kept in one place, so each state's rules are read in one file.
+
 The live path is incremental: :func:`run` replays the daily history once per day and
 returns the state after the last close plus the level for the next session;
 :func:`step` then judges a live price against that in constant time per bar.

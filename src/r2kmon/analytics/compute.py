@@ -14,6 +14,10 @@ Two steps, so the live path stays cheap (see ``bench/analytics.py``):
 
 :func:`compute_all` is both in one call. Time convention: every ``as_of``, ``since`` and
 date field is UTC epoch seconds (``float``); see :mod:`r2kmon.analytics.series`.
+
+Why over 400 lines: this is where every analytic meets (what the daily step prepares and
+hands the live one, and the result assembled from both); each analytic itself lives in its
+own module.
 """
 
 from __future__ import annotations
