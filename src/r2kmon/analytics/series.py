@@ -34,16 +34,7 @@ def clean_closes(data: pd.DataFrame | pd.Series, column: str = "close") -> pd.Se
     correction. Nothing is interpolated, so a gap in the data stays a gap.
     """
     raw = data[column] if isinstance(data, pd.DataFrame) else data
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    index = pd.DatetimeIndex(raw.index)
-    if index.tz is not None:
-        index = index.tz_convert("UTC").tz_localize(None)
-    index = index.normalize()
-    series = pd.Series(values, index=index, dtype="float64")
-    series = series[np.isfinite(series.to_numpy()) & (series.to_numpy() > 0)]
-    series = series.sort_index(kind="stable")
-    out: pd.Series = series[~series.index.duplicated(keep="last")]
-    return out
+    return _cleaned(raw, positive=True)
 
 
 def clean_values(data: pd.Series) -> pd.Series:
@@ -51,14 +42,22 @@ def clean_values(data: pd.Series) -> pd.Series:
 
     Used for context series such as reverse-repo balances, which are legitimately zero.
     """
-    values = pd.to_numeric(data, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    index = pd.DatetimeIndex(data.index)
+    return _cleaned(data, positive=False)
+
+
+def _cleaned(raw: pd.Series, *, positive: bool) -> pd.Series:
+    """Finite values (and, if ``positive``, above zero) by naive midnight date, sorted,
+    the last row of a duplicated date kept."""
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    index = pd.DatetimeIndex(raw.index)
     if index.tz is not None:
         index = index.tz_convert("UTC").tz_localize(None)
     index = index.normalize()
     series = pd.Series(values, index=index, dtype="float64")
-    series = series[np.isfinite(series.to_numpy())]
-    series = series.sort_index(kind="stable")
+    kept = np.isfinite(series.to_numpy())
+    if positive:
+        kept &= series.to_numpy() > 0
+    series = series[kept].sort_index(kind="stable")
     out: pd.Series = series[~series.index.duplicated(keep="last")]
     return out
 
