@@ -12,43 +12,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from tests.fakes.tcp import TcpServer
 
-class ConnectProxy:
+
+class ConnectProxy(TcpServer):
     """Tunnel ``CONNECT`` requests until :meth:`stop`; ``targets`` lists what was asked."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.targets: list[str] = []
         """``host:port`` of every ``CONNECT``, in order."""
         self.refused: list[str] = []
         """Request lines that were not a ``CONNECT`` (answered 405)."""
-        self.port = 0
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def start(self) -> ConnectProxy:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._server is not None:
-            await self._server.wait_closed()
-
-    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.ensure_future(self._serve(reader, writer))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         upstream: asyncio.StreamWriter | None = None
         try:
             head = await reader.readuntil(b"\r\n\r\n")

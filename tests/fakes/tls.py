@@ -26,6 +26,7 @@ import pytest
 import trustme
 
 from r2kmon.config import DEFAULT_EXCHANGES, DEFAULT_PROVIDERS
+from tests.fakes.tcp import TcpServer
 
 HOST = "127.0.0.1"
 
@@ -157,38 +158,12 @@ def closed_port() -> int:
     return port
 
 
-class ResettingServer:
+class ResettingServer(TcpServer):
     """Accepts TCP connections on 127.0.0.1, waits for the client's first bytes (its TLS
     ClientHello), then resets the connection (SO_LINGER 0 + abort sends a RST): what a
     middlebox that blocks by server name does. ``accepted`` counts the attempts."""
 
-    def __init__(self) -> None:
-        self.accepted = 0
-        self.port = 0
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    async def start(self) -> ResettingServer:
-        self._server = await asyncio.start_server(self._accept, HOST, 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._server is not None:
-            await self._server.wait_closed()
-
-    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.accepted += 1
-        task = asyncio.ensure_future(self._reset(reader, writer))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _reset(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             with contextlib.suppress(TimeoutError, ConnectionError):
                 await asyncio.wait_for(reader.read(1), 2.0)
