@@ -183,6 +183,7 @@ def test_a_change_never_shows_an_arrow_against_its_number(pct: float, shown: str
     assert fmt.change(pct) == shown
 
 
+@pytest.mark.history
 def test_macro_signals_say_why_they_are_missing_while_loading_and_when_ready() -> None:
     """Each context signal is one row shape: while the analytics load, the rows say what
     is loading; once ready, a signal the history cannot give says what it needs."""
