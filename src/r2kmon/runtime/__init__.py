@@ -3,8 +3,10 @@ the analytics off the loop, keeps the alert log, persists, and serves the state.
 
 Used by the UI, ``r2kmon snapshot``, ``status-line`` and ``doctor``; never imports Textual.
 
-* :mod:`~r2kmon.runtime.engine`: :class:`Runtime` (open history → build → run) and the
-  producers it builds from the config;
+* :mod:`~r2kmon.runtime.engine`: :class:`Runtime`, in phases: open history
+  (:mod:`~r2kmon.runtime.history`) → build (:mod:`~r2kmon.runtime.build`: the producers
+  the config asks for) → run (the producers, the analysis, and the store and status-line
+  loops of :mod:`~r2kmon.runtime.persist`);
 * :mod:`~r2kmon.runtime.supervisor`: the one restart policy for anything that runs;
 * :mod:`~r2kmon.runtime.analysis`: the analytics against the hub;
 * :mod:`~r2kmon.runtime.alert_log`: the alert log, which decides what a change is;
@@ -16,18 +18,18 @@ Used by the UI, ``r2kmon snapshot``, ``status-line`` and ``doctor``; never impor
 * :mod:`~r2kmon.runtime.doctor`: ``r2kmon doctor``.
 """
 
-from r2kmon.runtime.engine import (
-    Runtime as Runtime,
-)
-from r2kmon.runtime.engine import (
+from r2kmon.runtime.build import (
     build_producers as build_producers,
 )
-from r2kmon.runtime.engine import (
+from r2kmon.runtime.build import (
     configured_symbols as configured_symbols,
 )
-from r2kmon.runtime.engine import (
+from r2kmon.runtime.build import (
     market_hours as market_hours,
 )
 from r2kmon.runtime.engine import (
+    Runtime as Runtime,
+)
+from r2kmon.runtime.history import (
     open_history as open_history,
 )
