@@ -59,6 +59,7 @@ from r2kmon.model import (
     clean_text,
     dollar_priced,
 )
+from r2kmon.model.endpoints import EXCHANGE_ADDRESSES
 from r2kmon.net.policy import NetworkPolicy, check_ca_file, check_proxy, redact_credentials
 
 ENV_VAR = "R2KMON_CONFIG"
@@ -229,15 +230,8 @@ class BreakoutConfig:
 
 
 DEFAULT_EXCHANGES: Mapping[str, EndpointConfig] = MappingProxyType(
-    {
-        "binance": EndpointConfig("wss://stream.binance.com:9443", "https://api.binance.com"),
-        "coinbase": EndpointConfig(
-            "wss://ws-feed.exchange.coinbase.com", "https://api.exchange.coinbase.com"
-        ),
-        "kraken": EndpointConfig("wss://ws.kraken.com/v2", "https://api.kraken.com"),
-        "okx": EndpointConfig("wss://ws.okx.com:8443/ws/v5/public", "https://www.okx.com"),
-        "bybit": EndpointConfig("wss://stream.bybit.com/v5/public/spot", "https://api.bybit.com"),
-    }
+    # The addresses are written once, in the model (the feeds' adapters read them too).
+    {name: EndpointConfig(ws, rest) for name, (ws, rest) in EXCHANGE_ADDRESSES.items()}
 )
 
 DEFAULT_PROVIDERS: Mapping[str, EndpointConfig] = MappingProxyType(

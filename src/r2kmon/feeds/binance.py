@@ -51,6 +51,7 @@ from r2kmon.feeds.base import (
 )
 from r2kmon.feeds.symbols import split_concatenated
 from r2kmon.model import Tick
+from r2kmon.model.endpoints import EXCHANGE_ADDRESSES
 
 # Streams per SUBSCRIBE message. The docs give no per-message cap, only 1024 per
 # connection; 200 keeps each frame a few kB.
@@ -107,7 +108,7 @@ class BinanceAdapter(Adapter):
     """Binance / Binance.US: ``@miniTicker`` by default, ``@trade`` when ``channel="trade"``."""
 
     exchange: ClassVar[str] = "binance"
-    default_url: ClassVar[str] = "wss://stream.binance.com:9443"
+    default_url: ClassVar[str] = EXCHANGE_ADDRESSES["binance"].websocket
     keepalive_interval: ClassVar[float | None] = None
     # 5 messages/s per connection counts our pongs too: stay clearly below it.
     send_rate: ClassVar[float] = 4.0

@@ -51,6 +51,7 @@ from r2kmon.feeds.base import (
 )
 from r2kmon.feeds.symbols import split_concatenated
 from r2kmon.model import SymbolError, Tick
+from r2kmon.model.endpoints import EXCHANGE_ADDRESSES
 
 ARGS_PER_REQUEST = 10
 """Bybit spot's hard limit: an 11th arg makes the whole request fail."""
@@ -62,7 +63,7 @@ class BybitAdapter(Adapter):
     """Bybit spot: ``tickers`` by default, ``publicTrade`` when ``channel="trade"``."""
 
     exchange: ClassVar[str] = "bybit"
-    default_url: ClassVar[str] = "wss://stream.bybit.com/v5/public/spot"
+    default_url: ClassVar[str] = EXCHANGE_ADDRESSES["bybit"].websocket
     keepalive_interval: ClassVar[float | None] = 20.0
     send_rate: ClassVar[float] = 10.0
 

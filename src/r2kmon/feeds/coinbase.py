@@ -47,6 +47,7 @@ from r2kmon.feeds.base import (
     text,
 )
 from r2kmon.model import SymbolError, Tick
+from r2kmon.model.endpoints import EXCHANGE_ADDRESSES
 
 # "XXX is not a valid product", "ERN-USDT is delisted": the refused product comes first.
 _REFUSED_PRODUCT = re.compile(r"^(\S+) is (?:not a valid product|delisted)")
@@ -56,7 +57,7 @@ class CoinbaseAdapter(Adapter):
     """Coinbase Exchange: ``ticker`` by default, ``matches`` when ``channel="trade"``."""
 
     exchange: ClassVar[str] = "coinbase"
-    default_url: ClassVar[str] = "wss://ws-feed.exchange.coinbase.com"
+    default_url: ClassVar[str] = EXCHANGE_ADDRESSES["coinbase"].websocket
     native_usd: ClassVar[bool] = True
     keepalive_interval: ClassVar[float | None] = None
     # 100 client messages/s per IP are allowed; one subscribe per product stays far below.

@@ -50,6 +50,7 @@ from r2kmon.feeds.base import (
     text,
 )
 from r2kmon.model import SymbolError, Tick
+from r2kmon.model.endpoints import EXCHANGE_ADDRESSES
 
 # Symbols per subscribe request: Kraken documents no cap; 100 keeps frames small.
 SYMBOLS_PER_MESSAGE = 100
@@ -73,7 +74,7 @@ class KrakenAdapter(Adapter):
     """Kraken v2: ``ticker`` by default, ``trade`` when ``channel="trade"``."""
 
     exchange: ClassVar[str] = "kraken"
-    default_url: ClassVar[str] = "wss://ws.kraken.com/v2"
+    default_url: ClassVar[str] = EXCHANGE_ADDRESSES["kraken"].websocket
     native_usd: ClassVar[bool] = True
     # Kraken closes idle connections after about a minute; ping well before that.
     keepalive_interval: ClassVar[float | None] = 20.0

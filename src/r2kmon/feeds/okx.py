@@ -44,6 +44,7 @@ from r2kmon.feeds.base import (
     text,
 )
 from r2kmon.model import SymbolError, Tick
+from r2kmon.model.endpoints import EXCHANGE_ADDRESSES
 
 # A subscribe request must stay under 64 kB; 100 args is about 5 kB.
 ARGS_PER_MESSAGE = 100
@@ -55,7 +56,7 @@ class OkxAdapter(Adapter):
     """OKX: ``tickers`` by default, ``trades`` when ``channel="trade"``."""
 
     exchange: ClassVar[str] = "okx"
-    default_url: ClassVar[str] = "wss://ws.okx.com:8443/ws/v5/public"
+    default_url: ClassVar[str] = EXCHANGE_ADDRESSES["okx"].websocket
     keepalive_interval: ClassVar[float | None] = 20.0
     send_rate: ClassVar[float] = 3.0
 
