@@ -345,6 +345,8 @@ class Runtime:
                 await self._save_now()
             if self.store is not None:
                 self.store.close()
+            if self._status_file is not None:
+                await self._write_final_status(self._status_file)
 
     async def _persist(self) -> None:
         """Write what is new to the store every ``persist_every_s`` seconds."""
@@ -375,6 +377,17 @@ class Runtime:
                 written, written_at, changes_at = self.version, now, state.freshness_until
                 await asyncio.to_thread(write_status, path, status_document(state, now))
             await asyncio.sleep(STATUS_EVERY_S)
+
+    async def _write_final_status(self, path: Path) -> None:
+        """The status file as the run ends (quit, SIGTERM, SIGHUP): what changed since the
+        last periodic write is not lost."""
+        from r2kmon.runtime.statusline import status_document, write_status
+
+        document = status_document(self.state(), self.clock.now())
+        try:
+            await asyncio.to_thread(write_status, path, document)
+        except OSError as exc:  # a full disk: said, and the exit goes on
+            log.warning("could not write the status file %s: %s", path, exc)
 
     async def _save_now(self) -> None:
         """Write what is new; on a failure, go on without (or with a fresh) store and say
