@@ -11,6 +11,7 @@ signal saves its store too and exits 128 + the signal's number without a traceba
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import signal
@@ -102,9 +103,13 @@ def test_a_signal_to_the_demo_app_restores_the_terminal_and_exits_0(
     pane.start_app([sys.executable, "-m", "r2kmon", "--demo"], demo_env(tmp_path))
     pane.wait_for(lambda s: "BTC-USD" in s and "demo-crypto" in s)
     assert pane.modes()[:2] == ("1", "1")  # the app's own modes, to be undone
+    sent_at = time.time()
     os.kill(pane.pid(), signum)
     assert pane.wait_exit() == 0
     assert_terminal_restored(pane)
+    # The status file's last write is the exit's (the periodic one comes every 5 s).
+    status = json.loads((tmp_path / "data" / "r2kmon" / "status-demo.json").read_text())
+    assert status["written_at"] >= sent_at
     log = (tmp_path / "state" / "r2kmon" / "log" / "r2kmon.log").read_text(encoding="utf-8")
     assert f"{signum.name} received: quitting" in log
 
