@@ -13,8 +13,9 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,43 @@ if TYPE_CHECKING:
     from r2kmon.store import Store
 
 log = logging.getLogger(__name__)
+
+
+class _Stopped(Exception):
+    """SIGTERM or SIGHUP stopped a headless command (after its cleanup)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+async def _stoppable(work: Awaitable[int]) -> int:
+    """Run ``work``; SIGTERM or SIGHUP cancel it as its own end would (the runtime's
+    tasks cancelled and awaited: the store's final save, the websockets closed), then
+    raise :class:`_Stopped`. The handlers are the loop's: they run as a loop callback,
+    never in the middle of a save, and a second signal finds the cancel already made."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    received: list[int] = []
+
+    def stop(signum: int) -> None:
+        if not received:
+            received.append(signum)
+            task.cancel()
+
+    hooked = (signal.SIGTERM, signal.SIGHUP)
+    for signum in hooked:
+        loop.add_signal_handler(signum, stop, signum)
+    try:
+        return await work
+    except asyncio.CancelledError:
+        if received:
+            raise _Stopped(received[0]) from None
+        raise
+    finally:
+        for signum in hooked:
+            loop.remove_signal_handler(signum)
 
 
 def _common() -> argparse.ArgumentParser:
@@ -128,7 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(config_path)
         configure_logging(config.general.log_level)
         if command == "snapshot":
-            return asyncio.run(_snapshot(config, demo=demo, wait=args.wait, as_json=args.json))
+            snapshot = _snapshot(config, demo=demo, wait=args.wait, as_json=args.json)
+            return asyncio.run(_stoppable(snapshot))
         if command == "doctor":
             from r2kmon.runtime.doctor import run_command
 
@@ -139,6 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except _Stopped as stop:
+        log.info("stopped by %s", signal.Signals(stop.signum).name)
+        return 128 + stop.signum
     except BrokenPipeError:
         # `r2kmon snapshot --json | head`: the reader left; that is not an error of ours.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's flush quiet

@@ -11,7 +11,7 @@ Each fake speaks one exchange's protocol as described in
 its application keepalive, its data frames. Faults are scripted per connection: close
 after N data frames with a close code, a TCP reset (also in the middle of a frame), a silent
 stall, a deaf server that stops reading (so control pings go unanswered), a garbage frame
-among good ones, a shutdown notice.
+among good ones, a shutdown notice. The close code each client sent is recorded.
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ class FakeExchange:
     received: list[list[str]] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     """The request path (and query) of every handshake, refused ones included."""
+    close_codes: list[int | None] = field(default_factory=list)
+    """The close code the client sent, per ended connection (``None``: no close frame)."""
     server: Server | None = None
     port: int = 0
     tls: _ssl.SSLContext | None = None
@@ -166,6 +168,8 @@ class FakeExchange:
         finally:
             reader.cancel()
             await asyncio.wait({reader})
+            rcvd = ws.protocol.close_rcvd
+            self.close_codes.append(None if rcvd is None else rcvd.code)
 
     async def misbehave(
         self, ws: ServerConnection, fault: Fault, reader: asyncio.Task[None]

@@ -246,7 +246,14 @@ class FeedConnection:
         iterator = cast("AsyncGenerator[ClientConnection]", connector.__aiter__())
         async with aclosing(iterator) as connections:
             async for ws in connections:
-                await self._sessions.run(link, ws, sink)
+                try:
+                    await self._sessions.run(link, ws, sink)
+                except asyncio.CancelledError:
+                    # Shutting down. Closing the iterator would close this socket from
+                    # inside an exception, which websockets does with 1011 (internal
+                    # error); a client that simply leaves says 1000 (within close_timeout).
+                    await ws.close(1000, "client closing")
+                    raise
                 # websockets reconnects at once after any connection that opened; whether
                 # this one delivered prices decides the wait, so it is taken here.
                 await self._pause(link, self._delay_after(link))

@@ -22,6 +22,7 @@ from r2kmon.retry import Backoff
 log = logging.getLogger(__name__)
 
 _WORST_FIRST: tuple[HealthStatus, ...] = ("down", "stale", "connecting")
+REFUSED_ALL = "no data: every subscription refused"
 
 
 class Link:
@@ -46,6 +47,7 @@ class Link:
         "productive",
         "rejected",
         "retry_at",
+        "silent",
         "subscribed_at",
         "symbols",
         "waiting",
@@ -72,6 +74,9 @@ class Link:
         """Subscribe frames not sent yet (sent paced, at the adapter's rate)."""
         self.last_seen: dict[str, float] = {}
         self.rejected: set[str] = set()
+        self.silent: set[str] = set()
+        """Symbols found silent: named until they deliver, across reconnects (a new
+        session's grace must not clear a venue that has never sent them)."""
         self.retry_at: float | None = None
         self.waiting = False
         self.fatal = False
@@ -158,18 +163,34 @@ class FeedState:
         now = self.clock.monotonic()
         out: list[str] = []
         for link in self.links:
+            since = link.subscribed_at
             for symbol in link.symbols:
-                if symbol in link.rejected or (
-                    symbol not in link.last_seen
-                    and link.subscribed_at is not None
-                    and now - link.subscribed_at > self.silence_timeout
+                seen = link.last_seen.get(symbol)
+                if symbol in link.rejected:
+                    out.append(symbol)
+                elif since is not None and seen is not None and seen >= since:
+                    link.silent.discard(symbol)  # it delivered on this session
+                elif symbol in link.silent or (
+                    since is not None and now - since > self.silence_timeout
                 ):
+                    # Nothing since this session subscribed (data of an earlier session
+                    # proves nothing now), or silent before the reconnect and not since.
+                    link.silent.add(symbol)
                     out.append(symbol)
         return tuple(out)
 
+    def all_refused(self) -> bool:
+        """The exchange refused every symbol asked of it: the sockets are open and answer,
+        but no price can ever come on them (shown as down, never as ``ok``)."""
+        return all(
+            bool(link.symbols) and link.rejected.issuperset(link.symbols) for link in self.links
+        )
+
     @property
     def status(self) -> HealthStatus:
-        """The worst of the links' states."""
+        """The worst of the links' states; ``down`` when every subscription was refused."""
+        if self.all_refused():
+            return "down"
         now = self.clock.monotonic()
         states = {link.status(now, self.stall_timeout) for link in self.links}
         return next((worst for worst in _WORST_FIRST if worst in states), "ok")
@@ -185,12 +206,16 @@ class FeedState:
         if last_data > 0:
             # Monotonic time of the last price, expressed as wall time.
             self.last_ok = self.clock.now() - (now - last_data)
+        error = self.last_error
+        if self.all_refused():
+            # The exchange's last refusal says why (an unknown pair, a wrong channel).
+            error = f"{REFUSED_ALL} ({error})" if error else REFUSED_ALL
         return SourceHealth(
             self.name,
             "feed",
             self.status,
             last_ok=self.last_ok,
-            last_error=self.last_error,
+            last_error=error,
             msgs_per_s=round(rate, 1),
             retry_at=min(retry) if retry else None,
             bad_frames=self.bad_frames,

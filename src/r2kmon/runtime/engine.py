@@ -30,6 +30,7 @@ from r2kmon.runtime.persist import (
     Persistence,
     startup_store_event,
     store_alert,
+    write_final_status,
     write_status_loop,
 )
 from r2kmon.runtime.portfolio import value_portfolio
@@ -170,6 +171,8 @@ class Runtime:
                 await self._client.aclose()
             if persistence is not None:
                 await persistence.close()
+            if self._status_file is not None:
+                await write_final_status(self._status_file, self.clock, self.state)
 
     @property
     def version(self) -> tuple[int, int]:

@@ -192,3 +192,15 @@ async def write_status_loop(
             written, written_at, changes_at = version(), now, current.freshness_until
             await asyncio.to_thread(write_status, path, status_document(current, now))
         await asyncio.sleep(STATUS_EVERY_S)
+
+
+async def write_final_status(path: Path, clock: Clock, state: Callable[[], AppState]) -> None:
+    """The status file as the run ends (quit, SIGTERM, SIGHUP): what changed since the
+    last periodic write is not lost."""
+    from r2kmon.runtime.statusline import status_document, write_status
+
+    document = status_document(state(), clock.now())
+    try:
+        await asyncio.to_thread(write_status, path, document)
+    except OSError as exc:  # a full disk: said, and the exit goes on
+        log.warning("could not write the status file %s: %s", path, exc)

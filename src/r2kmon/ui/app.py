@@ -11,7 +11,9 @@ and a frozen clock, the same message production posts.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -167,6 +169,27 @@ class R2kApp(App[int]):
         self.poller.start()
         self.set_interval(1.0, self._tick_clock)
         self.call_after_refresh(self._tick_clock)
+        self._quit_on_signals()
+
+    def _quit_on_signals(self) -> None:
+        """SIGTERM (``kill``, a service manager, ``tmux kill-server``) and SIGHUP (the
+        terminal or the SSH session went away) end the app through its own quit path, as
+        ``q`` does: the terminal restored by Textual's driver, then the runtime's final
+        save. Textual itself handles only SIGTSTP, SIGCONT and SIGWINCH; without this the
+        default action kills the process with the terminal in the alternate screen.
+
+        A handler on the event loop, not ``signal.signal``: it runs as a loop callback,
+        never in the middle of a draw. The loop's close removes it."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(signum, self._quit_on_signal, signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                return  # no Unix signals here (Windows), or not the main thread
+
+    def _quit_on_signal(self, signum: int) -> None:
+        log.info("%s received: quitting", signal.Signals(signum).name)
+        self.exit(return_code=0)
 
     def poll_hub(self) -> bool:
         """Post the runtime's state if it changed since the last one posted; say whether
