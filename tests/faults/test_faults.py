@@ -30,6 +30,7 @@ import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +83,6 @@ def streamed(world: World, symbol: str, source: str, since: float) -> bool:
 
 
 def _epoch(iso: str) -> float:
-    from datetime import datetime
-
     return datetime.fromisoformat(iso).timestamp()
 
 
@@ -131,7 +130,8 @@ class Row:
 
 
 async def _nothing(world: World) -> None:
-    return None
+    """No action: a fault whose frames were sent once (nothing to end), or one made on
+    the disk before the start."""
 
 
 # Exchanges ---------------------------------------------------------------------------------
@@ -260,10 +260,6 @@ async def adversarial_numbers(world: World) -> None:
     await world.send_to_clients("binance", [binance_frame(p, now) for p in ADVERSARIAL])
 
 
-async def no_heal_needed(world: World) -> None:
-    return None
-
-
 def still_streaming(world: World) -> bool:
     return counted_and_streaming(world, 1)
 
@@ -280,11 +276,12 @@ async def rate_limited(world: World) -> None:
 
 
 def markets_stale(world: World) -> bool:
-    """Yahoo says it is rate limited; the market quotes it can no longer vouch for are
-    stale; the crypto quotes are untouched."""
+    """Yahoo says it is rate limited and when it will ask again; the market quotes it can
+    no longer vouch for are stale; the crypto quotes are untouched."""
     return (
         status(world, "yahoo") in ("stale", "down")
         and ("429" in error(world, "yahoo") or "rate" in error(world, "yahoo"))
+        and health(world, "yahoo").get("retry_at") is not None
         and all(world.quote(s).get("freshness") == "stale" for s in MARKETS)
         and world.quote("BTC-USD").get("freshness") == "live"
     )
@@ -410,7 +407,7 @@ FAULTS = [
         garbage,
         lambda w: counted_and_streaming(w, GARBAGE_FRAMES),
         "every garbage frame counted; binance ok and live",
-        no_heal_needed,
+        _nothing,
         still_streaming,
     ),
     Row(
@@ -418,7 +415,7 @@ FAULTS = [
         far_future,
         far_future_refused,
         "the frame counted as bad; the price never 99,999 nor from the future",
-        no_heal_needed,
+        _nothing,
         still_streaming,
     ),
     Row(
@@ -426,7 +423,7 @@ FAULTS = [
         adversarial_numbers,
         lambda w: counted_and_streaming(w, len(ADVERSARIAL)),
         "each counted as a bad frame; the price stays the fake's",
-        no_heal_needed,
+        _nothing,
         still_streaming,
     ),
     Row(
@@ -454,8 +451,11 @@ FAULTS = [
         store_written,
         before_start=damage_the_store,
     ),
+    # A data dir that cannot be made is met once, at the start (the store is opened
+    # then): the app runs on without history until restarted; "recovery" here is that it
+    # keeps running and streaming, not that history comes back in the same run.
     Row(
-        "data dir that cannot be written",
+        "data dir that cannot be made",
         _nothing,
         running_without_history,
         "store down naming the file; prices flow; status line still finds the app",
