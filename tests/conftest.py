@@ -6,10 +6,26 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.paths import HISTORY, REQUIRE_HISTORY_ENV, history_missing
 
 pytest_plugins = ("tests.fakes.tls",)
+
+# Hypothesis profiles. ``ci`` (the default) is what every run of the suite does: enough
+# examples per fuzz test to find the usual bad frame, and no deadline (a loaded 2-core CI
+# machine makes per-example times meaningless). ``long`` is the soak of the parsers that
+# ``bench/fuzz.py`` runs (``HYPOTHESIS_PROFILE=long``). Tests that set ``max_examples``
+# themselves keep their own count in either profile.
+settings.register_profile("ci", max_examples=200, deadline=None, print_blob=True)
+settings.register_profile(
+    "long",
+    max_examples=20_000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_report_header() -> str:

@@ -261,7 +261,9 @@ def as_float(value: object) -> float | None:
         result = float(value)
     elif isinstance(value, str):
         text = value.strip().replace(",", "")
-        if text in ("", ".", "-"):
+        # float() also reads "1_0000" (as 10000) and Arabic-Indic digits; no provider
+        # writes those, so a body that does is not the provider's.
+        if text in ("", ".", "-") or "_" in text or not text.isascii():
             return None
         try:
             result = float(text)
@@ -269,4 +271,6 @@ def as_float(value: object) -> float | None:
             return None
     else:
         return None
-    return None if math.isnan(result) else result
+    # "inf", "9e999" and "NaN" (as text, or a JSON number past float's range) are no value:
+    # an infinite price or market cap would reach the screen and the analytics.
+    return result if math.isfinite(result) else None
