@@ -73,7 +73,23 @@ def build_parser() -> argparse.ArgumentParser:
     snap = commands.add_parser(
         "snapshot", parents=[common], help="fetch once, print the state and exit"
     )
-    snap.add_argument("--json", action="store_true", help="print the JSON document")
+    snap.add_argument(
+        "--format",
+        choices=["text", "json", "prometheus"],
+        default=None,
+        help="text (the default), json (the documented document) or prometheus (text "
+        "exposition, for node_exporter's textfile collector)",
+    )
+    snap.add_argument(
+        "--json", action="store_true", help="print the JSON document (= --format json)"
+    )
+    snap.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        default=None,
+        help="write to FILE instead of stdout, replaced whole (a reader never sees half)",
+    )
     snap.add_argument(
         "--wait",
         type=float,
@@ -128,7 +144,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(config_path)
         configure_logging(config.general.log_level)
         if command == "snapshot":
-            return asyncio.run(_snapshot(config, demo=demo, wait=args.wait, as_json=args.json))
+            fmt: str = args.format or ("json" if args.json else "text")
+            if args.output is not None and fmt == "text":
+                raise StartupError("--output writes --format json or prometheus, not text")
+            return asyncio.run(
+                _snapshot(config, demo=demo, wait=args.wait, fmt=fmt, output=args.output)
+            )
         if command == "doctor":
             from r2kmon.runtime.doctor import run_command
 
@@ -176,7 +197,9 @@ def _config_command(action: str, explicit: Path | None) -> int:
     return 0
 
 
-async def _snapshot(config: Config, *, demo: bool, wait: float, as_json: bool) -> int:
+async def _snapshot(
+    config: Config, *, demo: bool, wait: float, fmt: str, output: Path | None = None
+) -> int:
     from r2kmon.runtime import Runtime
     from r2kmon.runtime.snapshot import build_document
 
@@ -192,8 +215,14 @@ async def _snapshot(config: Config, *, demo: bool, wait: float, as_json: bool) -
     # One analytics round on what arrived, so board, gauge and correlation are filled.
     await runtime.analysis.step()
     document = build_document(runtime.state(), runtime.clock.now())
-    if as_json:
-        print(json.dumps(document, indent=2))
+    if fmt != "text":
+        from r2kmon.runtime.prometheus import render
+
+        text = render(document) if fmt == "prometheus" else json.dumps(document, indent=2) + "\n"
+        if output is not None:
+            _replace_file(output, text)
+        else:
+            sys.stdout.write(text)
     else:
         for symbol, quote in document["quotes"].items():
             if quote is None:
@@ -212,6 +241,27 @@ async def _snapshot(config: Config, *, demo: bool, wait: float, as_json: bool) -
             print(f"r2kmon: {name} down: {record['last_error'] or 'no answer'}", file=sys.stderr)
     # Non-zero only when nothing at all could be fetched, as DESIGN.md promises scripts.
     return 0 if any(q is not None for q in document["quotes"].values()) else 1
+
+
+def _replace_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file beside it and a rename, so a
+    reader (node_exporter's textfile collector) sees the old file or the new one, never
+    half of one."""
+    import tempfile
+
+    path = path.expanduser()
+    tmp: Path | None = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
+        ) as handle:
+            tmp = Path(handle.name)
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        raise StartupError(f"cannot write {path}: {exc}") from exc
 
 
 class _Starter:
