@@ -121,6 +121,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LIST",
         help="comma-separated symbols to show after the gauge (default ^RUT,BTC-USD)",
     )
+    commands.add_parser(
+        "watch",
+        parents=[common],
+        help="headless: the pipeline and the alert rules, one JSON line per alert and signal",
+    )
+    journal = commands.add_parser(
+        "journal", parents=[common], help="the signal journal kept in the store"
+    )
+    journal.add_argument(
+        "--since", metavar="DATE", default=None, help="from this date or time on (UTC)"
+    )
+    journal.add_argument("--symbol", metavar="S", default=None, help="only this symbol")
+    journal.add_argument("--format", choices=["text", "json", "csv"], default="text")
     config = commands.add_parser("config", parents=[common], help="config file tools")
     config.add_argument(
         "action",
@@ -150,6 +163,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(
                 _snapshot(config, demo=demo, wait=args.wait, fmt=fmt, output=args.output)
             )
+        if command == "watch":
+            from r2kmon.runtime.watch import watch
+
+            return asyncio.run(watch(config, demo=demo, out=sys.stdout))
+        if command == "journal":
+            return _journal(config, demo, args.since, args.symbol, args.format)
         if command == "doctor":
             from r2kmon.runtime.doctor import run_command
 
@@ -241,6 +260,38 @@ async def _snapshot(
             print(f"r2kmon: {name} down: {record['last_error'] or 'no answer'}", file=sys.stderr)
     # Non-zero only when nothing at all could be fetched, as DESIGN.md promises scripts.
     return 0 if any(q is not None for q in document["quotes"].values()) else 1
+
+
+def _journal(config: Config, demo: bool, since: str | None, symbol: str | None, fmt: str) -> int:
+    """Print the journal kept in the store; no network."""
+    from datetime import datetime, timezone
+
+    from r2kmon.runtime.journal import render
+    from r2kmon.store import Store, StoreError
+
+    if demo:
+        raise StartupError("the demo keeps no journal (simulated data is never stored)")
+    start: float | None = None
+    if since is not None:
+        try:
+            when = datetime.fromisoformat(since)
+        except ValueError:
+            raise StartupError(f"--since {since!r}: expected a date, as 2026-11-17") from None
+        start = (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+    path = Path(config.store.path).expanduser() if config.store.path else paths.store_file()
+    if not path.exists():
+        print(f"r2kmon: no journal yet ({path} does not exist)", file=sys.stderr)
+        return 1
+    try:
+        store = Store(path)
+        try:
+            entries = store.journal(since=start, subject=symbol)
+        finally:
+            store.close()
+    except StoreError as exc:
+        raise StartupError(str(exc)) from exc
+    sys.stdout.write(render(entries, fmt))
+    return 0
 
 
 def _replace_file(path: Path, text: str) -> None:
