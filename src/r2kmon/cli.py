@@ -60,6 +60,17 @@ def _positive(text: str) -> float:
     return value
 
 
+def _since(text: str) -> float:
+    """A ``--since`` date or time (ISO-8601; UTC unless it says otherwise) as epoch seconds."""
+    from datetime import datetime, timezone
+
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date, as 2026-11-17, not {text!r}") from None
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(
@@ -130,7 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
         "journal", parents=[common], help="the signal journal kept in the store"
     )
     journal.add_argument(
-        "--since", metavar="DATE", default=None, help="from this date or time on (UTC)"
+        "--since",
+        type=_since,
+        metavar="DATE",
+        default=None,
+        help="from this date or time on (UTC unless it says otherwise)",
     )
     journal.add_argument("--symbol", metavar="S", default=None, help="only this symbol")
     journal.add_argument("--format", choices=["text", "json", "csv"], default="text")
@@ -262,22 +277,13 @@ async def _snapshot(
     return 0 if any(q is not None for q in document["quotes"].values()) else 1
 
 
-def _journal(config: Config, demo: bool, since: str | None, symbol: str | None, fmt: str) -> int:
+def _journal(config: Config, demo: bool, since: float | None, symbol: str | None, fmt: str) -> int:
     """Print the journal kept in the store; no network."""
-    from datetime import datetime, timezone
-
     from r2kmon.runtime.journal import render
     from r2kmon.store import Store, StoreError
 
     if demo:
         raise StartupError("the demo keeps no journal (simulated data is never stored)")
-    start: float | None = None
-    if since is not None:
-        try:
-            when = datetime.fromisoformat(since)
-        except ValueError:
-            raise StartupError(f"--since {since!r}: expected a date, as 2026-11-17") from None
-        start = (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
     path = Path(config.store.path).expanduser() if config.store.path else paths.store_file()
     if not path.exists():
         print(f"r2kmon: no journal yet ({path} does not exist)", file=sys.stderr)
@@ -285,7 +291,7 @@ def _journal(config: Config, demo: bool, since: str | None, symbol: str | None, 
     try:
         store = Store(path)
         try:
-            entries = store.journal(since=start, subject=symbol)
+            entries = store.journal(since=since, subject=symbol)
         finally:
             store.close()
     except StoreError as exc:

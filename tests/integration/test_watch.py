@@ -94,15 +94,15 @@ class Lines:
     async def wait_for(
         self, check: Callable[[dict[str, Any]], bool], timeout: float = 60
     ) -> dict[str, Any]:
-        for line in self.seen:
-            if check(line):
-                return line
+        for earlier in self.seen:
+            if check(earlier):
+                return earlier
         assert self.process.stdout is not None
         async with asyncio.timeout(timeout):
             while True:
                 raw = await self.process.stdout.readline()
                 assert raw, f"watch ended; it printed {self.seen}"
-                line = json.loads(raw)  # every line of stdout is one JSON object
+                line: dict[str, Any] = json.loads(raw)  # every line of stdout is one JSON object
                 self.seen.append(line)
                 if check(line):
                     return line
