@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LIST",
         help="comma-separated symbols to show after the gauge (default ^RUT,BTC-USD)",
     )
+    status.add_argument(
+        "--tmux", action="store_true", help="colour the parts with tmux #[fg=...] codes"
+    )
     commands.add_parser(
         "watch",
         parents=[common],
@@ -168,7 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "config":
             return _config_command(args.action, config_path)
         if command == "status-line":
-            return _status_line(demo, [s.strip() for s in args.symbols.split(",") if s.strip()])
+            symbols = [s.strip() for s in args.symbols.split(",") if s.strip()]
+            return _status_line(demo, symbols, tmux=args.tmux)
         config = load_config(config_path)
         configure_logging(config.general.log_level)
         if command == "snapshot":
@@ -200,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _status_line(demo: bool, symbols: list[str]) -> int:
+def _status_line(demo: bool, symbols: list[str], *, tmux: bool = False) -> int:
     """Print the running app's status in one line; no network, no config needed."""
     import time
 
@@ -211,7 +215,7 @@ def _status_line(demo: bool, symbols: list[str]) -> int:
     if document is None:
         print(f"r2kmon: no status (is r2kmon{' --demo' if demo else ''} running?)")
         return 1
-    print(status_line(document, time.time(), symbols))
+    print(status_line(document, time.time(), symbols, tmux=tmux))
     return 0
 
 
