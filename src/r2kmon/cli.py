@@ -340,11 +340,12 @@ class _Starter:
         return self._opened[0]
 
     def build_runtime(self) -> Runtime:
-        from r2kmon.runtime import Runtime
+        # The engine keeping the signal journal as well (r2kmon journal reads it).
+        from r2kmon.runtime.recorder import JournalingRuntime
         from r2kmon.runtime.statusline import status_file
 
         hub, store = self._opened if self._opened is not None else (None, None)
-        return Runtime(
+        return JournalingRuntime(
             self.config, demo=self.demo, hub=hub, store=store, status_file=status_file(self.demo)
         )
 

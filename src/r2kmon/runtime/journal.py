@@ -40,7 +40,7 @@ class SignalTracker:
         """``known``: the last kept state of each key; ``since``: alerts older than this
         (the alert log's lines loaded from the store at start) were journaled before."""
         self._states: dict[Key, str] = dict(known or {})
-        self._since = since
+        self.since = since
         self._alerts_seen: set[Alert] = set()
 
     def observe(self, state: AppState, now: float) -> list[JournalEntry]:
@@ -71,7 +71,7 @@ class SignalTracker:
             if gauge.label is not None:
                 self._step(out, ("gauge", GAUGE, ""), gauge.label, now, value=gauge.score)
         for alert in state.alerts:
-            if alert.level != "alert" or alert.ts < self._since or alert in self._alerts_seen:
+            if alert.level != "alert" or alert.ts < self.since or alert in self._alerts_seen:
                 continue
             self._alerts_seen.add(alert)
             out.append(JournalEntry(alert.ts, "alert", alert.source, "", None, FIRED,
