@@ -44,6 +44,7 @@ import tomllib
 from r2kmon import paths
 from r2kmon.errors import ConfigError
 from r2kmon.model import (
+    ALTSEASON,
     BREAKOUT_STATES,
     CONDITIONS,
     DEFAULT_WEIGHTS,
@@ -735,7 +736,18 @@ def _build_breakout(table: dict[str, Any], problems: _Problems) -> BreakoutConfi
     return config
 
 
-_ALERT_KEYS = ("symbol", *CONDITIONS, "rearm", "note")
+_ALERT_KEYS = ("symbol", *CONDITIONS, "rearm", "note", "within")
+
+_WITHIN = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_WITHIN_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+MAX_WITHIN_S = 86_400.0
+"""The longest ``within``: the hub keeps a day of 1-minute bars."""
+
+
+def _within(value: Any) -> float | None:
+    """``"1h"``, ``"30m"``, ``"90s"``, ``"1d"`` as seconds; None when it is not one."""
+    match = _WITHIN.match(value) if isinstance(value, str) else None
+    return float(int(match[1]) * _WITHIN_UNITS[match[2]]) if match else None
 
 
 def _build_alerts(entries: Any, config: Config, problems: _Problems) -> tuple[AlertRule, ...]:
@@ -785,14 +797,28 @@ def _build_alerts(entries: Any, config: Config, problems: _Problems) -> tuple[Al
         if not isinstance(note, str):
             problems.add(f"{where}.note", f"expected a string, got {_toml_type(note)}")
             bad = True
+        window_s: float | None = None
+        if "within" in entry:
+            window_s = _within(entry["within"])
+            if not condition.startswith("change_") or symbol in (GAUGE, ALTSEASON):
+                problems.add(
+                    f"{where}.within", "goes with change_above or change_below of a symbol"
+                )
+                bad = True
+            elif window_s is None or not 60 <= window_s <= MAX_WITHIN_S:
+                problems.add(
+                    f"{where}.within",
+                    f'expected a duration from 1m to 1d, as "1h" or "30m", got {entry["within"]!r}',
+                )
+                bad = True
         if condition == "state":
-            if symbol == GAUGE or value not in BREAKOUT_STATES:
+            if symbol in (GAUGE, ALTSEASON) or value not in BREAKOUT_STATES:
                 problems.add(
                     f"{where}.state",
-                    "the gauge has no breakout state"
-                    if symbol == GAUGE
+                    f"the {symbol} has no breakout state"
+                    if symbol in (GAUGE, ALTSEASON)
                     else f"expected one of {', '.join(BREAKOUT_STATES)}, got {_toml_type(value)}",
-                    BREAKOUT_STATES if symbol != GAUGE else (),
+                    BREAKOUT_STATES if symbol not in (GAUGE, ALTSEASON) else (),
                     str(value),
                 )
                 continue
@@ -800,8 +826,10 @@ def _build_alerts(entries: Any, config: Config, problems: _Problems) -> tuple[Al
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 problems.add(f"{where}.{condition}", f"expected a number, got {_toml_type(value)}")
                 continue
-            if symbol == GAUGE and condition.startswith("change_"):
-                problems.add(f"{where}.{condition}", "the gauge has no change; use above or below")
+            if symbol in (GAUGE, ALTSEASON) and condition.startswith("change_"):
+                problems.add(
+                    f"{where}.{condition}", f"the {symbol} has no change; use above or below"
+                )
                 continue
         if bad:
             continue
@@ -813,6 +841,7 @@ def _build_alerts(entries: Any, config: Config, problems: _Problems) -> tuple[Al
                 state=value if condition == "state" else None,
                 rearm=None if rearm is None else float(rearm),
                 note=clean_text(note.strip()),
+                window_s=window_s,
             )
         )
     return tuple(rules)
@@ -840,7 +869,7 @@ def _build_holdings(entries: Any, config: Config, problems: _Problems) -> tuple[
             problems.add(f"{where}.{key}", "unknown key", _HOLDING_KEYS)
         text = entry.get("symbol")
         symbol = _alert_symbol(text.strip(), symbols) if isinstance(text, str) else None
-        if symbol is None or symbol == GAUGE:
+        if symbol is None or symbol in (GAUGE, ALTSEASON):
             problems.add(
                 f"{where}.symbol",
                 f"{text!r} is not in crypto.symbols or markets.symbols; add it there"
@@ -893,8 +922,8 @@ def _symbols(config: Config) -> set[str]:
 
 def _alert_symbol(text: str, symbols: set[str]) -> str | None:
     """The configured symbol ``text`` names (``btc/usd`` → ``BTC-USD``), ``gauge``, or None."""
-    if text.lower() == GAUGE:
-        return GAUGE
+    if text.lower() in (GAUGE, ALTSEASON):
+        return text.lower()
     for canonical in (canonical_crypto, canonical_market):
         try:
             symbol = canonical(text)

@@ -15,6 +15,9 @@ anything of ours outside this package, so every layer can depend on it.
 """
 
 from r2kmon.model.alerts import (
+    ALTSEASON as ALTSEASON,
+)
+from r2kmon.model.alerts import (
     COMMAND_SOURCE as COMMAND_SOURCE,
 )
 from r2kmon.model.alerts import (

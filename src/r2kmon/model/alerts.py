@@ -31,6 +31,10 @@ class Alert:
 GAUGE: Final = "gauge"
 """The rule symbol that means the risk-on gauge's score (0-100)."""
 
+ALTSEASON: Final = "altseason"
+"""The rule symbol that means the altcoin-season index (0-100; 75 and above: altcoin
+season, 25 and below: bitcoin season)."""
+
 COMMAND_SOURCE: Final = "alert_command"
 """The alert log's source for an ``alert_command`` that could not be run or failed."""
 
@@ -57,13 +61,16 @@ class AlertRule:
     2 points for the gauge."""
     note: str = ""
     """The user's words, appended to the alert (``"take profit"``)."""
+    window_s: float | None = None
+    """``within`` of a ``change_*`` rule: the change is measured over this many seconds
+    (against the 1-minute bar that far back) instead of the quote's own 24 h or day."""
 
     @property
     def band(self) -> float:
         """The re-arm distance in force (``rearm``, or the default for the rule's unit)."""
         if self.rearm is not None:
             return self.rearm
-        if self.symbol == GAUGE:
+        if self.symbol in (GAUGE, ALTSEASON):
             return 2.0
         if self.condition in ("change_above", "change_below"):
             return 0.5
@@ -76,8 +83,9 @@ class AlertRule:
         assert self.level is not None
         if self.condition in ("change_above", "change_below"):
             side = self.condition.removeprefix("change_")
-            return f"{self.symbol} change {side} {self.level:+g}%"
-        level = f"{self.level:g}" if self.symbol == GAUGE else price_text(self.level)
+            within = f" within {duration_text(self.window_s)}" if self.window_s else ""
+            return f"{self.symbol} change {side} {self.level:+g}%{within}"
+        level = f"{self.level:g}" if self.symbol in (GAUGE, ALTSEASON) else price_text(self.level)
         return f"{self.symbol} {self.condition} {level}"
 
 
@@ -112,8 +120,21 @@ class RuleStatus:
         return "> " + _level_text(rule, rule.level + rule.band)
 
 
+def duration_text(seconds: float) -> str:
+    """``1h`` · ``30m`` · ``90s`` · ``2h30m``: a rule's window as the config writes it."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        f"{hours}h" if hours else "",
+        f"{minutes}m" if minutes else "",
+        f"{secs}s" if secs else "",
+    ]
+    return "".join(parts) or "0s"
+
+
 def _level_text(rule: AlertRule, value: float) -> str:
-    if rule.symbol == GAUGE:
+    if rule.symbol in (GAUGE, ALTSEASON):
         return f"{value:g}"
     if rule.condition in ("change_above", "change_below"):
         return f"{value:+.2f}%"

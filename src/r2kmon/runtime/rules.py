@@ -3,9 +3,13 @@
 A rule names a symbol (or ``gauge``, the risk-on score) and one condition::
 
     above / below            the price (or the gauge's score) crosses the level
-    change_above / _below    the change in percent (24 h for crypto, the day for markets)
-                             crosses the level
+    change_above / _below    the change in percent (24 h for crypto, the day for markets;
+                             with ``within = "1h"`` over that window, against the
+                             1-minute bar that far back) crosses the level
     state                    the symbol's breakout board state becomes this one
+
+``symbol = "altseason"`` watches the altcoin-season index (``above = 75``: altcoin season
+begins; ``below = 25``: bitcoin season), as ``gauge`` watches the risk-on score.
 
 Configured as ``[[alerts]]`` tables (:mod:`r2kmon.config`), watched by
 :class:`RuleWatch` from :mod:`r2kmon.runtime.analysis` on every analytics round; what fires
@@ -32,6 +36,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
 from r2kmon.model import (
+    ALTSEASON,
     COMMAND_SOURCE,
     GAUGE,
     Alert,
@@ -116,7 +121,8 @@ class RuleWatch:
                 return None
             watch.state = "fired"
             return f"{rule.describe()} (breakout board)"
-        if rule.symbol != GAUGE and freshness.get(rule.symbol, "stale") == "stale":
+        derived = rule.symbol in (GAUGE, ALTSEASON)
+        if not derived and freshness.get(rule.symbol, "stale") == "stale":
             return None  # a price that came while stale is looked at once it is fresh
         value, seen, text, where = self._value(rule, snapshot, result)
         if value is None or seen == watch.seen:
@@ -151,18 +157,51 @@ class RuleWatch:
             if score is None:
                 return None, None, "", ""
             return score, score, f"{score:.0f}", f"score {score:.0f}"
+        if rule.symbol == ALTSEASON:
+            entry = (
+                next((c for c in result.context if c.name == "altcoin_season"), None)
+                if result is not None
+                else None
+            )
+            if entry is None or entry.value is None:
+                return None, None, "", ""
+            index = entry.value
+            return index, (index, entry.as_of), f"{index:.0f}", f"index {index:.0f}"
         quote = snapshot.quotes.get(rule.symbol)
         if quote is None:
             return None, None, "", ""
         at = datetime.fromtimestamp(quote.ts, UTC).strftime("%H:%M:%S UTC")
         price = price_text(quote.price)
         said = f"{price} ({quote.source}, {at})"
+        if rule.condition in ("change_above", "change_below") and rule.window_s:
+            moved = _move(snapshot, rule.symbol, float(quote.price), quote.ts, rule.window_s)
+            if moved is None:
+                return None, None, "", ""
+            return moved, quote.ts, f"{moved:+.2f}%", f"{moved:+.2f}% at {said}"
         if rule.condition in ("change_above", "change_below"):
             change = quote.change_pct
             if change is None:
                 return None, None, "", ""
             return change, quote.ts, f"{change:+.2f}%", f"{change:+.2f}% at {said}"
         return float(quote.price), quote.ts, price, said
+
+
+def _move(
+    snapshot: HubSnapshot, symbol: str, price: float, ts: float, window_s: float
+) -> float | None:
+    """The change in percent from the close of the last 1-minute bar that began at least
+    ``window_s`` before ``ts`` to ``price``; None while the bars do not reach that far
+    back (a rule never fires on a guess)."""
+    bars = snapshot.bars_1m.get(symbol, ())
+    since = ts - window_s
+    reference = None
+    for bar in reversed(bars):
+        if bar.start <= since:
+            reference = bar.close
+            break
+    if reference is None or reference <= 0:
+        return None
+    return (price / float(reference) - 1.0) * 100.0
 
 
 class AlertCommand:

@@ -1,0 +1,110 @@
+"""The alert kinds beyond a price level: a move within a window (``change_above = 5`` with
+``within = "1h"``) and the altcoin-season index crossing 75 or 25. Each fires once on its
+edge, not again until re-armed, and not on a restart."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from r2kmon.analytics.compute import AnalyticsResult, ContextEntry
+from r2kmon.analytics.gauge import Gauge
+from r2kmon.clock import FrozenClock
+from r2kmon.hub import Hub
+from r2kmon.model import ALTSEASON, AlertRule, HubSnapshot, Tick
+from r2kmon.runtime.rules import RuleWatch
+from tests.core.test_alert_rules import load, problem, watch_observe
+
+T0 = 1_794_927_600.0  # Tuesday 2026-11-17 15:00:00 UTC
+WITHIN_1H = AlertRule("BTC-USD", "change_above", level=5.0, window_s=3600.0)
+
+
+class Minutes:
+    """A real hub on a frozen clock, fed one BTC-USD price a minute (1-minute bars form)."""
+
+    def __init__(self) -> None:
+        self.clock = FrozenClock(T0)
+        self.hub = Hub(self.clock, simulated=False, symbols=("BTC-USD",))
+
+    def tick(self, price: str, minutes: float = 1.0) -> HubSnapshot:
+        self.clock.advance(60.0 * minutes)
+        tick = Tick("BTC-USD", Decimal(price), self.clock.now(), "binance", "trade")
+        self.hub.push_ticks([tick])
+        return self.hub.snapshot()
+
+
+def fired(
+    watch: RuleWatch, snapshot: HubSnapshot, result: AnalyticsResult | None = None
+) -> list[str]:
+    return [a.message for a in watch_observe(watch, snapshot, result, snapshot.taken_at)]
+
+
+def test_a_move_within_a_window_fires_once_on_its_edge() -> None:
+    feed = Minutes()
+    watch = RuleWatch((WITHIN_1H,))
+    # Less than an hour of bars: no move can be measured, so nothing is judged.
+    for _ in range(59):
+        assert fired(watch, feed.tick("100")) == []
+    assert watch.statuses()[0].state == "waiting"
+    assert fired(watch, feed.tick("100", minutes=2)) == []  # 0 % over the hour: armed
+    assert watch.statuses()[0].state == "armed"
+    assert fired(watch, feed.tick("104")) == []
+    [message] = fired(watch, feed.tick("105.5"))
+    assert message == "BTC-USD change above +5% within 1h: +5.50% at 105.50 (binance, 16:03:00 UTC)"
+    assert fired(watch, feed.tick("106")) == []  # still beyond: not again
+    # A restart (a new watch on the same data, still beyond): nothing rings.
+    again = RuleWatch((WITHIN_1H,))
+    assert fired(again, feed.tick("106.2")) == []
+    assert again.statuses()[0].state == "beyond"
+    # Back under 5 - 0.5 over the hour, then past 5 again: the second edge.
+    assert fired(watch, feed.tick("104")) == []
+    assert len(fired(watch, feed.tick("106"))) == 1
+
+
+def season(index: float | None) -> AnalyticsResult:
+    entry = ContextEntry("altcoin_season", index, "index 0-100", "coingecko", T0, None)
+    return AnalyticsResult((), Gauge(None, None, 0.0, ()), (), (entry,), ())
+
+
+def test_altcoin_season_crossing_75_fires_once_and_25_the_other_way() -> None:
+    snapshot = Minutes().tick("100")
+    watch = RuleWatch(
+        (AlertRule(ALTSEASON, "above", level=75.0), AlertRule(ALTSEASON, "below", level=25.0))
+    )
+    assert fired(watch, snapshot, season(None)) == []
+    assert fired(watch, snapshot, season(60.0)) == []
+    assert fired(watch, snapshot, season(76.0)) == ["altseason above 75: index 76"]
+    assert fired(watch, snapshot, season(80.0)) == []
+    assert fired(watch, snapshot, season(74.0)) == []  # within the re-arm band (2 points)
+    assert fired(watch, snapshot, season(76.0)) == []
+    assert fired(watch, snapshot, season(20.0)) == ["altseason below 25: index 20"]
+    assert fired(watch, snapshot, season(76.0)) == ["altseason above 75: index 76"]
+    # a restart while in altcoin season: where the rule starts, no alert
+    assert fired(RuleWatch(watch.rules), snapshot, season(78.0)) == []
+
+
+def test_the_config_reads_the_new_kinds_and_names_mistakes(tmp_path: Path) -> None:
+    rules = load(
+        tmp_path,
+        """
+[[alerts]]
+symbol = "BTC-USD"
+change_above = 5
+within = "1h"
+
+[[alerts]]
+symbol = "AltSeason"
+above = 75
+""",
+    )
+    assert rules == (WITHIN_1H, AlertRule(ALTSEASON, "above", level=75.0))
+    assert rules[0].describe() == "BTC-USD change above +5% within 1h"
+    assert "alerts.1.within" in problem(
+        tmp_path, '[[alerts]]\nsymbol = "BTC-USD"\nchange_above = 5\nwithin = "soon"\n'
+    )
+    assert "goes with change_above or change_below" in problem(
+        tmp_path, '[[alerts]]\nsymbol = "BTC-USD"\nabove = 5\nwithin = "1h"\n'
+    )
+    assert "the altseason has no breakout state" in problem(
+        tmp_path, '[[alerts]]\nsymbol = "altseason"\nstate = "breakout"\n'
+    )
