@@ -736,7 +736,9 @@ def _build_breakout(table: dict[str, Any], problems: _Problems) -> BreakoutConfi
     return config
 
 
-_ALERT_KEYS = ("symbol", *CONDITIONS, "rearm", "note", "within")
+_ALERT_KEYS = ("symbol", *CONDITIONS, "rearm", "note", "within", "source", "down_for")
+_SUMMARY_SOURCES = ("crypto-feeds", "http-sources", "backfill", "store")
+"""Health records that are no exchange or provider of the config but can go down."""
 
 _WITHIN = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _WITHIN_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
@@ -768,6 +770,11 @@ def _build_alerts(entries: Any, config: Config, problems: _Problems) -> tuple[Al
             if key not in _ALERT_KEYS:
                 problems.add(f"{where}.{key}", "unknown key", _ALERT_KEYS)
                 bad = True
+        if "source" in entry or "down_for" in entry:
+            rule = _source_rule(entry, where, config, problems)
+            if rule is not None and not bad:
+                rules.append(rule)
+            continue
         symbol = entry.get("symbol")
         if not isinstance(symbol, str) or not symbol.strip():
             problems.add(f"{where}.symbol", 'is required: a configured symbol or "gauge"')
@@ -845,6 +852,30 @@ def _build_alerts(entries: Any, config: Config, problems: _Problems) -> tuple[Al
             )
         )
     return tuple(rules)
+
+
+def _source_rule(
+    entry: dict[str, Any], where: str, config: Config, problems: _Problems
+) -> AlertRule | None:
+    """``source = "yahoo"`` with ``down_for = N`` (minutes), and nothing else but a note."""
+    names = (*config.exchanges, *config.providers, *_SUMMARY_SOURCES)
+    source, minutes, note = entry.get("source"), entry.get("down_for"), entry.get("note", "")
+    extra = [k for k in entry if k not in ("source", "down_for", "note")]
+    if extra:
+        problems.add(f"{where}.{extra[0]}", "does not go with source and down_for")
+        return None
+    if source not in names:
+        problems.add(
+            f"{where}.source", f"expected a source's name, got {source!r}", names, str(source)
+        )
+        return None
+    if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes <= 0:
+        problems.add(f"{where}.down_for", "expected the minutes down, a number > 0")
+        return None
+    if not isinstance(note, str):
+        problems.add(f"{where}.note", f"expected a string, got {_toml_type(note)}")
+        return None
+    return AlertRule(str(source), "down_for", level=float(minutes), note=clean_text(note.strip()))
 
 
 _HOLDING_KEYS = ("symbol", "quantity", "cost")

@@ -11,7 +11,7 @@ from r2kmon.analytics.compute import AnalyticsResult, ContextEntry
 from r2kmon.analytics.gauge import Gauge
 from r2kmon.clock import FrozenClock
 from r2kmon.hub import Hub
-from r2kmon.model import ALTSEASON, AlertRule, HubSnapshot, Tick
+from r2kmon.model import ALTSEASON, AlertRule, HealthStatus, HubSnapshot, SourceHealth, Tick
 from r2kmon.runtime.rules import RuleWatch
 from tests.core.test_alert_rules import load, problem, watch_observe
 
@@ -107,4 +107,61 @@ above = 75
     )
     assert "the altseason has no breakout state" in problem(
         tmp_path, '[[alerts]]\nsymbol = "altseason"\nstate = "breakout"\n'
+    )
+
+
+DOWN_5 = AlertRule("yahoo", "down_for", level=5.0)
+
+
+class Outages:
+    """A hub on a frozen clock whose ``yahoo`` source reports a status, minutes apart."""
+
+    def __init__(self, watch: RuleWatch) -> None:
+        self.clock = FrozenClock(T0)
+        self.hub = Hub(self.clock, simulated=False, symbols=("BTC-USD",))
+        self.watch = watch
+
+    def report(self, status: HealthStatus, minutes: float = 1.0) -> list[str]:
+        """What the rules say ``minutes`` later, ``yahoo`` reporting ``status`` (the same
+        report again changes nothing in the hub: the rules are asked anyway, as the
+        analysis asks them every round, with the time now)."""
+        self.clock.advance(60.0 * minutes)
+        error = "connection refused by 127.0.0.1:9" if status == "down" else None
+        self.hub.push_health(SourceHealth("yahoo", "source", status, last_error=error))
+        alerts = watch_observe(self.watch, self.hub.snapshot(), None, self.clock.now())
+        return [a.message for a in alerts]
+
+
+def test_a_source_down_for_n_minutes_fires_once_per_outage() -> None:
+    feed = Outages(RuleWatch((DOWN_5,)))
+    assert feed.report("ok") == []
+    assert feed.report("down") == []  # the outage begins
+    assert feed.report("connecting", 2) == []  # a retry: the same outage
+    assert feed.report("down", 2) == []  # 4 minutes
+    [message] = feed.report("down", 1.5)
+    assert message == "yahoo down for 5 min: connection refused by 127.0.0.1:9"
+    assert feed.report("down", 10) == []  # the same outage: once
+    assert feed.report("ok") == []  # works again: re-armed
+    assert feed.report("down") == []
+    assert len(feed.report("down", 6)) == 1  # a new outage, a new alert
+
+
+def test_an_outage_going_on_at_the_first_look_rings_nothing() -> None:
+    """A restart during an outage: where the rule starts, as a level that already holds."""
+    feed = Outages(watch := RuleWatch((DOWN_5,)))
+    assert feed.report("down") == []
+    assert feed.report("down", 30) == []
+    assert watch.statuses()[0].state == "beyond"
+
+
+def test_the_config_reads_a_source_rule(tmp_path: Path) -> None:
+    rules = load(tmp_path, '[[alerts]]\nsource = "yahoo"\ndown_for = 5\nnote = "check VPN"\n')
+    assert rules == (AlertRule("yahoo", "down_for", level=5.0, note="check VPN"),)
+    assert rules[0].describe() == "yahoo down for 5 min"
+    said = problem(tmp_path, '[[alerts]]\nsource = "yahooo"\ndown_for = 5\n')
+    assert "alerts.1.source" in said
+    assert "yahoo" in said  # the nearest name suggested
+    assert "alerts.1.down_for" in problem(tmp_path, '[[alerts]]\nsource = "fred"\ndown_for = 0\n')
+    assert "does not go with source" in problem(
+        tmp_path, '[[alerts]]\nsource = "fred"\ndown_for = 5\nabove = 3\n'
     )

@@ -39,9 +39,11 @@ COMMAND_SOURCE: Final = "alert_command"
 """The alert log's source for an ``alert_command`` that could not be run or failed."""
 
 CONDITIONS: Final = ("above", "below", "change_above", "change_below", "state")
-"""The condition keys of an ``[[alerts]]`` table; a rule has exactly one."""
+"""The condition keys of an ``[[alerts]]`` table with a ``symbol``; a rule has exactly one.
+(A table with a ``source`` has ``down_for`` instead.)"""
 
-Condition = Literal["above", "below", "change_above", "change_below", "state"]
+Condition = Literal["above", "below", "change_above", "change_below", "state", "down_for"]
+"""``down_for``: the source named by ``symbol`` has been down for ``level`` minutes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,8 @@ class AlertRule:
             return self.rearm
         if self.symbol in (GAUGE, ALTSEASON):
             return 2.0
+        if self.condition == "down_for":
+            return self.level or 0.0  # re-armed once the source works again (0 minutes)
         if self.condition in ("change_above", "change_below"):
             return 0.5
         return abs(self.level or 0.0) * 0.0025
@@ -81,6 +85,8 @@ class AlertRule:
         if self.condition == "state":
             return f"{self.symbol} → {self.state}"
         assert self.level is not None
+        if self.condition == "down_for":
+            return f"{self.symbol} down for {self.level:g} min"
         if self.condition in ("change_above", "change_below"):
             side = self.condition.removeprefix("change_")
             within = f" within {duration_text(self.window_s)}" if self.window_s else ""
@@ -114,6 +120,8 @@ class RuleStatus:
             return None
         if rule.condition == "state":
             return f"≠ {rule.state}"
+        if rule.condition == "down_for":
+            return "working again"
         assert rule.level is not None
         if rule.condition.endswith("above"):
             return "< " + _level_text(rule, rule.level - rule.band)

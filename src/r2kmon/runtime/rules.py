@@ -8,6 +8,11 @@ A rule names a symbol (or ``gauge``, the risk-on score) and one condition::
                              1-minute bar that far back) crosses the level
     state                    the symbol's breakout board state becomes this one
 
+``source = "yahoo"`` with ``down_for = N`` fires when that source has been down for N minutes
+of one outage; it re-arms when the source works again. An outage already going on at the
+first look (at start) is where the rule starts, like a level that already holds: it rings
+nothing until the source has worked again.
+
 ``symbol = "altseason"`` watches the altcoin-season index (``above = 75``: altcoin season
 begins; ``below = 25``: bitcoin season), as ``gauge`` watches the risk-on score.
 
@@ -45,6 +50,7 @@ from r2kmon.model import (
     HubSnapshot,
     RuleState,
     RuleStatus,
+    age_text,
     clean_text,
     price_text,
 )
@@ -64,6 +70,8 @@ class _Watch:
     """The observation last evaluated (a quote's time, a score, a state)."""
     value: str | None = None
     fired_at: float | None = None
+    down_since: float | None = None
+    """``down_for`` rules: when the current outage was first seen."""
 
 
 class RuleWatch:
@@ -91,7 +99,11 @@ class RuleWatch:
         fired: list[Alert] = []
         states = {row.symbol: row.state for row in result.board} if result is not None else {}
         for rule, watch in zip(self.rules, self._watch, strict=True):
-            message = self._check(rule, watch, snapshot, result, states, freshness)
+            message = (
+                self._down_for(rule, watch, snapshot, now)
+                if rule.condition == "down_for"
+                else self._check(rule, watch, snapshot, result, states, freshness)
+            )
             if message is not None:
                 watch.fired_at = now
                 prefix = "SIMULATED: " if snapshot.simulated else ""
@@ -144,6 +156,31 @@ class RuleWatch:
         back = value < rule.level - rule.band if above else value > rule.level + rule.band
         if back:
             watch.state = "armed"
+        return None
+
+    @staticmethod
+    def _down_for(rule: AlertRule, watch: _Watch, snapshot: HubSnapshot, now: float) -> str | None:
+        """A ``down_for`` rule: minutes of the current outage against the rule's level.
+        ``connecting`` and ``stale`` between two failures neither start nor end one."""
+        health = snapshot.health.get(rule.symbol)
+        if health is None:
+            return None
+        if health.status == "ok":
+            watch.down_since, watch.value, watch.state = None, "ok", "armed"
+            return None
+        if health.status != "down":
+            return None
+        if watch.state == "waiting":
+            watch.state, watch.value = "beyond", "down"  # down before we ever saw it work
+            return None
+        if watch.down_since is None:
+            watch.down_since = now
+        down_s = now - watch.down_since
+        watch.value = f"down {age_text(down_s)}"
+        assert rule.level is not None
+        if watch.state == "armed" and down_s >= rule.level * 60.0:
+            watch.state = "fired"
+            return f"{rule.describe()}: {health.last_error or 'no reason given'}"
         return None
 
     @staticmethod
