@@ -59,6 +59,7 @@ from r2kmon.model import (
     canonical_market,
     clean_text,
     dollar_priced,
+    is_ratio,
 )
 from r2kmon.net.policy import NetworkPolicy, check_ca_file, check_proxy, redact_credentials
 
@@ -818,6 +819,12 @@ def _build_alerts(entries: Any, config: Config, problems: _Problems) -> tuple[Al
                     f'expected a duration from 1m to 1d, as "1h" or "30m", got {entry["within"]!r}',
                 )
                 bad = True
+        if is_ratio(symbol) and condition not in ("above", "below"):
+            problems.add(
+                f"{where}.{condition}",
+                "a ratio takes above or below: its distance from its 200-day average, in %",
+            )
+            continue
         if condition == "state":
             if symbol in (GAUGE, ALTSEASON) or value not in BREAKOUT_STATES:
                 problems.add(
@@ -900,7 +907,7 @@ def _build_holdings(entries: Any, config: Config, problems: _Problems) -> tuple[
             problems.add(f"{where}.{key}", "unknown key", _HOLDING_KEYS)
         text = entry.get("symbol")
         symbol = _alert_symbol(text.strip(), symbols) if isinstance(text, str) else None
-        if symbol is None or symbol in (GAUGE, ALTSEASON):
+        if symbol is None or symbol in (GAUGE, ALTSEASON) or is_ratio(symbol):
             problems.add(
                 f"{where}.symbol",
                 f"{text!r} is not in crypto.symbols or markets.symbols; add it there"
@@ -951,6 +958,15 @@ def _symbols(config: Config) -> set[str]:
     }
 
 
+def _any_symbol(text: str) -> str | None:
+    for canonical in (canonical_crypto, canonical_market):
+        try:
+            return canonical(text)
+        except SymbolError:
+            continue
+    return None
+
+
 def _alert_symbol(text: str, symbols: set[str]) -> str | None:
     """The configured symbol ``text`` names (``btc/usd`` → ``BTC-USD``), ``gauge``, or None."""
     if text.lower() in (GAUGE, ALTSEASON):
@@ -962,6 +978,11 @@ def _alert_symbol(text: str, symbols: set[str]) -> str | None:
             continue
         if symbol in symbols:
             return symbol
+    if text.count("/") == 1:
+        # A ratio (IWM/SPY): any two tickers or pairs; the analytics compute the ratios of
+        # their relative-strength pairs, and a rule on another stays "waiting".
+        parts = [_any_symbol(part) for part in text.split("/")]
+        return "/".join(p for p in parts if p) if all(parts) else None
     return None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 
 from r2kmon.analytics.compute import AnalyticsResult, ContextEntry
 from r2kmon.analytics.gauge import Gauge
@@ -164,4 +165,34 @@ def test_the_config_reads_a_source_rule(tmp_path: Path) -> None:
     assert "alerts.1.down_for" in problem(tmp_path, '[[alerts]]\nsource = "fred"\ndown_for = 0\n')
     assert "does not go with source" in problem(
         tmp_path, '[[alerts]]\nsource = "fred"\ndown_for = 5\nabove = 3\n'
+    )
+
+
+def ratio(pct_vs_slow: float | None, as_of: float = T0) -> AnalyticsResult:
+    detail = {"sma_fast": None, "sma_slow": 0.5, "pct_vs_fast": None, "pct_vs_slow": pct_vs_slow}
+    entry = ContextEntry("rs:IWM/SPY", 0.5, "ratio", "yahoo", as_of, None, MappingProxyType(detail))
+    return AnalyticsResult((), Gauge(None, None, 0.0, ()), (), (entry,), ())
+
+
+def test_a_ratio_crossing_its_200_day_average_fires_once() -> None:
+    snapshot = Minutes().tick("100")
+    watch = RuleWatch((AlertRule("IWM/SPY", "above", level=0.0),))
+    assert fired(watch, snapshot, ratio(None)) == []  # too little history: waiting
+    assert fired(watch, snapshot, ratio(-1.2)) == []
+    [message] = fired(watch, snapshot, ratio(0.3, T0 + 60))
+    assert message == "IWM/SPY vs its 200-day average above +0%: +0.30% (ratio 0.5)"
+    assert fired(watch, snapshot, ratio(1.0, T0 + 120)) == []
+    assert fired(watch, snapshot, ratio(-0.2, T0 + 180)) == []  # within the band (0.5)
+    assert fired(watch, snapshot, ratio(0.2, T0 + 240)) == []
+    assert fired(watch, snapshot, ratio(-0.6, T0 + 300)) == []  # re-armed
+    assert len(fired(watch, snapshot, ratio(0.1, T0 + 360))) == 1
+    # a restart above the average: nothing
+    assert fired(RuleWatch(watch.rules), snapshot, ratio(0.4)) == []
+
+
+def test_the_config_reads_a_ratio_rule(tmp_path: Path) -> None:
+    rules = load(tmp_path, '[[alerts]]\nsymbol = "iwm/spy"\nabove = 0\n')
+    assert rules == (AlertRule("IWM/SPY", "above", level=0.0),)
+    assert "a ratio takes above or below" in problem(
+        tmp_path, '[[alerts]]\nsymbol = "IWM/SPY"\nchange_above = 1\n'
     )

@@ -44,6 +44,9 @@ from r2kmon.model.alerts import (
 from r2kmon.model.alerts import (
     RuleStatus as RuleStatus,
 )
+from r2kmon.model.alerts import (
+    is_ratio as is_ratio,
+)
 from r2kmon.model.core import (
     BAR_SECONDS as BAR_SECONDS,
 )

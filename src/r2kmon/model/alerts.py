@@ -35,6 +35,13 @@ ALTSEASON: Final = "altseason"
 """The rule symbol that means the altcoin-season index (0-100; 75 and above: altcoin
 season, 25 and below: bitcoin season)."""
 
+
+def is_ratio(symbol: str) -> bool:
+    """Whether a rule's symbol names a ratio (``IWM/SPY``): its ``above``/``below`` compare
+    the ratio's distance from its 200-day average, in percent."""
+    return "/" in symbol
+
+
 COMMAND_SOURCE: Final = "alert_command"
 """The alert log's source for an ``alert_command`` that could not be run or failed."""
 
@@ -76,6 +83,8 @@ class AlertRule:
             return 2.0
         if self.condition == "down_for":
             return self.level or 0.0  # re-armed once the source works again (0 minutes)
+        if is_ratio(self.symbol):
+            return 0.5
         if self.condition in ("change_above", "change_below"):
             return 0.5
         return abs(self.level or 0.0) * 0.0025
@@ -87,6 +96,8 @@ class AlertRule:
         assert self.level is not None
         if self.condition == "down_for":
             return f"{self.symbol} down for {self.level:g} min"
+        if is_ratio(self.symbol):
+            return f"{self.symbol} vs its 200-day average {self.condition} {self.level:+g}%"
         if self.condition in ("change_above", "change_below"):
             side = self.condition.removeprefix("change_")
             within = f" within {duration_text(self.window_s)}" if self.window_s else ""
@@ -123,6 +134,10 @@ class RuleStatus:
         if rule.condition == "down_for":
             return "working again"
         assert rule.level is not None
+        if is_ratio(rule.symbol):
+            side = "< " if rule.condition == "above" else "> "
+            sign = -1 if rule.condition == "above" else 1
+            return f"{side}{rule.level + sign * rule.band:+.2f}%"
         if rule.condition.endswith("above"):
             return "< " + _level_text(rule, rule.level - rule.band)
         return "> " + _level_text(rule, rule.level + rule.band)

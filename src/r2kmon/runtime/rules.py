@@ -13,6 +13,9 @@ of one outage; it re-arms when the source works again. An outage already going o
 first look (at start) is where the rule starts, like a level that already holds: it rings
 nothing until the source has worked again.
 
+``symbol = "IWM/SPY"`` (a ratio) with ``above``/``below`` watches the ratio's distance from
+its 200-day average, in percent (``above = 0``: the ratio crosses above its average).
+
 ``symbol = "altseason"`` watches the altcoin-season index (``above = 75``: altcoin season
 begins; ``below = 25``: bitcoin season), as ``gauge`` watches the risk-on score.
 
@@ -52,6 +55,7 @@ from r2kmon.model import (
     RuleStatus,
     age_text,
     clean_text,
+    is_ratio,
     price_text,
 )
 
@@ -133,7 +137,7 @@ class RuleWatch:
                 return None
             watch.state = "fired"
             return f"{rule.describe()} (breakout board)"
-        derived = rule.symbol in (GAUGE, ALTSEASON)
+        derived = rule.symbol in (GAUGE, ALTSEASON) or is_ratio(rule.symbol)
         if not derived and freshness.get(rule.symbol, "stale") == "stale":
             return None  # a price that came while stale is looked at once it is fresh
         value, seen, text, where = self._value(rule, snapshot, result)
@@ -194,6 +198,8 @@ class RuleWatch:
             if score is None:
                 return None, None, "", ""
             return score, score, f"{score:.0f}", f"score {score:.0f}"
+        if is_ratio(rule.symbol):
+            return _ratio_value(rule.symbol, result)
         if rule.symbol == ALTSEASON:
             entry = (
                 next((c for c in result.context if c.name == "altcoin_season"), None)
@@ -221,6 +227,21 @@ class RuleWatch:
                 return None, None, "", ""
             return change, quote.ts, f"{change:+.2f}%", f"{change:+.2f}% at {said}"
         return float(quote.price), quote.ts, price, said
+
+
+def _ratio_value(
+    symbol: str, result: AnalyticsResult | None
+) -> tuple[float | None, object, str, str]:
+    """A ratio's distance from its 200-day average in percent, from the analytics'
+    ``rs:`` context entry (none until there are 200 observations, or for another ratio)."""
+    entry = None
+    if result is not None:
+        entry = next((c for c in result.context if c.name == f"rs:{symbol}"), None)
+    distance = entry.detail.get("pct_vs_slow") if entry is not None else None
+    if entry is None or isinstance(distance, bool) or not isinstance(distance, (int, float)):
+        return None, None, "", ""
+    ratio = f" (ratio {entry.value:.4g})" if entry.value is not None else ""
+    return distance, (distance, entry.as_of), f"{distance:+.2f}%", f"{distance:+.2f}%{ratio}"
 
 
 def _move(
