@@ -59,7 +59,7 @@ def test_first_sight_is_no_change_and_each_level_changes_on_its_own() -> None:
     changed = tracker.observe(state_of(("below", "breakout"), price=2_512.5), T0 + 2)
     assert changed == [
         JournalEntry(T0 + 2, "breakout", "^RUT", "52_week_high", "testing", "breakout",
-                     2_512.5, 2_500.0),
+                     2_512.5, 2_500.0, "gauge 50 neutral"),
     ]  # fmt: skip
     # the all-time high's own machine moves too, later: its own line
     changed = tracker.observe(state_of(("testing", "breakout")), T0 + 3)

@@ -55,6 +55,12 @@ class SignalTracker:
             self._step(out, ("source", name, ""), new, now, message=message, first=new == DOWN)
         result = state.analytics
         if result is not None:
+            # What the gauge said when a level changed state, on the breakout's own line.
+            gauge_said = (
+                f"gauge {result.gauge.score:.0f} {result.gauge.label}"
+                if result.gauge.score is not None and result.gauge.label is not None
+                else ""
+            )
             for row in result.board:
                 for level in row.levels:
                     if level.state is None:
@@ -66,6 +72,7 @@ class SignalTracker:
                         now,
                         value=row.price,
                         reference=level.price,
+                        message=gauge_said,
                     )
             gauge = result.gauge
             if gauge.label is not None:
