@@ -16,7 +16,7 @@ from r2kmon.analytics.resistance import LevelKind
 from r2kmon.clock import FrozenClock
 from r2kmon.hub import Hub
 from r2kmon.model import Alert, BreakoutState, GaugeLabel, HealthStatus, SourceHealth
-from r2kmon.runtime.journal import SignalTracker, render
+from r2kmon.runtime.journal import SignalTracker, json_line, render
 from r2kmon.runtime.state import AppState
 from r2kmon.store import JournalEntry, Store
 from tests.core.test_cli import r2kmon
@@ -195,3 +195,10 @@ def test_journal_refuses_a_bad_date_and_says_when_there_is_no_store(tmp_path: Pa
 def test_remote_text_in_the_text_format_styles_nothing() -> None:
     entry = JournalEntry(T0, "source", "yahoo", "", "up", "down", message="bad\x1b[2J\nline")
     assert render([entry], "text") == "2026-11-17 15:00:00  yahoo  up → down  bad [2J line\n"
+
+
+def test_simulated_lines_say_so() -> None:
+    """``watch --demo`` marks every line, as every other output marks simulated data."""
+    entry = JournalEntry(T0, "gauge", "gauge", "", "neutral", "risk-on", 61.0)
+    assert json.loads(json_line(entry, simulated=True))["simulated"] is True
+    assert "simulated" not in json.loads(json_line(entry))

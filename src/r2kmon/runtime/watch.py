@@ -31,27 +31,31 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 async def watch(config: Config, *, demo: bool, out: TextIO) -> int:
     """The ``watch`` command; returns the exit code (0 after SIGTERM or SIGINT)."""
-    hub, store = await asyncio.to_thread(open_history, config, demo=demo)
-    runtime = JournalingRuntime(config, demo=demo, hub=hub, store=store)
-
-    def emit(entry: JournalEntry) -> None:
-        out.write(json_line(entry, simulated=demo))
-        out.flush()  # a line as it happens, also into a pipe or a file
-
-    runtime.journal.listeners.append(emit)
-    engine = asyncio.create_task(runtime.run(), name="r2kmon:watch")
     loop = asyncio.get_running_loop()
-    for signum in STOP_SIGNALS:
-        loop.add_signal_handler(signum, engine.cancel)
+    stopping = asyncio.Event()
+    for signum in STOP_SIGNALS:  # from the start: a SIGTERM while the history loads too
+        loop.add_signal_handler(signum, stopping.set)
     try:
-        await asyncio.wait({engine})
+        hub, store = await asyncio.to_thread(open_history, config, demo=demo)
+        runtime = JournalingRuntime(config, demo=demo, hub=hub, store=store)
+
+        def emit(entry: JournalEntry) -> None:
+            out.write(json_line(entry, simulated=demo))
+            out.flush()  # a line as it happens, also into a pipe or a file
+
+        runtime.journal.listeners.append(emit)
+        engine = asyncio.create_task(runtime.run(), name="r2kmon:watch")
+        stop = asyncio.create_task(stopping.wait())
+        try:
+            await asyncio.wait({engine, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            engine.cancel()  # the recorder's last look and write, then the engine's save
+            await asyncio.gather(engine, stop, return_exceptions=True)
+        if not engine.cancelled() and (failure := engine.exception()) is not None:
+            raise failure  # the engine itself failed (not one producer: those restart)
     finally:
         for signum in STOP_SIGNALS:
             loop.remove_signal_handler(signum)
-        if not engine.done():
-            engine.cancel()
-        await asyncio.gather(engine, return_exceptions=True)
-    if not engine.cancelled() and (failure := engine.exception()) is not None:
-        raise failure  # the engine itself failed (not one producer: those restart)
     log.info("watch stopped")
     return 0
