@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Final
 
-from r2kmon.runtime.engine import Runtime
+from r2kmon.runtime import Runtime
 from r2kmon.runtime.journal import SignalTracker
 from r2kmon.store import JournalEntry, StoreError
 

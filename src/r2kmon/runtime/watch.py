@@ -19,7 +19,7 @@ import signal
 from typing import TextIO
 
 from r2kmon.config import Config
-from r2kmon.runtime.engine import open_history
+from r2kmon.runtime import open_history
 from r2kmon.runtime.journal import json_line
 from r2kmon.runtime.recorder import JournalingRuntime
 from r2kmon.store import JournalEntry
