@@ -98,6 +98,17 @@ def _positive(text: str) -> float:
     return value
 
 
+def _since(text: str) -> float:
+    """A ``--since`` date or time (ISO-8601; UTC unless it says otherwise) as epoch seconds."""
+    from datetime import datetime, timezone
+
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date, as 2026-11-17, not {text!r}") from None
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(
@@ -111,7 +122,23 @@ def build_parser() -> argparse.ArgumentParser:
     snap = commands.add_parser(
         "snapshot", parents=[common], help="fetch once, print the state and exit"
     )
-    snap.add_argument("--json", action="store_true", help="print the JSON document")
+    snap.add_argument(
+        "--format",
+        choices=["text", "json", "prometheus"],
+        default=None,
+        help="text (the default), json (the documented document) or prometheus (text "
+        "exposition, for node_exporter's textfile collector)",
+    )
+    snap.add_argument(
+        "--json", action="store_true", help="print the JSON document (= --format json)"
+    )
+    snap.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        default=None,
+        help="write to FILE instead of stdout, replaced whole (a reader never sees half)",
+    )
     snap.add_argument(
         "--wait",
         type=float,
@@ -143,6 +170,26 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LIST",
         help="comma-separated symbols to show after the gauge (default ^RUT,BTC-USD)",
     )
+    status.add_argument(
+        "--tmux", action="store_true", help="colour the parts with tmux #[fg=...] codes"
+    )
+    commands.add_parser(
+        "watch",
+        parents=[common],
+        help="headless: the pipeline and the alert rules, one JSON line per alert and signal",
+    )
+    journal = commands.add_parser(
+        "journal", parents=[common], help="the signal journal kept in the store"
+    )
+    journal.add_argument(
+        "--since",
+        type=_since,
+        metavar="DATE",
+        default=None,
+        help="from this date or time on (UTC unless it says otherwise)",
+    )
+    journal.add_argument("--symbol", metavar="S", default=None, help="only this symbol")
+    journal.add_argument("--format", choices=["text", "json", "csv"], default="text")
     config = commands.add_parser("config", parents=[common], help="config file tools")
     config.add_argument(
         "action",
@@ -162,12 +209,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "config":
             return _config_command(args.action, config_path)
         if command == "status-line":
-            return _status_line(demo, [s.strip() for s in args.symbols.split(",") if s.strip()])
+            symbols = [s.strip() for s in args.symbols.split(",") if s.strip()]
+            return _status_line(demo, symbols, tmux=args.tmux)
         config = load_config(config_path)
         configure_logging(config.general.log_level)
         if command == "snapshot":
-            snapshot = _snapshot(config, demo=demo, wait=args.wait, as_json=args.json)
+            fmt: str = args.format or ("json" if args.json else "text")
+            if args.output is not None and fmt == "text":
+                raise StartupError("--output writes --format json or prometheus, not text")
+            snapshot = _snapshot(config, demo=demo, wait=args.wait, fmt=fmt, output=args.output)
             return asyncio.run(_stoppable(snapshot))
+        if command == "watch":
+            from r2kmon.runtime.watch import watch
+
+            return asyncio.run(watch(config, demo=demo, out=sys.stdout))
+        if command == "journal":
+            return _journal(config, demo, args.since, args.symbol, args.format)
         if command == "doctor":
             from r2kmon.runtime.doctor import run_command
 
@@ -187,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _status_line(demo: bool, symbols: list[str]) -> int:
+def _status_line(demo: bool, symbols: list[str], *, tmux: bool = False) -> int:
     """Print the running app's status in one line; no network, no config needed."""
     import time
 
@@ -198,7 +255,7 @@ def _status_line(demo: bool, symbols: list[str]) -> int:
     if document is None:
         print(f"r2kmon: no status (is r2kmon{' --demo' if demo else ''} running?)")
         return 1
-    print(status_line(document, time.time(), symbols))
+    print(status_line(document, time.time(), symbols, tmux=tmux))
     return 0
 
 
@@ -218,7 +275,9 @@ def _config_command(action: str, explicit: Path | None) -> int:
     return 0
 
 
-async def _snapshot(config: Config, *, demo: bool, wait: float, as_json: bool) -> int:
+async def _snapshot(
+    config: Config, *, demo: bool, wait: float, fmt: str, output: Path | None = None
+) -> int:
     from r2kmon.runtime import Runtime
     from r2kmon.runtime.snapshot import build_document
 
@@ -234,8 +293,14 @@ async def _snapshot(config: Config, *, demo: bool, wait: float, as_json: bool) -
     # One analytics round on what arrived, so board, gauge and correlation are filled.
     await runtime.analysis.step()
     document = build_document(runtime.state(), runtime.clock.now())
-    if as_json:
-        print(json.dumps(document, indent=2))
+    if fmt != "text":
+        from r2kmon.runtime.prometheus import render
+
+        text = render(document) if fmt == "prometheus" else json.dumps(document, indent=2) + "\n"
+        if output is not None:
+            _replace_file(output, text)
+        else:
+            sys.stdout.write(text)
     else:
         for symbol, quote in document["quotes"].items():
             if quote is None:
@@ -256,6 +321,50 @@ async def _snapshot(config: Config, *, demo: bool, wait: float, as_json: bool) -
     return 0 if any(q is not None for q in document["quotes"].values()) else 1
 
 
+def _journal(config: Config, demo: bool, since: float | None, symbol: str | None, fmt: str) -> int:
+    """Print the journal kept in the store; no network."""
+    from r2kmon.runtime.journal import render
+    from r2kmon.store import Store, StoreError
+
+    if demo:
+        raise StartupError("the demo keeps no journal (simulated data is never stored)")
+    path = Path(config.store.path).expanduser() if config.store.path else paths.store_file()
+    if not path.exists():
+        print(f"r2kmon: no journal yet ({path} does not exist)", file=sys.stderr)
+        return 1
+    try:
+        store = Store(path)
+        try:
+            entries = store.journal(since=since, subject=symbol)
+        finally:
+            store.close()
+    except StoreError as exc:
+        raise StartupError(str(exc)) from exc
+    sys.stdout.write(render(entries, fmt))
+    return 0
+
+
+def _replace_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file beside it and a rename, so a
+    reader (node_exporter's textfile collector) sees the old file or the new one, never
+    half of one."""
+    import tempfile
+
+    path = path.expanduser()
+    tmp: Path | None = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
+        ) as handle:
+            tmp = Path(handle.name)
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        raise StartupError(f"cannot write {path}: {exc}") from exc
+
+
 class _Starter:
     """The app's two-step start (:class:`r2kmon.ui.app.Starter`): the stored history on
     a hub first, then the runtime on that hub and store."""
@@ -271,11 +380,12 @@ class _Starter:
         return self._opened[0]
 
     def build_runtime(self) -> Runtime:
-        from r2kmon.runtime import Runtime
+        # The engine keeping the signal journal as well (r2kmon journal reads it).
+        from r2kmon.runtime.recorder import JournalingRuntime
         from r2kmon.runtime.statusline import status_file
 
         hub, store = self._opened if self._opened is not None else (None, None)
-        return Runtime(
+        return JournalingRuntime(
             self.config, demo=self.demo, hub=hub, store=store, status_file=status_file(self.demo)
         )
 

@@ -44,6 +44,7 @@ import tomllib
 from r2kmon import paths
 from r2kmon.errors import ConfigError
 from r2kmon.model import (
+    ALTSEASON,
     BREAKOUT_STATES,
     CONDITIONS,
     DEFAULT_WEIGHTS,
@@ -58,6 +59,7 @@ from r2kmon.model import (
     canonical_market,
     clean_text,
     dollar_priced,
+    is_ratio,
 )
 from r2kmon.model.endpoints import EXCHANGE_ADDRESSES
 from r2kmon.net.policy import NetworkPolicy, check_ca_file, check_proxy, redact_credentials
@@ -729,7 +731,20 @@ def _build_breakout(table: dict[str, Any], problems: _Problems) -> BreakoutConfi
     return config
 
 
-_ALERT_KEYS = ("symbol", *CONDITIONS, "rearm", "note")
+_ALERT_KEYS = ("symbol", *CONDITIONS, "rearm", "note", "within", "source", "down_for")
+_SUMMARY_SOURCES = ("crypto-feeds", "http-sources", "backfill", "store")
+"""Health records that are no exchange or provider of the config but can go down."""
+
+_WITHIN = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_WITHIN_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+MAX_WITHIN_S = 86_400.0
+"""The longest ``within``: the hub keeps a day of 1-minute bars."""
+
+
+def _within(value: Any) -> float | None:
+    """``"1h"``, ``"30m"``, ``"90s"``, ``"1d"`` as seconds; None when it is not one."""
+    match = _WITHIN.match(value) if isinstance(value, str) else None
+    return float(int(match[1]) * _WITHIN_UNITS[match[2]]) if match else None
 
 
 def _build_alerts(entries: Any, config: Config, problems: _Problems) -> tuple[AlertRule, ...]:
@@ -750,6 +765,11 @@ def _build_alerts(entries: Any, config: Config, problems: _Problems) -> tuple[Al
             if key not in _ALERT_KEYS:
                 problems.add(f"{where}.{key}", "unknown key", _ALERT_KEYS)
                 bad = True
+        if "source" in entry or "down_for" in entry:
+            rule = _source_rule(entry, where, config, problems)
+            if rule is not None and not bad:
+                rules.append(rule)
+            continue
         symbol = entry.get("symbol")
         if not isinstance(symbol, str) or not symbol.strip():
             problems.add(f"{where}.symbol", 'is required: a configured symbol or "gauge"')
@@ -779,14 +799,34 @@ def _build_alerts(entries: Any, config: Config, problems: _Problems) -> tuple[Al
         if not isinstance(note, str):
             problems.add(f"{where}.note", f"expected a string, got {_toml_type(note)}")
             bad = True
+        window_s: float | None = None
+        if "within" in entry:
+            window_s = _within(entry["within"])
+            if not condition.startswith("change_") or symbol in (GAUGE, ALTSEASON):
+                problems.add(
+                    f"{where}.within", "goes with change_above or change_below of a symbol"
+                )
+                bad = True
+            elif window_s is None or not 60 <= window_s <= MAX_WITHIN_S:
+                problems.add(
+                    f"{where}.within",
+                    f'expected a duration from 1m to 1d, as "1h" or "30m", got {entry["within"]!r}',
+                )
+                bad = True
+        if is_ratio(symbol) and condition not in ("above", "below"):
+            problems.add(
+                f"{where}.{condition}",
+                "a ratio takes above or below: its distance from its 200-day average, in %",
+            )
+            continue
         if condition == "state":
-            if symbol == GAUGE or value not in BREAKOUT_STATES:
+            if symbol in (GAUGE, ALTSEASON) or value not in BREAKOUT_STATES:
                 problems.add(
                     f"{where}.state",
-                    "the gauge has no breakout state"
-                    if symbol == GAUGE
+                    f"the {symbol} has no breakout state"
+                    if symbol in (GAUGE, ALTSEASON)
                     else f"expected one of {', '.join(BREAKOUT_STATES)}, got {_toml_type(value)}",
-                    BREAKOUT_STATES if symbol != GAUGE else (),
+                    BREAKOUT_STATES if symbol not in (GAUGE, ALTSEASON) else (),
                     str(value),
                 )
                 continue
@@ -794,8 +834,10 @@ def _build_alerts(entries: Any, config: Config, problems: _Problems) -> tuple[Al
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 problems.add(f"{where}.{condition}", f"expected a number, got {_toml_type(value)}")
                 continue
-            if symbol == GAUGE and condition.startswith("change_"):
-                problems.add(f"{where}.{condition}", "the gauge has no change; use above or below")
+            if symbol in (GAUGE, ALTSEASON) and condition.startswith("change_"):
+                problems.add(
+                    f"{where}.{condition}", f"the {symbol} has no change; use above or below"
+                )
                 continue
         if bad:
             continue
@@ -807,9 +849,34 @@ def _build_alerts(entries: Any, config: Config, problems: _Problems) -> tuple[Al
                 state=value if condition == "state" else None,
                 rearm=None if rearm is None else float(rearm),
                 note=clean_text(note.strip()),
+                window_s=window_s,
             )
         )
     return tuple(rules)
+
+
+def _source_rule(
+    entry: dict[str, Any], where: str, config: Config, problems: _Problems
+) -> AlertRule | None:
+    """``source = "yahoo"`` with ``down_for = N`` (minutes), and nothing else but a note."""
+    names = (*config.exchanges, *config.providers, *_SUMMARY_SOURCES)
+    source, minutes, note = entry.get("source"), entry.get("down_for"), entry.get("note", "")
+    extra = [k for k in entry if k not in ("source", "down_for", "note")]
+    if extra:
+        problems.add(f"{where}.{extra[0]}", "does not go with source and down_for")
+        return None
+    if source not in names:
+        problems.add(
+            f"{where}.source", f"expected a source's name, got {source!r}", names, str(source)
+        )
+        return None
+    if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes <= 0:
+        problems.add(f"{where}.down_for", "expected the minutes down, a number > 0")
+        return None
+    if not isinstance(note, str):
+        problems.add(f"{where}.note", f"expected a string, got {_toml_type(note)}")
+        return None
+    return AlertRule(str(source), "down_for", level=float(minutes), note=clean_text(note.strip()))
 
 
 _HOLDING_KEYS = ("symbol", "quantity", "cost")
@@ -834,7 +901,7 @@ def _build_holdings(entries: Any, config: Config, problems: _Problems) -> tuple[
             problems.add(f"{where}.{key}", "unknown key", _HOLDING_KEYS)
         text = entry.get("symbol")
         symbol = _alert_symbol(text.strip(), symbols) if isinstance(text, str) else None
-        if symbol is None or symbol == GAUGE:
+        if symbol is None or symbol in (GAUGE, ALTSEASON) or is_ratio(symbol):
             problems.add(
                 f"{where}.symbol",
                 f"{text!r} is not in crypto.symbols or markets.symbols; add it there"
@@ -885,10 +952,19 @@ def _symbols(config: Config) -> set[str]:
     }
 
 
+def _any_symbol(text: str) -> str | None:
+    for canonical in (canonical_crypto, canonical_market):
+        try:
+            return canonical(text)
+        except SymbolError:
+            continue
+    return None
+
+
 def _alert_symbol(text: str, symbols: set[str]) -> str | None:
     """The configured symbol ``text`` names (``btc/usd`` → ``BTC-USD``), ``gauge``, or None."""
-    if text.lower() == GAUGE:
-        return GAUGE
+    if text.lower() in (GAUGE, ALTSEASON):
+        return text.lower()
     for canonical in (canonical_crypto, canonical_market):
         try:
             symbol = canonical(text)
@@ -896,6 +972,11 @@ def _alert_symbol(text: str, symbols: set[str]) -> str | None:
             continue
         if symbol in symbols:
             return symbol
+    if text.count("/") == 1:
+        # A ratio (IWM/SPY): any two tickers or pairs; the analytics compute the ratios of
+        # their relative-strength pairs, and a rule on another stays "waiting".
+        parts = [_any_symbol(part) for part in text.split("/")]
+        return "/".join(p for p in parts if p) if all(parts) else None
     return None
 
 

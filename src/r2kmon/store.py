@@ -84,6 +84,12 @@ CREATE TABLE IF NOT EXISTS context (
 CREATE TABLE IF NOT EXISTS alerts (
     ts REAL NOT NULL, level TEXT NOT NULL, source TEXT NOT NULL, message TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS journal (
+    ts REAL NOT NULL, kind TEXT NOT NULL, subject TEXT NOT NULL, level TEXT NOT NULL,
+    old TEXT, new TEXT NOT NULL, value REAL, reference REAL, message TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS journal_once ON journal (ts, kind, subject, level, new);
+CREATE INDEX IF NOT EXISTS journal_subject ON journal (subject, ts);
 """
 
 ALERTS_UNIQUE = """
@@ -115,6 +121,37 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
             except sqlite3.Error as exc:  # the original error is the one worth raising
                 log.warning("rolling back a failed write: %s", exc)
         raise
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One line of the signal journal (:mod:`r2kmon.runtime.journal` decides what one is):
+    a breakout state changing at one level of a symbol, the gauge changing band, a source
+    going down or coming back, an alert firing. Kept forever; written once however often
+    it is saved (the journal's unique index)."""
+
+    ts: float
+    kind: str
+    """``breakout``, ``gauge``, ``source`` or ``alert``."""
+    subject: str
+    """The symbol, ``gauge``, or the source's name."""
+    level: str
+    """The resistance level's kind (``breakout``); empty for the others."""
+    old: str | None
+    """The state before (``None``: first seen, or an alert)."""
+    new: str
+    """The state now (the band, ``up``/``down``, ``fired``)."""
+    value: float | None = None
+    """The price (breakout, alert) or the gauge's score at the change."""
+    reference: float | None = None
+    """The resistance level's price (breakout)."""
+    message: str = ""
+    """In words: the alert's text, why a source went down."""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What changes state: one level of one symbol, the gauge, one source."""
+        return (self.kind, self.subject, self.level)
 
 
 MINUTE_BARS_LOADED_S = 24 * 3600
@@ -291,6 +328,52 @@ class Store:
                 (limit,),
             ).fetchall()
         return [Alert(ts, level, source, message) for ts, level, source, message in reversed(rows)]
+
+    # --- the signal journal -------------------------------------------------------------
+
+    def save_journal(self, entries: Sequence[JournalEntry]) -> int:
+        """Keep ``entries``; one already kept is ignored, so saving again after a failed
+        or repeated write is harmless. Returns how many were new."""
+        rows = [
+            (e.ts, e.kind, e.subject, e.level, e.old, e.new, e.value, e.reference, e.message)
+            for e in entries
+        ]
+        with self._using("write to") as db, _transaction(db):
+            return sum(
+                db.execute(
+                    "INSERT OR IGNORE INTO journal VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row
+                ).rowcount
+                for row in rows
+            )
+
+    def journal(
+        self, *, since: float | None = None, subject: str | None = None
+    ) -> list[JournalEntry]:
+        """The journal, oldest first: from ``since`` on, of one ``subject`` only (a symbol,
+        ``gauge`` or a source, in any case: ``^rut`` is ``^RUT``)."""
+        query = (
+            "SELECT ts, kind, subject, level, old, new, value, reference, message "
+            "FROM journal WHERE ts >= ?"
+        )
+        params: list[object] = [since if since is not None else float("-inf")]
+        if subject is not None:
+            query += " AND subject = ? COLLATE NOCASE"
+            params.append(subject)
+        with self._using("read") as db:
+            rows = db.execute(query + " ORDER BY ts, rowid", params).fetchall()
+        return [JournalEntry(*row) for row in rows]
+
+    def journal_states(self) -> dict[tuple[str, str, str], str]:
+        """The last state the journal kept of each thing that has one (a level of a symbol,
+        the gauge, a source): where a restart picks up, so a change made while nothing
+        ran is journaled and an unchanged state is not journaled again."""
+        with self._using("read") as db:
+            rows = db.execute(
+                # SQLite takes the bare columns from the row holding the MAX.
+                "SELECT kind, subject, level, new, MAX(ts) FROM journal "
+                "WHERE kind != 'alert' GROUP BY kind, subject, level"
+            ).fetchall()
+        return {(kind, subject, level): new for kind, subject, level, new, _ in rows}
 
 
 # --- failures -------------------------------------------------------------------------

@@ -68,6 +68,10 @@ def test_demo_snapshot_json_is_the_documented_document() -> None:
         assert all(level["resistance_date"].endswith("+00:00") for level in row["levels"])
     assert 0 <= doc["gauge"]["score"] <= 100
     assert 0 < doc["gauge"]["coverage"] < 1  # no liquidity, sentiment or dominance in demo
+    # coverage on the scores' 0-100 scale as well, and every unit named
+    assert doc["gauge"]["coverage_pct"] == pytest.approx(100 * doc["gauge"]["coverage"], abs=1e-3)
+    assert doc["schema_version"] == 2
+    assert doc["units"]["gauge.score"].startswith("points, 0-100")
     total = sum(c["contribution"] or 0 for c in doc["gauge"]["components"])
     assert abs(total - doc["gauge"]["score"]) < 1e-6
     assert {(c["a"], c["b"], c["window_days"]) for c in doc["correlation"]} >= {
@@ -134,7 +138,12 @@ def test_nothing_fetched_is_a_non_zero_exit_with_nulls(tmp_path: Path) -> None:
     assert doc["simulated"] is False
     assert all(quote is None for quote in doc["quotes"].values())
     assert doc["board"] == []
-    assert doc["gauge"] is None
+    # schema 2: the gauge object is always there, without a score when none can be had
+    assert doc["schema_version"] == 2
+    assert doc["gauge"]["score"] is None
+    assert doc["gauge"]["label"] is None
+    assert doc["gauge"]["coverage"] == doc["gauge"]["coverage_pct"] == 0
+    assert doc["gauge"]["components"] == []
     # no history, and every source of it refused: said, not "waiting" forever
     assert doc["analytics"]["state"] == "unavailable"
     assert doc["analytics"]["detail"].startswith("no daily history: yahoo unreachable")

@@ -15,6 +15,9 @@ anything of ours outside this package, so every layer can depend on it.
 """
 
 from r2kmon.model.alerts import (
+    ALTSEASON as ALTSEASON,
+)
+from r2kmon.model.alerts import (
     COMMAND_SOURCE as COMMAND_SOURCE,
 )
 from r2kmon.model.alerts import (
@@ -40,6 +43,9 @@ from r2kmon.model.alerts import (
 )
 from r2kmon.model.alerts import (
     RuleStatus as RuleStatus,
+)
+from r2kmon.model.alerts import (
+    is_ratio as is_ratio,
 )
 from r2kmon.model.core import (
     BAR_SECONDS as BAR_SECONDS,

@@ -31,13 +31,26 @@ class Alert:
 GAUGE: Final = "gauge"
 """The rule symbol that means the risk-on gauge's score (0-100)."""
 
+ALTSEASON: Final = "altseason"
+"""The rule symbol that means the altcoin-season index (0-100; 75 and above: altcoin
+season, 25 and below: bitcoin season)."""
+
+
+def is_ratio(symbol: str) -> bool:
+    """Whether a rule's symbol names a ratio (``IWM/SPY``): its ``above``/``below`` compare
+    the ratio's distance from its 200-day average, in percent."""
+    return "/" in symbol
+
+
 COMMAND_SOURCE: Final = "alert_command"
 """The alert log's source for an ``alert_command`` that could not be run or failed."""
 
 CONDITIONS: Final = ("above", "below", "change_above", "change_below", "state")
-"""The condition keys of an ``[[alerts]]`` table; a rule has exactly one."""
+"""The condition keys of an ``[[alerts]]`` table with a ``symbol``; a rule has exactly one.
+(A table with a ``source`` has ``down_for`` instead.)"""
 
-Condition = Literal["above", "below", "change_above", "change_below", "state"]
+Condition = Literal["above", "below", "change_above", "change_below", "state", "down_for"]
+"""``down_for``: the source named by ``symbol`` has been down for ``level`` minutes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +70,21 @@ class AlertRule:
     2 points for the gauge."""
     note: str = ""
     """The user's words, appended to the alert (``"take profit"``)."""
+    window_s: float | None = None
+    """``within`` of a ``change_*`` rule: the change is measured over this many seconds
+    (against the 1-minute bar that far back) instead of the quote's own 24 h or day."""
 
     @property
     def band(self) -> float:
         """The re-arm distance in force (``rearm``, or the default for the rule's unit)."""
         if self.rearm is not None:
             return self.rearm
-        if self.symbol == GAUGE:
+        if self.symbol in (GAUGE, ALTSEASON):
             return 2.0
+        if self.condition == "down_for":
+            return self.level or 0.0  # re-armed once the source works again (0 minutes)
+        if is_ratio(self.symbol):
+            return 0.5
         if self.condition in ("change_above", "change_below"):
             return 0.5
         return abs(self.level or 0.0) * 0.0025
@@ -74,10 +94,15 @@ class AlertRule:
         if self.condition == "state":
             return f"{self.symbol} → {self.state}"
         assert self.level is not None
+        if self.condition == "down_for":
+            return f"{self.symbol} down for {self.level:g} min"
+        if is_ratio(self.symbol):
+            return f"{self.symbol} vs its 200-day average {self.condition} {self.level:+g}%"
         if self.condition in ("change_above", "change_below"):
             side = self.condition.removeprefix("change_")
-            return f"{self.symbol} change {side} {self.level:+g}%"
-        level = f"{self.level:g}" if self.symbol == GAUGE else price_text(self.level)
+            within = f" within {duration_text(self.window_s)}" if self.window_s else ""
+            return f"{self.symbol} change {side} {self.level:+g}%{within}"
+        level = f"{self.level:g}" if self.symbol in (GAUGE, ALTSEASON) else price_text(self.level)
         return f"{self.symbol} {self.condition} {level}"
 
 
@@ -106,14 +131,33 @@ class RuleStatus:
             return None
         if rule.condition == "state":
             return f"≠ {rule.state}"
+        if rule.condition == "down_for":
+            return "working again"
         assert rule.level is not None
+        if is_ratio(rule.symbol):
+            side = "< " if rule.condition == "above" else "> "
+            sign = -1 if rule.condition == "above" else 1
+            return f"{side}{rule.level + sign * rule.band:+.2f}%"
         if rule.condition.endswith("above"):
             return "< " + _level_text(rule, rule.level - rule.band)
         return "> " + _level_text(rule, rule.level + rule.band)
 
 
+def duration_text(seconds: float) -> str:
+    """``1h`` · ``30m`` · ``90s`` · ``2h30m``: a rule's window as the config writes it."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        f"{hours}h" if hours else "",
+        f"{minutes}m" if minutes else "",
+        f"{secs}s" if secs else "",
+    ]
+    return "".join(parts) or "0s"
+
+
 def _level_text(rule: AlertRule, value: float) -> str:
-    if rule.symbol == GAUGE:
+    if rule.symbol in (GAUGE, ALTSEASON):
         return f"{value:g}"
     if rule.condition in ("change_above", "change_below"):
         return f"{value:+.2f}%"

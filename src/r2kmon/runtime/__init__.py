@@ -13,7 +13,11 @@ Used by the UI, ``r2kmon snapshot``, ``status-line`` and ``doctor``; never impor
 * :mod:`~r2kmon.runtime.rules`: the user's ``[[alerts]]`` rules and the alert command;
 * :mod:`~r2kmon.runtime.portfolio`: ``[[holdings]]`` valued at the hub's prices;
 * :mod:`~r2kmon.runtime.state`: :class:`AppState`, everything a screen draws;
-* :mod:`~r2kmon.runtime.snapshot`: the ``snapshot --json`` document;
+* :mod:`~r2kmon.runtime.snapshot`: the ``snapshot --json`` document, and
+  :mod:`~r2kmon.runtime.prometheus` the same as Prometheus text;
+* :mod:`~r2kmon.runtime.journal`: the signal journal (what counts as a signal change), and
+  :mod:`~r2kmon.runtime.recorder` the engine keeping it as it runs;
+* :mod:`~r2kmon.runtime.watch`: ``r2kmon watch``, headless;
 * :mod:`~r2kmon.runtime.statusline`: the status file and the ``status-line`` text;
 * :mod:`~r2kmon.runtime.doctor`: ``r2kmon doctor``.
 """

@@ -3,9 +3,21 @@
 A rule names a symbol (or ``gauge``, the risk-on score) and one condition::
 
     above / below            the price (or the gauge's score) crosses the level
-    change_above / _below    the change in percent (24 h for crypto, the day for markets)
-                             crosses the level
+    change_above / _below    the change in percent (24 h for crypto, the day for markets;
+                             with ``within = "1h"`` over that window, against the
+                             1-minute bar that far back) crosses the level
     state                    the symbol's breakout board state becomes this one
+
+``source = "yahoo"`` with ``down_for = N`` fires when that source has been down for N minutes
+of one outage; it re-arms when the source works again. An outage already going on at the
+first look (at start) is where the rule starts, like a level that already holds: it rings
+nothing until the source has worked again.
+
+``symbol = "IWM/SPY"`` (a ratio) with ``above``/``below`` watches the ratio's distance from
+its 200-day average, in percent (``above = 0``: the ratio crosses above its average).
+
+``symbol = "altseason"`` watches the altcoin-season index (``above = 75``: altcoin season
+begins; ``below = 25``: bitcoin season), as ``gauge`` watches the risk-on score.
 
 Configured as ``[[alerts]]`` tables (:mod:`r2kmon.config`), watched by
 :class:`RuleWatch` from :mod:`r2kmon.runtime.analysis` on every analytics round; what fires
@@ -32,6 +44,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
 from r2kmon.model import (
+    ALTSEASON,
     COMMAND_SOURCE,
     GAUGE,
     Alert,
@@ -40,7 +53,9 @@ from r2kmon.model import (
     HubSnapshot,
     RuleState,
     RuleStatus,
+    age_text,
     clean_text,
+    is_ratio,
     price_text,
 )
 
@@ -59,6 +74,8 @@ class _Watch:
     """The observation last evaluated (a quote's time, a score, a state)."""
     value: str | None = None
     fired_at: float | None = None
+    down_since: float | None = None
+    """``down_for`` rules: when the current outage was first seen."""
 
 
 class RuleWatch:
@@ -86,7 +103,11 @@ class RuleWatch:
         fired: list[Alert] = []
         states = {row.symbol: row.state for row in result.board} if result is not None else {}
         for rule, watch in zip(self.rules, self._watch, strict=True):
-            message = self._check(rule, watch, snapshot, result, states, freshness)
+            message = (
+                self._down_for(rule, watch, snapshot, now)
+                if rule.condition == "down_for"
+                else self._check(rule, watch, snapshot, result, states, freshness)
+            )
             if message is not None:
                 watch.fired_at = now
                 prefix = "SIMULATED: " if snapshot.simulated else ""
@@ -116,7 +137,8 @@ class RuleWatch:
                 return None
             watch.state = "fired"
             return f"{rule.describe()} (breakout board)"
-        if rule.symbol != GAUGE and freshness.get(rule.symbol, "stale") == "stale":
+        derived = rule.symbol in (GAUGE, ALTSEASON) or is_ratio(rule.symbol)
+        if not derived and freshness.get(rule.symbol, "stale") == "stale":
             return None  # a price that came while stale is looked at once it is fresh
         value, seen, text, where = self._value(rule, snapshot, result)
         if value is None or seen == watch.seen:
@@ -141,6 +163,31 @@ class RuleWatch:
         return None
 
     @staticmethod
+    def _down_for(rule: AlertRule, watch: _Watch, snapshot: HubSnapshot, now: float) -> str | None:
+        """A ``down_for`` rule: minutes of the current outage against the rule's level.
+        ``connecting`` and ``stale`` between two failures neither start nor end one."""
+        health = snapshot.health.get(rule.symbol)
+        if health is None:
+            return None
+        if health.status == "ok":
+            watch.down_since, watch.value, watch.state = None, "ok", "armed"
+            return None
+        if health.status != "down":
+            return None
+        if watch.state == "waiting":
+            watch.state, watch.value = "beyond", "down"  # down before we ever saw it work
+            return None
+        if watch.down_since is None:
+            watch.down_since = now
+        down_s = now - watch.down_since
+        watch.value = f"down {age_text(down_s)}"
+        assert rule.level is not None
+        if watch.state == "armed" and down_s >= rule.level * 60.0:
+            watch.state = "fired"
+            return f"{rule.describe()}: {health.last_error or 'no reason given'}"
+        return None
+
+    @staticmethod
     def _value(
         rule: AlertRule, snapshot: HubSnapshot, result: AnalyticsResult | None
     ) -> tuple[float | None, object, str, str]:
@@ -151,18 +198,68 @@ class RuleWatch:
             if score is None:
                 return None, None, "", ""
             return score, score, f"{score:.0f}", f"score {score:.0f}"
+        if is_ratio(rule.symbol):
+            return _ratio_value(rule.symbol, result)
+        if rule.symbol == ALTSEASON:
+            entry = (
+                next((c for c in result.context if c.name == "altcoin_season"), None)
+                if result is not None
+                else None
+            )
+            if entry is None or entry.value is None:
+                return None, None, "", ""
+            index = entry.value
+            return index, (index, entry.as_of), f"{index:.0f}", f"index {index:.0f}"
         quote = snapshot.quotes.get(rule.symbol)
         if quote is None:
             return None, None, "", ""
         at = datetime.fromtimestamp(quote.ts, UTC).strftime("%H:%M:%S UTC")
         price = price_text(quote.price)
         said = f"{price} ({quote.source}, {at})"
+        if rule.condition in ("change_above", "change_below") and rule.window_s:
+            moved = _move(snapshot, rule.symbol, float(quote.price), quote.ts, rule.window_s)
+            if moved is None:
+                return None, None, "", ""
+            return moved, quote.ts, f"{moved:+.2f}%", f"{moved:+.2f}% at {said}"
         if rule.condition in ("change_above", "change_below"):
             change = quote.change_pct
             if change is None:
                 return None, None, "", ""
             return change, quote.ts, f"{change:+.2f}%", f"{change:+.2f}% at {said}"
         return float(quote.price), quote.ts, price, said
+
+
+def _ratio_value(
+    symbol: str, result: AnalyticsResult | None
+) -> tuple[float | None, object, str, str]:
+    """A ratio's distance from its 200-day average in percent, from the analytics'
+    ``rs:`` context entry (none until there are 200 observations, or for another ratio)."""
+    entry = None
+    if result is not None:
+        entry = next((c for c in result.context if c.name == f"rs:{symbol}"), None)
+    distance = entry.detail.get("pct_vs_slow") if entry is not None else None
+    if entry is None or isinstance(distance, bool) or not isinstance(distance, (int, float)):
+        return None, None, "", ""
+    ratio = f" (ratio {entry.value:.4g})" if entry.value is not None else ""
+    return distance, (distance, entry.as_of), f"{distance:+.2f}%", f"{distance:+.2f}%{ratio}"
+
+
+def _move(
+    snapshot: HubSnapshot, symbol: str, price: float, ts: float, window_s: float
+) -> float | None:
+    """The change in percent from the close of the last 1-minute bar that began at least
+    ``window_s`` before ``ts`` to ``price``; None while the bars do not reach that far
+    back (a rule never fires on a guess)."""
+    bars = snapshot.bars_1m.get(symbol, ())
+    since = ts - window_s
+    reference = None
+    for bar in reversed(bars):
+        if bar.start <= since:
+            reference = bar.close
+            break
+    if reference is None or reference <= 0:
+        return None
+    return (price / float(reference) - 1.0) * 100.0
 
 
 class AlertCommand:

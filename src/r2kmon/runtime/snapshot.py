@@ -1,9 +1,12 @@
 """The ``snapshot --json`` document of DESIGN.md, built from an :class:`AppState`.
 
-Used by ``r2kmon snapshot`` and by tests; the keys are a contract scripts rely on. Sections
-the analytics could not fill are present and empty (``board``, ``correlation``) or ``null``
-(``gauge``): never invented. A configured symbol with no price yet is ``null``, and its
-source's ``health`` entry says why. Every time in the document is ISO-8601 UTC.
+Used by ``r2kmon snapshot`` (its ``json`` and, through :mod:`r2kmon.runtime.prometheus`,
+its ``prometheus`` format) and by tests; the keys are a contract scripts rely on, versioned
+by ``schema_version`` and with every unit named in ``units``. Sections the analytics could
+not fill are present and empty (``board``, ``correlation``); the ``gauge`` object is always
+there, with ``score: null`` and coverage 0 until it can be computed: never invented. A
+configured symbol with no price yet is ``null``, and its source's ``health`` entry says
+why. Every time in the document is ISO-8601 UTC.
 """
 
 from __future__ import annotations
@@ -13,6 +16,40 @@ from typing import Any
 
 from r2kmon.model import Freshness, Quote, SourceHealth
 from r2kmon.runtime.state import AppState
+
+SCHEMA_VERSION = 2
+"""The document's version: 1 had no ``schema_version``, ``units`` or ``gauge.coverage_pct``
+and a ``gauge`` of ``null`` before the analytics ran. Raised when a key changes meaning or
+goes away; new keys do not raise it."""
+
+UNITS: dict[str, str] = {
+    "quotes.price": "the quote currency (USD for -USD pairs, USDT for USDT pairs, index points)",
+    "quotes.change_pct": "percent (24 h for crypto, since the previous close for markets)",
+    "quotes.age_s": "seconds",
+    "board.price": "the quote currency",
+    "board.resistance": "the quote currency",
+    "board.distance_pct": "percent of the resistance (negative: under it)",
+    "gauge.score": "points, 0-100 (100: fully risk-on)",
+    "gauge.change": "points since the previous day's score",
+    "gauge.coverage": "fraction 0-1 of the configured weight backed by data",
+    "gauge.coverage_pct": "percent 0-100: gauge.coverage on the scores' scale",
+    "gauge.components.score": "points, 0-100",
+    "gauge.components.contribution": "points of gauge.score (they add up to it)",
+    "gauge.components.weight": "the configured weight (relative)",
+    "correlation.value": "Pearson coefficient, -1 to 1",
+    "health.msgs_per_s": "messages per second",
+    "times": "ISO-8601 in UTC",
+}
+"""What each number of the document is measured in (in the document as ``units``)."""
+
+EMPTY_GAUGE: dict[str, Any] = {
+    "score": None,
+    "label": None,
+    "coverage": 0.0,
+    "change": None,
+    "components": [],
+}
+"""The gauge before the analytics could compute one: no score, nothing covered."""
 
 TIME_KEYS = frozenset({"as_of", "since", "resistance_date", "date", "prior_high_date"})
 """Keys of the analytics' JSON that hold UTC epoch seconds, shown here as ISO-8601."""
@@ -42,7 +79,11 @@ def build_document(state: AppState, now: float) -> dict[str, Any]:
     # Derived values (altcoin season, net liquidity, flows, ...) come from the analytics;
     # where a name is in both, the analytics' entry carries the trend as well.
     context.update(_times(analytics.get("context", {})))
+    gauge: dict[str, Any] = dict(_times(analytics.get("gauge")) or EMPTY_GAUGE)
+    gauge["coverage_pct"] = round(100.0 * gauge["coverage"], 4)
     return {
+        "schema_version": SCHEMA_VERSION,
+        "units": UNITS,
         "generated_at": iso(now),
         "simulated": snapshot.simulated,
         "quotes": {
@@ -50,7 +91,7 @@ def build_document(state: AppState, now: float) -> dict[str, Any]:
             for symbol in snapshot.symbols
         },
         "board": _times(analytics.get("board", [])),
-        "gauge": _times(analytics.get("gauge")),
+        "gauge": gauge,
         "correlation": _times(analytics.get("correlation", [])),
         "context": context,
         "event_study": _times(analytics.get("event_study", [])),

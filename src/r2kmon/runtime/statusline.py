@@ -158,29 +158,69 @@ def _written_at(document: Mapping[str, Any]) -> float:
     return float(written) if isinstance(written, (int, float)) else float("-inf")
 
 
+TMUX_STYLES: dict[str, str] = {
+    "risk-on": "fg=green",
+    "risk-off": "fg=red",
+    "up": "fg=green",
+    "down": "fg=red",
+    "breakout": "fg=green,bold",
+    "confirmed": "fg=green",
+    "retest": "fg=yellow",
+    "testing": "fg=yellow",
+    "failed": "fg=red",
+    "not live": "fg=yellow",
+    "alert": "fg=red,bold",
+    "simulated": "fg=magenta",
+    "old": "fg=red",
+}
+"""``status-line --tmux``: the tmux style of each part of the line (the rest keeps the
+status bar's own colours)."""
+
+
 def status_line(
-    document: Mapping[str, Any], now: float, symbols: Sequence[str] = DEFAULT_SYMBOLS
+    document: Mapping[str, Any],
+    now: float,
+    symbols: Sequence[str] = DEFAULT_SYMBOLS,
+    *,
+    tmux: bool = False,
 ) -> str:
-    """One line: the gauge, then each of ``symbols`` the app had a price for."""
+    """One line: the gauge, then each of ``symbols`` the app had a price for. With
+    ``tmux``, parts are coloured with tmux's ``#[fg=...]`` codes (:data:`TMUX_STYLES`) and
+    every ``#`` of the text is doubled, so a ``#`` in a symbol or message shows as itself
+    instead of starting a tmux format."""
+
+    def paint(text: str, style: str | None = None) -> str:
+        if not tmux:
+            return text
+        text = text.replace("#", "##")
+        return f"#[{TMUX_STYLES[style]}]{text}#[default]" if style else text
+
     parts: list[str] = []
     gauge = document.get("gauge")
     if isinstance(gauge, dict) and isinstance(gauge.get("score"), (int, float)):
-        parts.append(f"R2K {gauge['score']:.0f} {gauge.get('label') or ''}".rstrip())
+        label = str(gauge.get("label") or "")
+        text = paint(f"R2K {gauge['score']:.0f}")
+        parts.append(f"{text} {paint(label, label if label in TMUX_STYLES else None)}".rstrip())
     quotes = document.get("quotes")
     quotes = quotes if isinstance(quotes, dict) else {}
     for symbol in symbols:
         quote = quotes.get(symbol)
         if not isinstance(quote, dict) or not isinstance(quote.get("price"), (int, float)):
             continue
-        text = f"{symbol} {_price(quote['price'])}"
+        text = paint(f"{symbol} {_price(quote['price'])}")
         change = quote.get("change_pct")
         if isinstance(change, (int, float)):
             shown = round(change, 2)
             arrow = "=" if shown == 0 else ("▲" if shown > 0 else "▼")
-            text += f" {arrow}{shown:+.2f}%" if shown else " =0.00%"
+            if shown:
+                text += " " + paint(f"{arrow}{shown:+.2f}%", "up" if shown > 0 else "down")
+            else:
+                text += " =0.00%"
         if quote.get("state"):
-            text += f" {quote['state']}"
-        text += _freshness(quote, now)
+            state = str(quote["state"])
+            text += " " + paint(state, state if state in TMUX_STYLES else None)
+        mark = _freshness(quote, now)
+        text += f" {paint(mark.lstrip(), 'not live')}" if mark else ""
         parts.append(text)
     line = " │ ".join(parts) if parts else "r2kmon: no data yet"
     alert = document.get("alert")
@@ -189,12 +229,12 @@ def status_line(
         if 0 <= ago <= ALERT_SHOWN_S:
             # The rule, not the whole message: "BTC-USD above 100,000.00".
             rule = str(alert.get("message", "")).removeprefix("SIMULATED: ").split(": ")[0]
-            line += f" │ ALERT {rule} {age_text(ago)} ago"
+            line += " │ " + paint(f"ALERT {rule} {age_text(ago)} ago", "alert")
     if document.get("simulated"):
-        line += " │ SIMULATED"
+        line += " │ " + paint("SIMULATED", "simulated")
     written = document.get("written_at")
     if isinstance(written, (int, float)) and now - written > OLD_AFTER_S:
-        line += f" │ {age_text(now - written)} old"
+        line += " │ " + paint(f"{age_text(now - written)} old", "old")
     return line
 
 
