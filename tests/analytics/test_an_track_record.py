@@ -20,7 +20,8 @@ from r2kmon.analytics.compute import (
     prepare_daily,
 )
 from r2kmon.analytics.gauge import GaugeSettings
-from r2kmon.analytics.track_record import replay_gauge
+from r2kmon.analytics.track_record import forward_returns, replay_gauge, track_record
+from r2kmon.model.track_record import TrackRecord
 from tests.analytics.an_history import frame
 
 SIMPLE = MappingProxyType(
@@ -134,3 +135,80 @@ def test_adding_future_rows_never_changes_a_past_days_gauge(seed: int, split: in
     for a, b in zip(before["score"], after["score"], strict=True):
         assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, abs=1e-12)
     assert list(before["coverage"]) == pytest.approx(list(after["coverage"]))
+
+
+# A constructed replay and price series whose 2-day returns are worked out by hand below.
+_DAYS = pd.date_range("2024-01-01", periods=14, freq="D")
+_PRICES = pd.Series(
+    [100, 110, 120, 90, 90, 100, 80, 120, 60, 66, 70, 77, 50, 88], index=_DAYS, dtype=float
+)
+_LABELS = ["neutral", "neutral", "risk-on", "risk-on", "risk-on", "neutral",
+           "risk-off", "risk-off", "neutral", "risk-on", None, "risk-on"]  # fmt: skip
+
+
+def _constructed() -> TrackRecord:
+    scores = [50.0 if label else math.nan for label in _LABELS]
+    replay = pd.DataFrame(
+        {"score": scores, "label": _LABELS, "coverage": [0.5] * 12}, index=_DAYS[:12]
+    )
+    return track_record(
+        replay, {"BTC-USD": _PRICES}, horizons=(2,), min_cases=3, headline=("BTC-USD", 2)
+    )
+
+
+def test_band_tables_match_a_hand_check() -> None:
+    # 2-day returns, % (day: label): 01 n +20 | 02 n -18.18 | 03 on -25 | 04 on +11.11 |
+    # 05 on -11.11 | 06 n +20 | 07 off -25 | 08 off -45 | 09 n +16.67 | 10 on +16.67 |
+    # 11 (no score) | 12 on +14.29
+    record = _constructed()
+    bands = {b.band: b for b in record.bands}
+    on = bands["risk-on"]
+    assert on.days == 5
+    assert on.runs == (("2024-01-03", "2024-01-05"), ("2024-01-10", "2024-01-12"))
+    (o,) = on.outcomes
+    assert (o.count, o.enough) == (5, True)
+    assert o.median_pct == pytest.approx(100 * (100 / 90 - 1))  # +11.11
+    assert o.positive_share == pytest.approx(3 / 5)
+    (n,) = bands["neutral"].outcomes
+    assert n.count == 4
+    assert n.median_pct == pytest.approx((100 * (70 / 60 - 1) + 20) / 2)  # (16.67 + 20) / 2
+    assert n.positive_share == pytest.approx(3 / 4)
+    assert bands["neutral"].runs == (
+        ("2024-01-01", "2024-01-02"), ("2024-01-06", "2024-01-06"), ("2024-01-09", "2024-01-09")
+    )  # fmt: skip
+    # Two risk-off days are under the minimum of 3: no median, no share.
+    (off,) = bands["risk-off"].outcomes
+    assert (off.count, off.enough, off.median_pct, off.positive_share) == (2, False, None, None)
+    (base,) = record.baseline
+    assert base.count == 11
+    assert base.median_pct == pytest.approx(100 * (100 / 90 - 1))
+    assert base.positive_share == pytest.approx(6 / 11)
+    assert record.scored_days == 11
+    assert (record.first_day, record.last_day) == ("2024-01-01", "2024-01-12")
+
+
+def test_band_changes_and_hit_rate_match_a_hand_check() -> None:
+    record = _constructed()
+    changes = {(c.from_band, c.to_band): c.dates for c in record.changes}
+    assert changes == {
+        ("neutral", "risk-on"): ("2024-01-03", "2024-01-10"),
+        ("risk-on", "neutral"): ("2024-01-06",),
+        ("neutral", "risk-off"): ("2024-01-07",),
+        ("risk-off", "neutral"): ("2024-01-09",),
+    }
+    up = next(c for c in record.changes if (c.from_band, c.to_band) == ("neutral", "risk-on"))
+    (o,) = up.outcomes
+    assert (o.count, o.enough, o.median_pct) == (2, False, None)
+    hit = record.hit_rate("risk-on")
+    assert hit is not None
+    assert (hit.hits, hit.cases, hit.baseline_hits, hit.baseline_cases) == (3, 5, 6, 11)
+    assert hit.rate == pytest.approx(0.6)
+    assert hit.baseline_rate == pytest.approx(6 / 11)
+
+
+def test_returns_past_the_end_of_the_prices_are_unknown_not_zero() -> None:
+    days = pd.DatetimeIndex(["2024-01-12", "2024-01-13", "2024-01-14"])
+    out = forward_returns(_PRICES, days, 2)
+    assert out[0] == pytest.approx(100 * (88 / 77 - 1))
+    assert np.isnan(out[1])
+    assert np.isnan(out[2])
