@@ -353,7 +353,7 @@ def machines_by_day(
     of the day is built from these)."""
     cfg = settings.for_symbol(symbol)
     tables = level_tables(closes, settings.levels_for(symbol))
-    dates = pd.DatetimeIndex(closes.index)
+    dates: list[pd.Timestamp] = list(pd.DatetimeIndex(closes.index))
     values = closes.to_numpy(dtype="float64").tolist()
     prior: tuple[LevelState, ...] = tuple(LevelState(kind) for kind in LEVEL_KINDS)
     none: tuple[Level | None, ...] = (None,) * len(LEVEL_KINDS)

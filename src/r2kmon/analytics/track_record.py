@@ -24,7 +24,7 @@ live gauge does too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
 import numpy as np
@@ -56,11 +56,16 @@ MAX_GAP_DAYS: Final = 4
 (a weekend and a holiday), as :func:`~r2kmon.analytics.series.value_asof` does."""
 
 
+class ReplayStopped(Exception):
+    """The replay was asked to stop before it finished."""
+
+
 def replay_gauge(
     state: DailyState,
     inputs: AnalyticsInputs,
     start: pd.Timestamp | None = REPLAY_START,
     end: pd.Timestamp | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> pd.DataFrame:
     """The gauge at every trading day's close from ``start`` to ``end`` (``None``: from
     the first or to the last day of the index symbol's history).
@@ -68,7 +73,9 @@ def replay_gauge(
     ``state`` is :func:`~r2kmon.analytics.compute.prepare_daily` of ``inputs``; its series
     are read only up to each day. Returns a frame indexed by date with ``score`` (NaN when
     no component had data), ``label``, ``coverage`` and one ``score:<component>`` column
-    per component.
+    per component. ``stop`` is asked before each day; when it says so the replay raises
+    :class:`ReplayStopped` (the runtime stops a replay running in a thread this way, so
+    quitting does not wait for it).
     """
     cfg = state.settings
     calendar = state.closes.get(cfg.index_symbol) or state.closes.get(cfg.btc_symbol)
@@ -89,6 +96,8 @@ def replay_gauge(
         )
     records: list[dict[str, object]] = []
     for day in days:
+        if stop is not None and stop():
+            raise ReplayStopped
         machines: dict[str, SymbolBreakouts] = {}
         for symbol, (index, states) in per_symbol.items():
             k = int(index.searchsorted(day, side="right")) - 1
@@ -263,11 +272,14 @@ def outcome_assets(state: DailyState, inputs: AnalyticsInputs) -> dict[str, pd.S
 
 
 def replay_track_record(
-    state: DailyState, inputs: AnalyticsInputs, start: pd.Timestamp | None = REPLAY_START
+    state: DailyState,
+    inputs: AnalyticsInputs,
+    start: pd.Timestamp | None = REPLAY_START,
+    stop: Callable[[], bool] | None = None,
 ) -> TrackRecord:
     """:func:`replay_gauge` then :func:`track_record` over the event study's assets, with
     BTC over 90 days as the headline."""
-    replay = replay_gauge(state, inputs, start)
+    replay = replay_gauge(state, inputs, start, stop=stop)
     return track_record(
         replay, outcome_assets(state, inputs), headline=(state.settings.btc_symbol, 90)
     )
