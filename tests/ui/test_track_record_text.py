@@ -33,13 +33,13 @@ def _record(hits: int, cases: int, min_cases: int = 10) -> TrackRecord:
 
 def test_reading_states_hits_cases_since_and_the_baseline() -> None:
     assert reading(_record(14, 22), "risk-on") == (
-        "risk-on: BTC rose 90 d later in 14 of 22 such days since 2018; all days: 58 %"
+        "risk-on: BTC up 90 d later on 14 of 22 such days since 2018; all days 58%"
     )
 
 
 def test_a_band_under_the_minimum_says_so_instead_of_a_rate() -> None:
     assert reading(_record(3, 4), "risk-on") == (
-        "risk-on: 4 such days since 2018 with BTC known 90 d later (fewer than 10): too few to say"
+        "risk-on: only 4 such days since 2018 with BTC 90 d later (< 10): too few to say"
     )
 
 

@@ -36,13 +36,13 @@ def reading(record: TrackRecord | None, band: str | None) -> str | None:
     since = _since(record)
     if not hit.enough:
         return (
-            f"{band}: {hit.cases} such days {since} with {asset} known {horizon} later "
-            f"(fewer than {record.min_cases}): too few to say"
+            f"{band}: only {hit.cases} such days {since} with {asset} {horizon} later "
+            f"(< {record.min_cases}): too few to say"
         )
     baseline = hit.baseline_rate
-    base = f"; all days: {baseline * 100:.0f} %" if baseline is not None else ""
+    base = f"; all days {baseline * 100:.0f}%" if baseline is not None else ""  # fits ~76 cols
     return (
-        f"{band}: {asset} rose {horizon} later in {hit.hits} of {hit.cases} such days {since}{base}"
+        f"{band}: {asset} up {horizon} later on {hit.hits} of {hit.cases} such days {since}{base}"
     )
 
 
