@@ -212,3 +212,21 @@ def test_returns_past_the_end_of_the_prices_are_unknown_not_zero() -> None:
     assert out[0] == pytest.approx(100 * (88 / 77 - 1))
     assert np.isnan(out[1])
     assert np.isnan(out[2])
+
+
+@pytest.mark.history
+def test_seed_claim_btc_380_pct_after_the_late_2020_rut_breakout_is_not_what_the_data_says() -> (
+    None
+):
+    """The seed: BTC rose 380 % after the late-2020 ^RUT breakout. From the close of the
+    first ^RUT close above its Aug-2018 high (2020-11-13), BTC's highest close within a
+    year was +314 % (2021-11-08) and it was +205 % after 180 days: a large rise, but the
+    data does not reach +380 % from that day."""
+    btc = frame("BTC-USD")["close"]
+    start = btc.loc["2020-11-13"]
+    year = btc.loc["2020-11-13":"2021-11-13"]
+    peak = (year.max() / start - 1) * 100
+    assert year.idxmax() == pd.Timestamp("2021-11-08")
+    assert peak == pytest.approx(314.1, abs=0.1)
+    assert peak < 380
+    assert (btc.loc["2021-05-12"] / start - 1) * 100 == pytest.approx(205, abs=5)
