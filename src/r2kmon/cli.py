@@ -282,6 +282,7 @@ async def _snapshot(
     from r2kmon.runtime.snapshot import build_document
 
     runtime = Runtime(config, demo=demo)
+    deadline = asyncio.get_running_loop().time() + wait
     task = asyncio.create_task(runtime.run())
     try:
         answered = await runtime.wait_answered(wait)
@@ -292,6 +293,9 @@ async def _snapshot(
         await asyncio.gather(task, return_exceptions=True)
     # One analytics round on what arrived, so board, gauge and correlation are filled.
     await runtime.analysis.step()
+    # The gauge's track record replays in the background: it gets what is left of --wait
+    # (the document says null when it did not finish).
+    await runtime.analysis.finish_track_record(deadline - asyncio.get_running_loop().time())
     document = build_document(runtime.state(), runtime.clock.now())
     if fmt != "text":
         from r2kmon.runtime.prometheus import render

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -20,6 +21,8 @@ from r2kmon.runtime.analysis import (
     daily_inputs,
     live_inputs,
 )
+from r2kmon.runtime.snapshot import build_document
+from r2kmon.runtime.state import AppState
 from tests.core.sample import CRYPTO, MARKETS, OPEN_TS, judged, observe, seeded_hub
 
 DAY = 86_400.0
@@ -197,3 +200,46 @@ async def test_net_liquidity_through_every_layer_matches_the_worked_value() -> N
     assert runner.result is not None
     net = next(c for c in runner.result.context if c.name == "net_liquidity")
     assert net.value == pytest.approx(6202.679e9, rel=1e-6)
+
+
+def _walk_bars(start: float, days: int, step_days: float, seed: int) -> list[Bar]:
+    rng = np.random.default_rng(seed)
+    closes = 100 * np.exp(np.cumsum(rng.normal(0.001, 0.02, days)))
+    return [
+        Bar(start + i * step_days * DAY, float(c), float(c), float(c), float(c), 1e6)
+        for i, c in enumerate(closes)
+    ]
+
+
+@pytest.mark.timeout(120)
+async def test_the_track_record_replays_after_the_first_result_and_reaches_the_snapshot() -> None:
+    """The replay starts once the first live result exists (it never delays the first
+    screen), runs in the background, and its record lands in ``snapshot --json``."""
+    start = OPEN_TS - 160 * DAY
+    hub = Hub(FrozenClock(OPEN_TS), simulated=False)
+    for i, symbol in enumerate(("^RUT", "IWM", "SPY")):
+        hub.push_bars(symbol, "1d", _walk_bars(start, 150, 1.0, i), "yahoo")
+    # BTC from 40 days before the first ^RUT day: its 30-day momentum exists on every day.
+    hub.push_bars("BTC-USD", "1d", _walk_bars(start - 40 * DAY, 200, 1.0, 9), "backfill")
+    runner = Analysis(
+        hub, analytics_settings(["BTC-USD", "^RUT", "IWM", "SPY"]), FrozenClock(OPEN_TS),
+        judge=judged,
+    )  # fmt: skip
+    assert runner.track_record is None
+    await runner.step()
+    assert runner.result is not None
+    version = runner.version
+    await runner.finish_track_record(100.0)
+    record = runner.track_record
+    assert record is not None
+    assert record.scored_days == 150  # every ^RUT day, each with BTC's momentum at least
+    assert runner.version > version  # the UI redraws when it arrives
+    state = AppState(hub.snapshot(), runner.result, track_record=record)
+    document = build_document(state, OPEN_TS)["track_record"]
+    assert document["scored_days"] == 150
+    assert [b["band"] for b in document["bands"]] == ["risk-off", "neutral", "risk-on"]
+    assert sum(b["days"] for b in document["bands"]) == 150
+    # Not twice on the same day.
+    task = runner._track_task
+    await runner.step()
+    assert runner._track_task is task

@@ -34,7 +34,7 @@ returns the state after the last close plus the level for the next session;
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
@@ -251,28 +251,22 @@ class SymbolBreakouts:
     prior_day: pd.Timestamp | None = None
 
 
-def _replay(
+def _steps(
     closes: pd.Series,
     tables: Mapping[LevelKind, LevelTable],
     cfg: BreakoutSettings,
-    record: bool,
-) -> tuple[tuple[LevelState, ...], tuple[LevelState, ...], list[dict[str, object]]]:
+) -> Iterator[tuple[LevelState, ...]]:
+    """Every machine's state after each close, in order (the one loop :func:`_replay` and
+    :func:`machines_by_day` share)."""
     dates = pd.DatetimeIndex(closes.index)
     # Boxing every date once up front is far cheaper than ``dates[t]`` per row.
     days: list[pd.Timestamp] = list(dates)
     values = closes.to_numpy(dtype="float64").tolist()
-    n = len(values)
     states = [LevelState(kind) for kind in LEVEL_KINDS]
-    prior = tuple(states)
-    rows: list[dict[str, object]] = []
     # Levels change rarely; building one Level per row and kind dominated the replay's
     # cost, so each distinct (kind, row of the high) is built once.
     cache: dict[tuple[int, int], Level] = {}
-    for t in range(n):
-        if t == n - 1:
-            prior = tuple(states)
-        day = days[t]
-        close = values[t]
+    for t, (day, close) in enumerate(zip(days, values, strict=True)):
         for k, kind in enumerate(LEVEL_KINDS):
             table = tables[kind]
             pos = int(table.index[t])
@@ -283,20 +277,36 @@ def _replay(
                     candidate = Level(kind, float(table.price[t]), days[pos], pos)
                     cache[(k, pos)] = candidate
             states[k] = step(states[k], close, day, t, candidate, cfg)
-            if record:
-                s = states[k]
+        yield tuple(states)
+
+
+def _replay(
+    closes: pd.Series,
+    tables: Mapping[LevelKind, LevelTable],
+    cfg: BreakoutSettings,
+    record: bool,
+) -> tuple[tuple[LevelState, ...], tuple[LevelState, ...], list[dict[str, object]]]:
+    dates = pd.DatetimeIndex(closes.index)
+    values = closes.to_numpy(dtype="float64").tolist()
+    first = tuple(LevelState(kind) for kind in LEVEL_KINDS)
+    states, prior = first, first
+    rows: list[dict[str, object]] = []
+    for t, after in enumerate(_steps(closes, tables, cfg)):
+        prior, states = states, after
+        if record:
+            for s in after:
                 rows.append(
                     {
-                        "date": day,
-                        "kind": kind,
-                        "close": close,
+                        "date": dates[t],
+                        "kind": s.kind,
+                        "close": values[t],
                         "state": s.state,
                         "level": s.level.price if s.level else None,
                         "level_set_on": s.level.set_on if s.level else None,
                         "since": s.since,
                     }
                 )
-    return tuple(states), prior, rows
+    return states, prior, rows
 
 
 def run(symbol: str, closes: pd.Series, settings: BoardSettings) -> SymbolBreakouts:
@@ -330,6 +340,38 @@ def replay_history(closes: pd.Series, settings: BoardSettings, symbol: str = "")
     return pd.DataFrame(
         rows, columns=["date", "kind", "close", "state", "level", "level_set_on", "since"]
     )
+
+
+def machines_by_day(
+    symbol: str, closes: pd.Series, settings: BoardSettings
+) -> Iterator[SymbolBreakouts]:
+    """The machines as :func:`run` would return them for every prefix of ``closes``: one
+    per row, in order, after that row's close (for the gauge replay of
+    :mod:`r2kmon.analytics.track_record`). The machine is causal, so the state after row
+    ``t`` is the state :func:`run` gives for the rows up to ``t``; one pass instead of one
+    replay per day. ``next_levels`` and ``last_levels`` are not filled (only the board row
+    of the day is built from these)."""
+    cfg = settings.for_symbol(symbol)
+    tables = level_tables(closes, settings.levels_for(symbol))
+    dates: list[pd.Timestamp] = list(pd.DatetimeIndex(closes.index))
+    values = closes.to_numpy(dtype="float64").tolist()
+    prior: tuple[LevelState, ...] = tuple(LevelState(kind) for kind in LEVEL_KINDS)
+    none: tuple[Level | None, ...] = (None,) * len(LEVEL_KINDS)
+    for t, states in enumerate(_steps(closes, tables, cfg)):
+        yield SymbolBreakouts(
+            symbol=symbol,
+            settings=cfg,
+            states=states,
+            next_levels=none,
+            prior_states=prior,
+            last_levels=none,
+            rows=t + 1,
+            last_close=values[t],
+            last_day=dates[t],
+            prior_close=values[t - 1] if t else None,
+            prior_day=dates[t - 1] if t else None,
+        )
+        prior = states
 
 
 def with_live_price(machines: SymbolBreakouts, price: float, day: pd.Timestamp) -> SymbolBreakouts:

@@ -557,6 +557,27 @@ def prepare_daily(inputs: AnalyticsInputs, settings: AnalyticsSettings) -> Daily
     )
 
 
+def close_gauge_on(
+    state: DailyState,
+    inputs: AnalyticsInputs,
+    day: pd.Timestamp,
+    machines: Mapping[str, SymbolBreakouts],
+) -> Gauge:
+    """The gauge at the close of ``day``, from the data dated on or before it only: the
+    steps of :func:`prepare_daily`'s close gauge (same static analytics, prices, ratios,
+    freshness rule and weights) with every series cut after ``day``. ``machines`` are the
+    breakout machines as they stood after ``day`` (see
+    :func:`~r2kmon.analytics.breakout.machines_by_day`). For the replay of
+    :mod:`r2kmon.analytics.track_record`; with ``day = state.ref_day`` and the state's own
+    machines it is ``state.close_score``."""
+    cut = day + pd.Timedelta(days=1)
+    closes = {s: a.series for s, a in state.closes.items()}
+    static = _static(closes, inputs.daily, inputs.context, state.settings, cut)
+    prices = {s: p for s in state.closes if (p := _price_before(state.closes[s], cut))}
+    board = [board_row(m, epoch(m.last_day) if m.last_day else None) for m in machines.values()]
+    return _gauge(state, static, board, prices, _ratios_at(state, prices), epoch(day), None)
+
+
 def _event_assets(
     closes: Mapping[str, pd.Series], context: Mapping[str, pd.Series], settings: AnalyticsSettings
 ) -> dict[str, pd.Series]:

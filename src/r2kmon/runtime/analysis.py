@@ -15,7 +15,9 @@ analytics status, and the last good result stays; it is retried only when data c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
@@ -39,6 +41,7 @@ from r2kmon.analytics.compute import (
     compute_live,
     prepare_daily,
 )
+from r2kmon.analytics.track_record import ReplayStopped, replay_track_record
 from r2kmon.clock import Clock
 from r2kmon.config import BreakoutConfig, GaugeConfig, with_overrides
 from r2kmon.hub import Hub
@@ -54,6 +57,7 @@ from r2kmon.model import (
     failure_headline,
     is_crypto_pair,
 )
+from r2kmon.model.track_record import TrackRecord
 
 # Defined with the alert log (pandas-free); kept importable from here, where they were.
 from r2kmon.runtime.alert_log import ALERTS_KEPT as ALERTS_KEPT
@@ -178,6 +182,13 @@ class Analysis:
             "waiting", "waiting for daily history", 0, len(settings.board_symbols)
         )
         self.alert_log = AlertLog(rules, on_rule)
+        self.track_record: TrackRecord | None = None
+        """The gauge's track record (:mod:`r2kmon.analytics.track_record`); ``None`` until
+        the first replay finished."""
+        self._inputs: AnalyticsInputs | None = None
+        self._track_day: int | None = None
+        self._track_task: asyncio.Task[None] | None = None
+        self._track_stop = threading.Event()
 
     @property
     def alerts(self) -> tuple[Alert, ...]:
@@ -195,9 +206,65 @@ class Analysis:
 
     async def run(self) -> None:
         """Recompute until cancelled."""
-        while True:
-            await self.step()
-            await asyncio.sleep(self._interval_s)
+        try:
+            while True:
+                await self.step()
+                await asyncio.sleep(self._interval_s)
+        finally:
+            self.stop_replay()
+
+    def stop_replay(self) -> None:
+        """Ask a running replay to stop at its next day (its thread cannot be cancelled, and
+        the interpreter waits for it at exit)."""
+        self._track_stop.set()
+
+    async def finish_track_record(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for a running replay (``snapshot``), then stop it."""
+        task = self._track_task
+        if task is not None and self._track_stop.is_set():
+            # Stopped when the runtime stopped: it ends at its next day; then start anew.
+            await asyncio.gather(task, return_exceptions=True)
+        self._maybe_replay()
+        task = self._track_task
+        if task is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), timeout)
+        if not task.done():
+            self.stop_replay()
+
+    def _maybe_replay(self) -> None:
+        """Start the replay once a day (by the clock's UTC date), after the first live
+        result, so it never delays the first screen; never two at once."""
+        if self._daily is None or self._inputs is None or self.result is None:
+            return
+        if self._track_task is not None and not self._track_task.done():
+            return
+        day = int(self._clock.now() // 86_400)
+        if day == self._track_day:
+            return
+        self._track_day = day
+        self._track_stop = threading.Event()
+        self._track_task = asyncio.create_task(
+            self._replay(self._daily, self._inputs, self._track_stop)
+        )
+
+    async def _replay(
+        self, state: DailyState, inputs: AnalyticsInputs, stop: threading.Event
+    ) -> None:
+        try:
+            record = await asyncio.to_thread(replay_track_record, state, inputs, stop=stop.is_set)
+        except asyncio.CancelledError:
+            stop.set()  # the thread is not cancelled with the task: tell it to stop
+            raise
+        except ReplayStopped:
+            self._track_day = None  # not done for today: the next round starts it again
+            return
+        except Exception:
+            log.exception("track record replay failed")
+            return
+        self.track_record = record
+        self.version += 1
 
     async def step(self) -> None:
         """One round: daily state if daily bars changed, live result if anything did."""
@@ -211,6 +278,7 @@ class Analysis:
         if self._daily is not None and snapshot.version != self._live_for:
             changed |= await self._live(snapshot)
             self._live_for = snapshot.version
+        self._maybe_replay()
         if self.status.state in ("waiting", "unavailable"):
             # Without daily bars nothing else changes the status: health has to, each round
             # (a source failing or coming back changes no daily bar).
@@ -237,7 +305,7 @@ class Analysis:
             len(wanted),
         )
         try:
-            self._daily = await asyncio.to_thread(self._prepare_in_thread, snapshot)
+            self._daily, self._inputs = await asyncio.to_thread(self._prepare_in_thread, snapshot)
         except Exception as exc:
             log.exception("daily analytics failed")
             self.status = AnalyticsStatus(
@@ -263,9 +331,10 @@ class Analysis:
             "waiting", f"daily history: {have} of {len(wanted)} symbols", have, len(wanted)
         )
 
-    def _prepare_in_thread(self, snapshot: HubSnapshot) -> DailyState:
+    def _prepare_in_thread(self, snapshot: HubSnapshot) -> tuple[DailyState, AnalyticsInputs]:
         history = self._history() if self._history is not None else None
-        return prepare_daily(daily_inputs(snapshot, history), self._settings)
+        inputs = daily_inputs(snapshot, history)
+        return prepare_daily(inputs, self._settings), inputs
 
     async def _live(self, snapshot: HubSnapshot) -> bool:
         assert self._daily is not None

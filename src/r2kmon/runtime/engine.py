@@ -203,6 +203,7 @@ class Runtime:
             ),
             judged.freshness,
             judged.until,
+            analysis.track_record,
         )
 
     def judge_freshness(self, snapshot: HubSnapshot, now: float) -> Judgement:

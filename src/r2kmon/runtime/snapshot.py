@@ -106,6 +106,8 @@ def build_document(state: AppState, now: float) -> dict[str, Any]:
         ),
         "health": {name: _health(h) for name, h in sorted(snapshot.health.items())},
         "portfolio": _times(state.portfolio.to_json()) if state.portfolio is not None else None,
+        # The replayed gauge's record; null until its background replay finished.
+        "track_record": state.track_record.to_json() if state.track_record is not None else None,
     }
 
 

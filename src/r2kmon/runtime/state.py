@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from r2kmon.model import Alert, AnalyticsStatus, Freshness, HubSnapshot, MarketState, RuleStatus
+from r2kmon.model.track_record import TrackRecord
 
 if TYPE_CHECKING:
     # Types only: importing them would load pandas for every reader of this module.
@@ -43,6 +44,10 @@ class AppState:
     """Once the clock is past this time, one of those judgements can change with the clock
     alone (a price ageing past its cadence, the bell): a reader holding this state asks
     for a new one then, even if no data arrived. ``None``: only new data changes them."""
+
+    track_record: TrackRecord | None = None
+    """What followed each band of the replayed gauge (``None`` until the first replay,
+    which runs in the background after the first screen)."""
 
     def freshness_of(self, symbol: str) -> Freshness:
         """The freshness of ``symbol``'s quote. A quote this state carries no judgement for

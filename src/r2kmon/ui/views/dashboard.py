@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 
 from r2kmon.runtime.state import AppState
 from r2kmon.ui.rows import SparkCache, quote_rows
+from r2kmon.ui.track_record import reading
 from r2kmon.ui.views.base import DrawContext, View, loading_text
 from r2kmon.ui.views.board_rows import BOARD_COLUMNS, board_rows
 from r2kmon.ui.views.details import symbol_detail
@@ -49,7 +50,10 @@ class DashboardView(View):
             if analytics is not None
             else loading_text(state.analytics_status, ascii_only=ctx.ascii_only, what="the gauge")
         )
-        self.query_one(GaugePanel).show(analytics.gauge if analytics else None, waiting)
+        label = analytics.gauge.label if analytics else None
+        self.query_one(GaugePanel).show(
+            analytics.gauge if analytics else None, waiting, reading(state.track_record, label)
+        )
         board = self.query_one("#board", ColumnTable)
         if analytics is None:
             board.set_rows(

@@ -51,12 +51,15 @@ class GaugePanel(Widget):
         self.ascii_only = ascii_only
         self.gauge: Gauge | None = None
         self.waiting: Text | None = Text("Loading: waiting for the first data", DIM)
+        self.reading: str | None = None
 
-    def show(self, gauge: Gauge | None, waiting: Text | None) -> None:
-        """Show ``gauge`` (or ``waiting`` when there is none); repaint only on change."""
-        if gauge == self.gauge and waiting == self.waiting:
+    def show(self, gauge: Gauge | None, waiting: Text | None, reading: str | None = None) -> None:
+        """Show ``gauge`` (or ``waiting`` when there is none) and ``reading``, the track
+        record's line for its band (:func:`r2kmon.ui.track_record.reading`); repaint only
+        on change."""
+        if gauge == self.gauge and waiting == self.waiting and reading == self.reading:
             return
-        self.gauge, self.waiting = gauge, waiting
+        self.gauge, self.waiting, self.reading = gauge, waiting, reading
         self.refresh(layout=True)
 
     def render(self) -> Text:
@@ -83,6 +86,8 @@ class GaugePanel(Widget):
                     arrow = ("^" if up else "v") if self.ascii_only else ("▲" if up else "▼")
                     text.append(f"  {arrow}{change:+.1f} vs yesterday", direction_style(change))
         text.append(f"  coverage {gauge.coverage * 100:.0f}%", DIM)
+        if self.reading:
+            text.append("\n" + self.reading, DIM)
         per_line = max(1, (width + 2) // CELL_W)
         for i, component in enumerate(gauge.components):
             text.append("\n" if i % per_line == 0 else "  ")
