@@ -194,7 +194,8 @@ def status_line(
         line += " │ SIMULATED"
     written = document.get("written_at")
     if isinstance(written, (int, float)) and now - written > OLD_AFTER_S:
-        line += f" │ {age_text(now - written)} old"
+        # A running app rewrites the file at least every REFRESH_S: this one has stopped.
+        line += f" │ r2kmon not running (last status {age_text(now - written)} old)"
     return line
 
 
