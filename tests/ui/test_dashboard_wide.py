@@ -127,3 +127,14 @@ async def test_wide_dashboard_shows_headline_and_panel_and_80_columns_do_not() -
             text = screen_text(app)
             assert ("REACHING CRYPTO?" in text) is wide
             assert ("regime" in text) is wide
+
+
+async def test_the_simulated_badge_shows_at_40_columns() -> None:
+    from r2kmon.model import HubSnapshot
+    from r2kmon.runtime.state import AppState
+
+    app = make_app()
+    async with app.run_test(size=(40, 20)) as pilot:
+        app.post_message(StateUpdated(AppState(HubSnapshot(1, NOW, simulated=True))))
+        await pilot.pause()
+        assert "SIMULATED" in screen_text(app).splitlines()[0]
