@@ -117,12 +117,12 @@ class DashboardView(View):
         self._show_quotes(state, ctx)
 
     def _show_quotes(self, state: AppState, ctx: DrawContext) -> None:
-        rows = quote_rows(state, ctx.now, self._sparks)
+        rows = [r for r in quote_rows(state, ctx.now, self._sparks) if ctx.matches(r.symbol)]
         quotes = self.query_one(QuoteTable)
         # Wide, the quotes are as tall as their rows and the past breakouts get the rest.
-        quotes.styles.height = len(rows) + 1 if self.has_class("-wide") else "1fr"
+        quotes.styles.height = max(len(rows), 1) + 1 if self.has_class("-wide") else "1fr"
         quotes.set_rows(
-            [r for r in rows if ctx.matches(r.symbol)],
+            rows,
             placeholder=Text(
                 "no symbol matches the filter" if ctx.filter else "no symbols configured"
             ),

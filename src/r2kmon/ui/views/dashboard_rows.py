@@ -242,6 +242,8 @@ def reaching_text(reaching: Reaching | None, state: AppState, ctx: DrawContext) 
         text.append(label.rjust(8), DIM)
     text.append("   AGE", DIM)
     for move in reaching.moves:
+        if not ctx.matches(move.name):
+            continue  # the / filter applies to the panel's symbols as to every table
         text.append("\n")
         text.append(f"{move.name:<12}")
         if move.missing and all(c is None for c in move.changes):
