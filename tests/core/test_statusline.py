@@ -41,7 +41,9 @@ def test_one_line_with_the_gauge_and_each_symbol() -> None:
 def test_simulated_old_and_empty_documents_say_so() -> None:
     assert status_line({**DOCUMENT, "simulated": True}, NOW, ["^RUT"]).endswith(" │ SIMULATED")
     # The app stopped writing 5 minutes ago: the line shows how old it is.
-    assert status_line(DOCUMENT, NOW + 300, ["^RUT"]).endswith(" │ 5m old")
+    assert status_line(DOCUMENT, NOW + 300, ["^RUT"]).endswith(
+        " │ r2kmon not running (last status 5m old)"
+    )
     assert status_line({"written_at": NOW, "quotes": {}}, NOW) == "r2kmon: no data yet"
     # Garbage in the file loses nothing and invents nothing.
     assert status_line({"gauge": "x", "quotes": {"^RUT": {"price": "1"}}}, NOW) == (

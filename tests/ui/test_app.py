@@ -198,7 +198,9 @@ async def test_stored_history_is_drawn_before_the_runtime_is_built(tmp_path: Pat
             )  # fmt: skip
 
     def row(text: str, symbol: str) -> str:
-        return next(line for line in text.splitlines() if line.lstrip().startswith(symbol))
+        # The quote table's row: the last line naming the symbol (the reaching panel and
+        # the board above name it too).
+        return [line for line in text.splitlines() if line.lstrip().startswith(symbol)][-1]
 
     app = R2kApp(None, config, clock=clock, starter=Starter())
     async with app.run_test(size=(160, 48)) as pilot:

@@ -484,15 +484,17 @@ async def test_an_idle_pane_rests_its_refresh_timer_and_wakes_on_new_data(
 
 
 @pytest.mark.history
-async def test_200x60_uses_the_width_gauge_beside_the_board() -> None:
+async def test_200x60_uses_the_width_components_beside_the_reaching_panel() -> None:
     app = make_app()
     async with app.run_test(size=(200, 60)) as pilot:
         app.post_message(StateUpdated(ready_state()))
         await pilot.pause()
         app.clear_notifications()
         await pilot.pause()
-        gauge_line = next(line for line in screen_text(app).splitlines() if "RISK-ON GAUGE" in line)
-        assert "SYMBOL" in gauge_line  # the board's header on the same line
+        lines = screen_text(app).splitlines()
+        assert any("RISK-ON GAUGE" in line for line in lines[1:3])  # the headline on top
+        components = next(line for line in lines if "COMPONENT" in line)
+        assert "REACHING CRYPTO?" in components  # the panel on the same line
         for digit in "234567":
             await pilot.press(digit)
             await app.workers.wait_for_complete()

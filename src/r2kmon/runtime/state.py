@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     # Types only: importing them would load pandas for every reader of this module.
     from r2kmon.analytics.compute import AnalyticsResult
     from r2kmon.runtime.portfolio import Portfolio
+    from r2kmon.runtime.reaching import Reaching
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +59,11 @@ class AppState:
     def version(self) -> tuple[int, int]:
         """Changes whenever the hub or the analytics changed."""
         return (self.hub.version, self.analytics_version)
+
+    def reaching(self) -> Reaching:
+        """Whether risk appetite is reaching crypto, in numbers (see
+        :mod:`r2kmon.runtime.reaching`); computed on each call, so readers call it once per
+        change of :attr:`version`."""
+        from r2kmon.runtime.reaching import reaching
+
+        return reaching(self)

@@ -234,7 +234,9 @@ def status_line(
         line += " │ " + paint("SIMULATED", "simulated")
     written = document.get("written_at")
     if isinstance(written, (int, float)) and now - written > OLD_AFTER_S:
-        line += " │ " + paint(f"{age_text(now - written)} old", "old")
+        # A running app rewrites the file at least every REFRESH_S: this one has stopped.
+        stopped = f"r2kmon not running (last status {age_text(now - written)} old)"
+        line += " │ " + paint(stopped, "old")
     return line
 
 

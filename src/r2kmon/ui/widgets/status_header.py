@@ -55,6 +55,10 @@ class HeaderInfo:
     """Nothing answers: the line replaces the chips (else it comes before them)."""
 
 
+BADGE_FIRST_BELOW = 60
+"""Under this many columns the SIMULATED badge moves next to the name."""
+
+
 class StatusHeader(Widget):
     """One line of status at the top of every view."""
 
@@ -147,6 +151,12 @@ class StatusHeader(Widget):
         sep = self._sep
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" r2kmon", Style(bold=True))
+        # Under 60 columns the badge comes first, so it is the last thing the cut drops:
+        # simulated prices must never pass for real ones.
+        badge_first = info.simulated and self.size.width < BADGE_FIRST_BELOW
+        if badge_first:
+            text.append(" ")
+            text.append(" SIMULATED ", BADGE)
         if info.view:
             text.append(sep)
             text.append(info.view, Style(bold=True, underline=True))
@@ -156,7 +166,7 @@ class StatusHeader(Widget):
         text.append(sep + clock)
         if info.market and market:
             text.append(sep + "US " + info.market)
-        if info.simulated:
+        if info.simulated and not badge_first:
             text.append(" ")
             text.append(" SIMULATED ", BADGE)
         if info.paused:
