@@ -64,7 +64,9 @@ from r2kmon.net.policy import NetworkPolicy, check_ca_file, check_proxy, redact_
 ENV_VAR = "R2KMON_CONFIG"
 
 EXCHANGES = ("binance", "coinbase", "kraken", "okx", "bybit")
-PROVIDERS = ("yahoo", "fred", "coingecko", "coinpaprika", "ishares", "alternative_me")
+PROVIDERS = (
+    "yahoo", "fred", "coingecko", "coinpaprika", "ishares", "alternative_me", "twelvedata",
+)  # fmt: skip
 
 
 def _doc(text: str) -> dict[str, str]:
@@ -250,6 +252,11 @@ DEFAULT_PROVIDERS: Mapping[str, EndpointConfig] = MappingProxyType(
         "coinpaprika": EndpointConfig("https://api.coinpaprika.com/v1"),
         "ishares": EndpointConfig("https://www.ishares.com"),
         "alternative_me": EndpointConfig("https://api.alternative.me"),
+        # Asked only when its key is set: a keyed fallback for IWM and SPY (and IWM standing
+        # in for ^RUT) when Yahoo rejects this network.
+        "twelvedata": EndpointConfig(
+            "https://api.twelvedata.com", api_key_env="TWELVEDATA_API_KEY"
+        ),
     }
 )
 

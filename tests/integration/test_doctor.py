@@ -292,7 +292,9 @@ async def test_healthy_json_gives_every_endpoint_with_its_data(
     assert doc["doctor_version"] == 1
     assert doc["first_failure"] is None
     assert [e["name"] for e in doc["endpoints"]] == HEALTHY
-    assert {n["name"] for n in doc["not_checked"]} == {"kraken", "okx", "bybit"}
+    not_checked = {n["name"]: n["why"] for n in doc["not_checked"]}
+    assert set(not_checked) == {"kraken", "okx", "bybit", "twelvedata"}
+    assert not_checked["twelvedata"] == "set $TWELVEDATA_API_KEY to use it"
     issuer = ca_organization(private_ca)
     for endpoint in doc["endpoints"]:
         name = endpoint["name"]
@@ -504,7 +506,8 @@ async def test_no_network_when_dns_fails_for_every_host(
     run = await doctor(config, env_for(tmp_path, private_ca), "--json")
     assert run.code == 1, run.err
     endpoints = run.doc["endpoints"]
-    assert len(endpoints) == 2 + len(DEFAULT_PROVIDERS)
+    # Twelve Data without its key is not checked (the app would not ask it).
+    assert len(endpoints) == 2 + len(DEFAULT_PROVIDERS) - 1
     assert all(e["fault"] == "DNS failure" for e in endpoints), endpoints
     assert all(NOWHERE in e["error"] for e in endpoints)
     text = await doctor(config, env_for(tmp_path, private_ca))

@@ -70,6 +70,9 @@ class Job:
     chain may be asked again (its backoff, or the slow retry of an unknown symbol)."""
     first: bool = True
     """Counted before the summary stops saying "connecting"."""
+    hint: str = ""
+    """How to get a fallback this series lacks ("set $TWELVEDATA_API_KEY ..."): added to
+    its stale line in health while no provider serves it."""
     chain: tuple[str, ...] = ()
     """The providers of the plan, in order (the scheduler fills it once)."""
     record: str = ""

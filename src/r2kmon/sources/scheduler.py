@@ -219,7 +219,12 @@ class Scheduler:
             state.unknown.discard(job.symbol or job.label)
             self._provider_ok(state)
             primary = next(self._chain(job), None)
-            if primary is not None and primary.stale_series.pop(job.label, None) is not None:
+            if primary is not None and primary is not state and delivered.note and not job.record:
+                # Served by a stand-in (IWM for ^RUT): the series itself is still stale,
+                # and its line in health says who stands in for it.
+                primary.stale_series[job.label] = delivered.note
+                self._push_provider(primary)
+            elif primary is not None and primary.stale_series.pop(job.label, None) is not None:
                 self._push_provider(primary)
             self._finish(job, job.every())
             if job.record and job.record != state.settings.record:
@@ -246,7 +251,8 @@ class Scheduler:
             if (job.symbol or job.label) not in primary.unknown:
                 why = "no fallback" if len(chain) < 2 else "fallbacks failed too"
                 text = f"{reasons[0][0]} {reasons[0][1]}" if reasons else ""
-                primary.stale_series[job.label] = f"{why}; {text}" if text else why
+                line = f"{why}; {text}" if text else why
+                primary.stale_series[job.label] = f"{line}; {job.hint}" if job.hint else line
             self._push_provider(primary)
         # The soonest a provider in the chain may be asked again (its backoff, or the slow
         # retry of an unknown symbol); with nothing to wait for, the normal schedule. A

@@ -68,6 +68,9 @@ PROVIDERS: Mapping[str, ProviderSettings] = MappingProxyType(
         "coinpaprika": _manners(2.0, 30.0, 900.0),
         "ishares": _manners(10.0, 300.0, 6 * 3600.0),
         "alternative_me": _manners(5.0, 60.0, 3600.0),
+        # Twelve Data's free plan: 8 credits a minute (one per symbol and request), 800 a
+        # day; a 429 means the minute's or the day's credits are spent.
+        "twelvedata": _manners(8.0, 60.0, 3600.0),
     }
 )
 """The HTTP providers the poller knows, without their URLs."""
