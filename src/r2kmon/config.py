@@ -143,6 +143,13 @@ class EndpointConfig:
     api_key_env: str = field(
         default="", metadata=_doc("environment variable holding an optional API key")
     )
+    transport: str = field(
+        default="",
+        metadata=_doc(
+            "providers.yahoo only: auto | httpx | impersonate (a browser's TLS, needs the "
+            "impersonate extra); auto switches after repeated 429s"
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -244,7 +251,7 @@ DEFAULT_EXCHANGES: Mapping[str, EndpointConfig] = MappingProxyType(
 
 DEFAULT_PROVIDERS: Mapping[str, EndpointConfig] = MappingProxyType(
     {
-        "yahoo": EndpointConfig("https://query2.finance.yahoo.com"),
+        "yahoo": EndpointConfig("https://query2.finance.yahoo.com", transport="auto"),
         "fred": EndpointConfig("https://fred.stlouisfed.org", api_key_env="FRED_API_KEY"),
         "coingecko": EndpointConfig(
             "https://api.coingecko.com/api/v3", api_key_env="COINGECKO_API_KEY"
@@ -983,6 +990,10 @@ def _check_semantics(config: Config, problems: _Problems) -> None:
                 problems.add(
                     f"{kind}.{name}.url", "must start with ws://, wss://, http:// or https://"
                 )
+            if endpoint.transport and (kind, name) != ("providers", "yahoo"):
+                problems.add(f"{kind}.{name}.transport", "only [providers.yahoo] has a transport")
+            elif endpoint.transport not in ("", "auto", "httpx", "impersonate"):
+                problems.add(f"{kind}.{name}.transport", "must be auto, httpx or impersonate")
     if config.network.ca_file:
         why = check_ca_file(config.network.ca_file)
         if why:
