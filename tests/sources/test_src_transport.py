@@ -30,8 +30,9 @@ from r2kmon.sources.poller import (
 )
 from r2kmon.sources.transport import EXTRA, ImpersonatingTransport
 from tests.fakes.http import FakeHTTP, Reply
+from tests.fakes.proxy import ConnectProxy
 from tests.fakes.sinks import RecordingSink
-from tests.fakes.tls import PrivateCA
+from tests.fakes.tls import PROXY_VARIABLES, PrivateCA
 from tests.sources.src_helpers import shared
 
 DAILY = shared("yahoo_chart", "aapl_1d_period_with_events.json")
@@ -172,3 +173,20 @@ def test_the_config_takes_a_transport_for_yahoo_only(tmp_path: Path) -> None:
         with pytest.raises(ConfigError) as caught:
             load_config(bad)
         assert why in caught.value.message
+
+
+async def test_impersonating_transport_goes_through_the_configured_proxy(
+    yahoo: FakeHTTP, private_ca: PrivateCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)  # [network] proxy alone decides
+    proxy = await ConnectProxy().start()
+    try:
+        policy = NetworkPolicy(ca_file=str(private_ca.ca_file), proxy=proxy.url)
+        client = httpx.AsyncClient(transport=ImpersonatingTransport(policy))
+        async with client, asyncio.timeout(20):
+            answer = await client.get(yahoo.base + RUT + "?interval=1d")
+    finally:
+        await proxy.stop()
+    assert answer.status_code == 200
+    assert proxy.targets == [f"127.0.0.1:{yahoo.port}"]  # tunnelled, TLS end to end
