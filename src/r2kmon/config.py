@@ -67,7 +67,9 @@ from r2kmon.net.policy import NetworkPolicy, check_ca_file, check_proxy, redact_
 ENV_VAR = "R2KMON_CONFIG"
 
 EXCHANGES = ("binance", "coinbase", "kraken", "okx", "bybit")
-PROVIDERS = ("yahoo", "fred", "coingecko", "coinpaprika", "ishares", "alternative_me")
+PROVIDERS = (
+    "yahoo", "fred", "coingecko", "coinpaprika", "ishares", "alternative_me", "twelvedata",
+)  # fmt: skip
 
 
 def _doc(text: str) -> dict[str, str]:
@@ -143,6 +145,13 @@ class EndpointConfig:
     enabled: bool = field(default=True, metadata=_doc("false to never use it"))
     api_key_env: str = field(
         default="", metadata=_doc("environment variable holding an optional API key")
+    )
+    transport: str = field(
+        default="",
+        metadata=_doc(
+            "providers.yahoo only: auto | httpx | impersonate (a browser's TLS, needs the "
+            "impersonate extra); auto switches after repeated 429s"
+        ),
     )
 
 
@@ -238,7 +247,7 @@ DEFAULT_EXCHANGES: Mapping[str, EndpointConfig] = MappingProxyType(
 
 DEFAULT_PROVIDERS: Mapping[str, EndpointConfig] = MappingProxyType(
     {
-        "yahoo": EndpointConfig("https://query2.finance.yahoo.com"),
+        "yahoo": EndpointConfig("https://query2.finance.yahoo.com", transport="auto"),
         "fred": EndpointConfig("https://fred.stlouisfed.org", api_key_env="FRED_API_KEY"),
         "coingecko": EndpointConfig(
             "https://api.coingecko.com/api/v3", api_key_env="COINGECKO_API_KEY"
@@ -246,6 +255,11 @@ DEFAULT_PROVIDERS: Mapping[str, EndpointConfig] = MappingProxyType(
         "coinpaprika": EndpointConfig("https://api.coinpaprika.com/v1"),
         "ishares": EndpointConfig("https://www.ishares.com"),
         "alternative_me": EndpointConfig("https://api.alternative.me"),
+        # Asked only when its key is set: a keyed fallback for IWM and SPY (and IWM standing
+        # in for ^RUT) when Yahoo rejects this network.
+        "twelvedata": EndpointConfig(
+            "https://api.twelvedata.com", api_key_env="TWELVEDATA_API_KEY"
+        ),
     }
 )
 
@@ -1051,6 +1065,10 @@ def _check_semantics(config: Config, problems: _Problems) -> None:
                 problems.add(
                     f"{kind}.{name}.url", "must start with ws://, wss://, http:// or https://"
                 )
+            if endpoint.transport and (kind, name) != ("providers", "yahoo"):
+                problems.add(f"{kind}.{name}.transport", "only [providers.yahoo] has a transport")
+            elif endpoint.transport not in ("", "auto", "httpx", "impersonate"):
+                problems.add(f"{kind}.{name}.transport", "must be auto, httpx or impersonate")
     if config.network.ca_file:
         why = check_ca_file(config.network.ca_file)
         if why:

@@ -69,6 +69,7 @@ class FakeHTTP:
 
     def __init__(self) -> None:
         self._scripts: dict[str, list[Reply]] = {}
+        self._gates: dict[str, tuple[str, Reply]] = {}
         self.seen: list[Seen] = []
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -79,6 +80,11 @@ class FakeHTTP:
         """Replace the replies for ``route``: a raw (still quoted) path, optionally with
         ``?name=value&...`` that the request's query must contain (``...csv?id=WALCL``)."""
         self._scripts[route] = list(replies)
+
+    def gate(self, path: str, header: str, refusal: Reply) -> None:
+        """Answer ``refusal`` to every request on ``path`` without ``header`` (a server that
+        tells clients apart, as Yahoo tells browsers from scripts); the script otherwise."""
+        self._gates[path] = (header.lower(), refusal)
 
     def hits(self, path: str) -> list[Seen]:
         """The requests that asked for ``path``."""
@@ -131,7 +137,11 @@ class FakeHTTP:
                     headers[name.strip().lower()] = value.strip()
             url = urlsplit(target)
             self.seen.append(Seen(time.monotonic(), url.path, url.query, headers))
-            reply = self._next_reply(url.path, url.query)
+            gate = self._gates.get(url.path)
+            if gate is not None and gate[0] not in headers:
+                reply = gate[1]
+            else:
+                reply = self._next_reply(url.path, url.query)
             if reply.delay:
                 await asyncio.sleep(reply.delay)
             reason = _REASONS.get(reply.status, "Status")

@@ -56,3 +56,8 @@ def script_providers(http: FakeHTTP, markets: Sequence[str] = MARKETS) -> None:
     http.script(
         "/api/v3/klines", Reply.file(HTTP_FIXTURES / "binance" / "klines_docs_example.json")
     )
+    # Twelve Data is asked only when its key is set; IWM (and SPY) on its one path.
+    http.script(
+        "/time_series",
+        Reply.file(HTTP_FIXTURES / "twelvedata" / "time_series_TSLA_1day_2rows_2025-09-23.json"),
+    )

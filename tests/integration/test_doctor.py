@@ -38,7 +38,7 @@ from r2kmon.runtime.doctor import run_doctor
 from r2kmon.sources import ishares
 from tests.fakes.exchanges import FakeExchange
 from tests.fakes.http import FakeHTTP, Reply
-from tests.fakes.providers import LOCAL, MARKETS, script_providers
+from tests.fakes.providers import LOCAL, MARKETS, chart_path, script_providers
 from tests.fakes.tls import HOST, PrivateCA, derived_endpoints, swap_host, toml_tables
 from tests.paths import HTTP_FIXTURES
 
@@ -292,7 +292,9 @@ async def test_healthy_json_gives_every_endpoint_with_its_data(
     assert doc["doctor_version"] == 1
     assert doc["first_failure"] is None
     assert [e["name"] for e in doc["endpoints"]] == HEALTHY
-    assert {n["name"] for n in doc["not_checked"]} == {"kraken", "okx", "bybit"}
+    not_checked = {n["name"]: n["why"] for n in doc["not_checked"]}
+    assert set(not_checked) == {"kraken", "okx", "bybit", "twelvedata"}
+    assert not_checked["twelvedata"] == "set $TWELVEDATA_API_KEY to use it"
     issuer = ca_organization(private_ca)
     for endpoint in doc["endpoints"]:
         name = endpoint["name"]
@@ -504,7 +506,8 @@ async def test_no_network_when_dns_fails_for_every_host(
     run = await doctor(config, env_for(tmp_path, private_ca), "--json")
     assert run.code == 1, run.err
     endpoints = run.doc["endpoints"]
-    assert len(endpoints) == 2 + len(DEFAULT_PROVIDERS)
+    # Twelve Data without its key is not checked (the app would not ask it).
+    assert len(endpoints) == 2 + len(DEFAULT_PROVIDERS) - 1
     assert all(e["fault"] == "DNS failure" for e in endpoints), endpoints
     assert all(NOWHERE in e["error"] for e in endpoints)
     text = await doctor(config, env_for(tmp_path, private_ca))
@@ -698,3 +701,73 @@ async def test_a_proxy_that_refuses_is_named_without_its_password(
     assert "through the proxy" in fix
     # nothing reached the exchange: every connection went to the (refusing) proxy
     assert fakes.binance.paths == []
+
+
+# --- which path to the Russell 2000 works ---------------------------------------------------
+
+
+def yahoo_refuses_plain_clients(fakes: Fakes) -> None:
+    """Yahoo as it answers on many networks: 429 unless the client is a browser (a header
+    Chrome sends and httpx does not stands for the TLS fingerprint)."""
+    blocked = Reply.file(HTTP_FIXTURES / "yahoo_chart" / "error_429_body_variant_b.txt", 429)
+    fakes.http.gate(chart_path("^RUT"), "sec-ch-ua", blocked)
+
+
+def equity(run: Run) -> list[tuple[str, str, bool]]:
+    return [(p["path"], p["symbol"], p["served"]) for p in run.doc["equity_paths"]]
+
+
+async def test_doctor_says_impersonation_serves_rut_where_yahoo_refuses_httpx(
+    tmp_path: Path, fakes: Fakes, private_ca: PrivateCA
+) -> None:
+    yahoo_refuses_plain_clients(fakes)
+    config = healthy_config(tmp_path, fakes)
+    env = env_for(tmp_path, private_ca)
+    env.pop("TWELVEDATA_API_KEY", None)
+    run = await doctor(config, env, "--json")
+    assert run.code == 1, run.err  # the plain Yahoo check fails
+    assert equity(run) == [
+        ("yahoo (httpx)", "^RUT", False),
+        ("yahoo (browser impersonation)", "^RUT", True),
+        ("twelvedata", "IWM for ^RUT", False),
+    ]
+    paths = run.doc["equity_paths"]
+    assert paths[0]["detail"].startswith("rate-limited: HTTP 429")
+    assert paths[2]["fix"] == "set $TWELVEDATA_API_KEY (a free Twelve Data key)"
+    assert run.doc["equity_fix"] is None
+    text = await doctor(config, env)
+    assert "the Russell 2000:" in text.out
+    assert re.search(r"ok +yahoo \(browser impersonation\) +\^RUT", text.out), text.out
+
+
+async def test_doctor_gives_the_fix_when_no_path_serves_rut(
+    tmp_path: Path, fakes: Fakes, private_ca: PrivateCA
+) -> None:
+    yahoo_refuses_plain_clients(fakes)
+    tables = derived_endpoints(
+        {"binance": fakes.binance.port, "coinbase": fakes.coinbase.port}, fakes.http.port
+    )
+    tables["providers.yahoo"]["transport"] = "httpx"
+    config = write_config(tmp_path, tables, exchanges=["binance", "coinbase"])
+    env = env_for(tmp_path, private_ca)
+    env.pop("TWELVEDATA_API_KEY", None)
+    run = await doctor(config, env, "--json")
+    assert equity(run) == [
+        ("yahoo (httpx)", "^RUT", False),
+        ("twelvedata", "IWM for ^RUT", False),
+    ]
+    assert run.doc["equity_fix"] == (
+        "Yahoo answers 429 to this network: set $TWELVEDATA_API_KEY (a free Twelve Data key)"
+    )
+    text = await doctor(config, env)
+    assert "fix: Yahoo answers 429 to this network" in text.out
+    # With the key, Twelve Data serves IWM in ^RUT's place, and the key is in no output.
+    key = "td-doctor-key-0123456789"
+    env["TWELVEDATA_API_KEY"] = key
+    run = await doctor(config, env, "--json")
+    assert equity(run)[-1] == ("twelvedata", "IWM for ^RUT", True)
+    assert run.doc["equity_fix"] is None
+    assert run.endpoint("twelvedata")["ok"] is True
+    assert key not in run.out + run.err
+    text = await doctor(config, env)
+    assert key not in text.out + text.err

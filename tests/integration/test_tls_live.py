@@ -300,6 +300,11 @@ PROVIDERS: dict[str, tuple[Callable[[RecordingSink], object], object]] = {
     "coinpaprika": (lambda sink: _value(sink, "btc_dominance", "coinpaprika"), 36.67),
     "alternative_me": (lambda sink: _value(sink, "fear_greed", "alternative_me"), 47.0),
     "ishares": (lambda sink: _value(sink, "iwm_shares_outstanding", "ishares"), 278_750_000.0),
+    # with its key set: IWM's last close from the recorded daily answer (TSLA's, standing in)
+    "twelvedata": (
+        lambda sink: [float(t.price) for t in sink.ticks_of("IWM", "twelvedata")][-1:],
+        [425.85001],
+    ),
 }
 
 
@@ -310,10 +315,15 @@ def _value(sink: RecordingSink, name: str, source: str) -> float | None:
 
 @pytest.mark.parametrize("provider", sorted(PROVIDERS))
 async def test_context_values_from_each_provider_over_https(
-    provider: str, direct_network: None, private_ca: PrivateCA, https: FakeHTTP
+    provider: str,
+    direct_network: None,
+    private_ca: PrivateCA,
+    https: FakeHTTP,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Only ``provider`` enabled, at its default URL with host and port swapped; the CA
     trusted through ``[network] ca_file``."""
+    monkeypatch.setenv("TWELVEDATA_API_KEY", "test-key")  # the keyed provider joins only so
     assert set(PROVIDERS) == set(DEFAULT_PROVIDERS)  # every shipped provider is here
     script_providers(https)
     script_more(https)

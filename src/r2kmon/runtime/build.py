@@ -98,7 +98,7 @@ def build_producers(
             rest_urls=rest_urls,
             usdt_as_usd=config.crypto.usdt_as_usd,
         )
-        poller = Poller(client, settings, clock=clock)
+        poller = Poller(client, settings, clock=clock, network=config.network.policy())
         if poller.has_jobs:
             producers.append(poller)
     return producers

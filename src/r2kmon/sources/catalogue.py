@@ -7,9 +7,10 @@ its providers is configured and enabled, so a disabled provider costs nothing an
 nothing in health.
 
 * **Markets** (``[markets] symbols``): daily bars from Yahoo — the whole history once, then
-  the last few days — with FRED's twin series as fallback where one exists (``^GSPC`` is
-  SP500); intraday bars and quotes from Yahoo, every minute in session and slowly outside
-  it (or at the next open, if sooner).
+  the last few days — then Twelve Data where its key is set (IWM, SPY; IWM standing in for
+  ``^RUT``), then FRED's twin series where one exists (``^GSPC`` is SP500); intraday bars
+  and quotes from Yahoo, then Twelve Data, every minute in session and slowly outside it
+  (or at the next open, if sooner).
 * **FRED series**: the net-liquidity inputs, yields and indices, as context values and
   ``1d`` bars.
 * **Crypto context**: market cap and BTC dominance, the top coins and their 90-day
@@ -31,7 +32,15 @@ from decimal import Decimal
 
 from r2kmon.clock import Clock
 from r2kmon.model import Bar, Interval, MarketState, Sink, Tick
-from r2kmon.sources import alternative_me, coingecko, coinpaprika, fred, ishares, yahoo
+from r2kmon.sources import (
+    alternative_me,
+    coingecko,
+    coinpaprika,
+    fred,
+    ishares,
+    twelvedata,
+    yahoo,
+)
 from r2kmon.sources.base import Endpoint, Fetch, NoData
 from r2kmon.sources.crypto_common import Coin, CoinHistory, GlobalMarket, top_coins
 from r2kmon.sources.exchange_candles import EXCHANGES, Window, collect, shortfall
@@ -100,19 +109,54 @@ class Catalogue:
         name = self.settings.providers[provider].api_key_env
         return (os.environ.get(name) or None) if name else None
 
+    def _twelvedata(
+        self, symbol: str, interval: str = "1d", outputsize: int = 30
+    ) -> twelvedata.TimeSeriesEndpoint | None:
+        """Twelve Data's request for ``symbol``, or ``None`` when it is not in the chain:
+        not configured, no key set, a symbol it does not serve or an interval it lacks."""
+        served = twelvedata.SYMBOLS.get(symbol)
+        if (
+            served is None
+            or "twelvedata" not in self.settings.providers
+            or interval not in twelvedata.INTERVALS
+        ):
+            return None
+        key = self._api_key("twelvedata")
+        if key is None:
+            return None
+        return twelvedata.TimeSeriesEndpoint(
+            served, self._url("twelvedata"), key, interval, outputsize
+        )
+
+    def _keyed_hint(self, symbol: str) -> str:
+        """How to enable the keyed fallback for ``symbol`` when it could serve it but is
+        not in the chain for want of its key; else empty."""
+        cfg = self.settings.providers.get(twelvedata.PROVIDER)
+        if (
+            symbol not in twelvedata.SYMBOLS
+            or cfg is None
+            or not cfg.enabled
+            or not cfg.api_key_env
+            or self._api_key(twelvedata.PROVIDER) is not None
+        ):
+            return ""
+        return f"set ${cfg.api_key_env} (a free Twelve Data key) for a fallback"
+
     def _every(self, seconds: float) -> Callable[[], float]:
         return lambda: seconds
 
     def _build(self) -> None:
         s, add, enabled = self.settings, self._scheduler.add, self._scheduler.enabled
         for symbol in s.market_symbols:
-            fallback = symbol in s.fred_fallbacks and enabled("fred")
+            keyed = self._twelvedata(symbol) is not None
+            fallback = (symbol in s.fred_fallbacks and enabled("fred")) or keyed
+            hint = self._keyed_hint(symbol)
             if enabled("yahoo") or fallback:
                 add(Job(f"daily:{symbol}", symbol, self._plan_daily(symbol), self.daily_delay,
-                        symbol=symbol))  # fmt: skip
-            if s.intraday and enabled("yahoo"):
+                        symbol=symbol, hint=hint))  # fmt: skip
+            if s.intraday and (enabled("yahoo") or keyed):
                 add(Job(f"intraday:{symbol}", f"{symbol} intraday", self._plan_intraday(symbol),
-                        self.intraday_delay, symbol=symbol))  # fmt: skip
+                        self.intraday_delay, symbol=symbol, hint=hint))  # fmt: skip
         if enabled("coingecko", "coinpaprika"):
             add(Job("crypto_global", "crypto market cap", self._plan_global,
                     self._every(s.crypto_global_every_s)))  # fmt: skip
@@ -149,6 +193,9 @@ class Catalogue:
                     interval="1d",
                 )
                 attempts.append(Attempt.of(chart, lambda c: self._deliver_daily(symbol, c)))
+            keyed = self._twelvedata(symbol, "1d", 5000 if first else 10)
+            if keyed is not None:
+                attempts.append(Attempt.of(keyed, lambda t: self._deliver_keyed(symbol, t)))
             series_id = s.fred_fallbacks.get(symbol)
             if series_id is not None and "fred" in s.providers:
                 start = self._today() - timedelta(days=s.fred_history_days if first else 30)
@@ -162,10 +209,21 @@ class Catalogue:
 
     def _plan_intraday(self, symbol: str) -> Callable[[], list[Attempt]]:
         def plan() -> list[Attempt]:
-            endpoint = yahoo.ChartEndpoint(
-                symbol, self._url("yahoo"), range="1d", interval=self.settings.intraday_interval
-            )
-            return [Attempt.of(endpoint, lambda chart: self._deliver_intraday(symbol, chart))]
+            interval = self.settings.intraday_interval
+            attempts: list[Attempt] = []
+            if "yahoo" in self.settings.providers:
+                endpoint = yahoo.ChartEndpoint(
+                    symbol, self._url("yahoo"), range="1d", interval=interval
+                )
+                attempts.append(
+                    Attempt.of(endpoint, lambda chart: self._deliver_intraday(symbol, chart))
+                )
+            # A day of minutes in session is 390 bars; the last 60 repair any gap while
+            # costing one credit like any other request.
+            keyed = self._twelvedata(symbol, interval, 60)
+            if keyed is not None:
+                attempts.append(Attempt.of(keyed, lambda t: self._deliver_keyed(symbol, t)))
+            return attempts
 
         return plan
 
@@ -288,6 +346,26 @@ class Catalogue:
             self._sink().push_bars(symbol, "1m", chart.bars, yahoo.PROVIDER)
         self._push_tick(chart.tick)
         return NOTHING
+
+    def _deliver_keyed(self, symbol: str, series: twelvedata.Series) -> Delivered:
+        """Twelve Data's bars and quote, on the row of the instrument it really served.
+
+        IWM standing in for ``^RUT`` goes to IWM's row, not into ``^RUT``'s series: IWM
+        trades at about a tenth of the index, and one series mixing both levels would
+        break every chart and signal built on it. The note labels the stand-in.
+        """
+        sink = self._sink()
+        if series.interval == "1d":
+            sink.push_bars(series.symbol, "1d", series.bars, twelvedata.PROVIDER)
+            if series.symbol == symbol:
+                self._daily_loaded.add(symbol)
+        elif series.interval == "1m":  # the hub keeps 1-minute and daily bars only
+            sink.push_bars(series.symbol, "1m", series.bars, twelvedata.PROVIDER)
+        self._push_tick(series.tick)
+        proxy = twelvedata.stand_in(symbol)
+        if proxy is None:
+            return NOTHING
+        return Delivered(note=f"{proxy} stands in for {symbol} (served by twelvedata)")
 
     def _deliver_fred_close(self, symbol: str, series: fred.Series) -> Delivered:
         bars = series.bars()

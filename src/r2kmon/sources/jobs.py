@@ -70,6 +70,9 @@ class Job:
     chain may be asked again (its backoff, or the slow retry of an unknown symbol)."""
     first: bool = True
     """Counted before the summary stops saying "connecting"."""
+    hint: str = ""
+    """How to get a fallback this series lacks ("set $TWELVEDATA_API_KEY ..."): added to
+    its stale line in health while no provider serves it."""
     chain: tuple[str, ...] = ()
     """The providers of the plan, in order (the scheduler fills it once)."""
     record: str = ""
@@ -108,6 +111,12 @@ class ProviderState:
     unknown: set[str] = field(default_factory=set)
     stale_series: dict[str, str] = field(default_factory=dict)
     """Series this provider is first in line for that nobody could serve: label → reason."""
+    impersonating: bool = False
+    """Its requests go through the browser-grade transport (:mod:`r2kmon.sources.transport`)."""
+    rejections: int = 0
+    """Rate limits in a row on plain httpx (``auto`` switches after a few)."""
+    transport_note: str | None = None
+    """What health says about the transport ("rate-limited on httpx → using browser ...")."""
 
     @property
     def failures(self) -> int:
@@ -138,6 +147,8 @@ def provider_record(state: ProviderState) -> SourceHealth:
     because of it (each with its own reason, which outlives a later success of another
     series), and which symbols the provider does not know."""
     parts: list[str] = []
+    if state.transport_note is not None:
+        parts.append(state.transport_note)
     if state.last_error is not None:
         parts.append(state.last_error)
     if state.stale_series:

@@ -54,11 +54,15 @@ class Poller:
         clock: Clock | None = None,
         market_hours: MarketHours | None = None,
         rng: random.Random | None = None,
+        network: NetworkPolicy | None = None,
     ) -> None:
         self.settings = settings or PollerSettings()
         self._clock = clock or SystemClock()
         self._hours = market_hours
-        self._scheduler = Scheduler(client, self.settings, self._clock, rng or random.Random())
+        # The policy the browser-grade transport follows (the shared client has its own).
+        self._scheduler = Scheduler(
+            client, self.settings, self._clock, rng or random.Random(), network
+        )
         self._catalogue = Catalogue(self._scheduler, self._clock, self._market_hours)
 
     @property
@@ -74,19 +78,29 @@ class Poller:
         """Poll until cancelled."""
         await self._load_calendar()
         self._scheduler.attach(sink)
-        while True:
-            if not await self._scheduler.run_due():
-                await asyncio.sleep(self._scheduler.idle_delay())
+        try:
+            while True:
+                if not await self._scheduler.run_due():
+                    await asyncio.sleep(self._scheduler.idle_delay())
+        finally:
+            await self._scheduler.aclose()
 
     async def run_once(self, sink: Sink) -> None:
         """Run every job once now, whatever its schedule (``snapshot``, tests)."""
         await self._load_calendar()
         self._scheduler.attach(sink)
-        await self._scheduler.run_all()
+        try:
+            await self._scheduler.run_all()
+        finally:
+            # A browser-grade client made for this run is closed (made again if needed).
+            await self._scheduler.aclose()
 
     async def run_due(self) -> bool:
         """Run the jobs that are due now (after :meth:`run_once`); True if any ran."""
-        return await self._scheduler.run_due()
+        try:
+            return await self._scheduler.run_due()
+        finally:
+            await self._scheduler.aclose()
 
     def market_state(self) -> MarketState | None:
         """The NYSE session state now, for the header (``None`` without market hours)."""

@@ -18,6 +18,11 @@ markets, FRED or coins. How it behaves, and why:
 * **Fallback chains.** A job lists providers in order; the first that answers serves it.
   When none can, nothing is invented: the last good context values are pushed again with
   their real ``as_of``, and health says which series are stale and why.
+* **Transport.** A provider whose ``transport`` is ``auto`` (Yahoo) that answers 429 or an
+  outage page :data:`SWITCH_AFTER` times in a row on plain httpx is asked from then on
+  through the browser-grade transport (:mod:`r2kmon.sources.transport`) when the
+  ``impersonate`` extra is installed, and health says so; without the extra, health says
+  how to install it.
 * **Failures are logged once**: a provider's error when it changes and its recovery once;
   a series that no provider could serve once, when it starts failing. Retries in between
   are counted in health, not in the log.
@@ -38,6 +43,7 @@ from r2kmon.clock import Clock
 from r2kmon.model import Sink, SourceHealth
 from r2kmon.net import describe_failure
 from r2kmon.net.failure import TIMEOUT
+from r2kmon.net.policy import NetworkPolicy
 from r2kmon.retry import Backoff
 from r2kmon.sources.base import (
     BadBody,
@@ -55,6 +61,12 @@ from r2kmon.sources.jobs import (
     summary_record,
 )
 from r2kmon.sources.settings import PollerSettings
+from r2kmon.sources.transport import EXTRA, ImpersonatingTransport, available
+
+SWITCH_AFTER = 2
+"""Rate limits in a row on plain httpx before ``auto`` switches to impersonation: one 429
+can be a burst; two, a backoff apart, is this network being refused."""
+SWITCHED = "rate-limited on httpx → using browser impersonation"
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +82,11 @@ class Scheduler:
         settings: PollerSettings,
         clock: Clock,
         rng: random.Random,
+        network: NetworkPolicy | None = None,
     ) -> None:
         self._client = client
+        self._network = network or NetworkPolicy()
+        self._browser: httpx.AsyncClient | None = None
         self.settings = settings
         self._clock = clock
         self._rng = rng
@@ -81,6 +96,12 @@ class Scheduler:
         }
         self.jobs: dict[str, Job] = {}
         self.sink: Sink | None = None
+        for state in self.providers.values():
+            if state.settings.transport == "impersonate":
+                if available():
+                    state.impersonating = True
+                else:
+                    state.transport_note = f"transport = impersonate needs the extra: {EXTRA}"
 
     def backoff(self, initial: float, maximum: float) -> Backoff:
         """A backoff with the poller's jitter (one random source for all, for tests)."""
@@ -219,7 +240,12 @@ class Scheduler:
             state.unknown.discard(job.symbol or job.label)
             self._provider_ok(state)
             primary = next(self._chain(job), None)
-            if primary is not None and primary.stale_series.pop(job.label, None) is not None:
+            if primary is not None and primary is not state and delivered.note and not job.record:
+                # Served by a stand-in (IWM for ^RUT): the series itself is still stale,
+                # and its line in health says who stands in for it.
+                primary.stale_series[job.label] = delivered.note
+                self._push_provider(primary)
+            elif primary is not None and primary.stale_series.pop(job.label, None) is not None:
                 self._push_provider(primary)
             self._finish(job, job.every())
             if job.record and job.record != state.settings.record:
@@ -246,7 +272,8 @@ class Scheduler:
             if (job.symbol or job.label) not in primary.unknown:
                 why = "no fallback" if len(chain) < 2 else "fallbacks failed too"
                 text = f"{reasons[0][0]} {reasons[0][1]}" if reasons else ""
-                primary.stale_series[job.label] = f"{why}; {text}" if text else why
+                line = f"{why}; {text}" if text else why
+                primary.stale_series[job.label] = f"{line}; {job.hint}" if job.hint else line
             self._push_provider(primary)
         # The soonest a provider in the chain may be asked again (its backoff, or the slow
         # retry of an unknown symbol); with nothing to wait for, the normal schedule. A
@@ -275,8 +302,9 @@ class Scheduler:
         s = self.settings
         request.extensions["timeout"] = httpx.Timeout(s.timeout_s).as_dict()
         provider = endpoint.provider
+        client = self._browser_client() if state.impersonating else self._client
         try:
-            response = await asyncio.wait_for(self._client.send(request), s.deadline_s)
+            response = await asyncio.wait_for(client.send(request), s.deadline_s)
         except httpx.TimeoutException as exc:
             raise Unreachable(provider, f"no answer within {s.timeout_s:g} s", TIMEOUT) from exc
         except asyncio.TimeoutError as exc:
@@ -316,15 +344,60 @@ class Scheduler:
             state.logged = None
         state.attempted = True
         state.error = None
+        state.rejections = 0
         state.backoff.reset()
         state.blocked_until = 0.0
         state.retry_at = None
         state.last_ok = self._clock.now()
         self._push_provider(state)
 
+    def _browser_client(self) -> httpx.AsyncClient:
+        """The client of the browser-grade transport, made when first needed."""
+        if self._browser is None:
+            self._browser = httpx.AsyncClient(
+                transport=ImpersonatingTransport(self._network),
+                timeout=httpx.Timeout(self.settings.timeout_s),
+                follow_redirects=True,
+                trust_env=False,
+            )
+        return self._browser
+
+    async def aclose(self) -> None:
+        """Close the browser-grade client if one was made (the shared one is the caller's)."""
+        if self._browser is not None:
+            browser, self._browser = self._browser, None
+            await browser.aclose()
+
+    def _rejected(self, state: ProviderState, exc: SourceError) -> bool:
+        """Count a rate limit on plain httpx; True when ``auto`` switches transport now."""
+        if not isinstance(exc, RateLimited) or state.impersonating:
+            return False
+        if state.settings.transport not in ("auto", "impersonate"):
+            return False
+        state.rejections += 1
+        if not available():
+            state.transport_note = f"rate-limited on httpx: {EXTRA} for a browser-grade transport"
+            return False
+        if state.settings.transport != "auto" or state.rejections < SWITCH_AFTER:
+            return False
+        state.impersonating = True
+        state.transport_note = SWITCHED
+        log.warning("%s: %s", state.name, SWITCHED)
+        return True
+
     def _provider_failed(self, state: ProviderState, exc: SourceError) -> None:
         state.attempted = True
         state.error = exc
+        if self._rejected(state, exc):
+            # Ask again soon, the new way: the backoff was for the old one. A short wait
+            # (the rate budget) rather than none, so the failed job reschedules itself to
+            # then instead of to its normal cadence.
+            state.backoff.reset()
+            delay = max(state.settings.min_interval_s, 0.05)
+            state.blocked_until = self._clock.monotonic() + delay
+            state.retry_at = self._clock.now() + delay
+            self._push_provider(state)
+            return
         delay = state.backoff.next()
         if isinstance(exc, RateLimited) and exc.retry_after is not None:
             delay = max(delay, exc.retry_after)

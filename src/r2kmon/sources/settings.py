@@ -46,6 +46,10 @@ class ProviderSettings:
     """...up to this. A longer ``Retry-After`` from the server still wins."""
     record: str = ""
     """The health record it reports under; empty: its own (named after it)."""
+    transport: str = ""
+    """How requests travel: ``httpx``; ``impersonate`` (a browser's TLS, through the
+    ``impersonate`` extra); ``auto``: httpx until the provider keeps rejecting it, then
+    impersonation if installed. Empty: httpx (only Yahoo has the choice)."""
 
 
 def _manners(
@@ -68,6 +72,9 @@ PROVIDERS: Mapping[str, ProviderSettings] = MappingProxyType(
         "coinpaprika": _manners(2.0, 30.0, 900.0),
         "ishares": _manners(10.0, 300.0, 6 * 3600.0),
         "alternative_me": _manners(5.0, 60.0, 3600.0),
+        # Twelve Data's free plan: 8 credits a minute (one per symbol and request), 800 a
+        # day; a 429 means the minute's or the day's credits are spent.
+        "twelvedata": _manners(8.0, 60.0, 3600.0),
     }
 )
 """The HTTP providers the poller knows, without their URLs."""
@@ -174,6 +181,9 @@ class EndpointLike(Protocol):
     @property
     def api_key_env(self) -> str: ...
 
+    @property
+    def transport(self) -> str: ...
+
 
 def settings_from_endpoints(
     endpoints: Mapping[str, EndpointLike],
@@ -199,7 +209,11 @@ def settings_from_endpoints(
             log.warning("provider %r is not one the HTTP poller knows; ignored", name)
             continue
         providers[name] = dataclasses.replace(
-            manners, url=endpoint.url, enabled=endpoint.enabled, api_key_env=endpoint.api_key_env
+            manners,
+            url=endpoint.url,
+            enabled=endpoint.enabled,
+            api_key_env=endpoint.api_key_env,
+            transport=endpoint.transport,
         )
     history: list[str] = []
     for exchange, url in (rest_urls or {}).items():

@@ -20,6 +20,7 @@ from r2kmon.net.failure import (
     UNREACHABLE,
 )
 from r2kmon.net.policy import Proxy
+from r2kmon.sources.equity_check import PathResult
 
 DOCUMENT_VERSION: Final = 1
 DEFAULT_TIMEOUT: Final = 5.0
@@ -154,6 +155,11 @@ class Report:
     generated_at: float
     simulated: bool = False
     notes: list[str] = field(default_factory=list)
+    equity: list[PathResult] = field(default_factory=list)
+    """Each configured path to the Russell 2000 and whether it served it
+    (:mod:`r2kmon.sources.equity_check`)."""
+    equity_fix: str | None = None
+    """When none served it: why, and what to do."""
 
     @property
     def ok(self) -> bool:

@@ -24,7 +24,15 @@ from r2kmon.model import (
 from r2kmon.net import NetworkPolicy
 from r2kmon.runtime.doctor.check import Check, plain_number
 from r2kmon.runtime.doctor.clients import Describe, check_http, check_websocket, rest_result
-from r2kmon.sources import alternative_me, coingecko, coinpaprika, fred, ishares, yahoo
+from r2kmon.sources import (
+    alternative_me,
+    coingecko,
+    coinpaprika,
+    fred,
+    ishares,
+    twelvedata,
+    yahoo,
+)
 from r2kmon.sources.base import Endpoint
 from r2kmon.sources.crypto_common import GlobalMarket
 from r2kmon.sources.exchange_candles import EXCHANGES, Window
@@ -97,6 +105,10 @@ def plan(config: Config) -> tuple[list[Target], list[tuple[str, str]]]:
             unused.append((name, "enabled = false"))
             continue
         api_key = os.environ.get(provider.api_key_env) if provider.api_key_env else None
+        if name == twelvedata.PROVIDER and not api_key:
+            # A keyed fallback: the app asks it nothing without its key.
+            unused.append((name, f"set ${provider.api_key_env} to use it"))
+            continue
         made = _provider_request(name, provider.url, api_key or None, poller)
         if made is None:
             unused.append((name, "no [markets] symbols"))
@@ -137,6 +149,12 @@ def _provider_request(
         return alternative_me.FearGreedEndpoint(url, poller.fear_greed_limit), _fear_greed_result
     if name == "ishares":
         return ishares.HoldingsEndpoint(url), _holdings_result
+    if name == twelvedata.PROVIDER and api_key is not None:
+        served = [twelvedata.SYMBOLS[s] for s in poller.market_symbols if s in twelvedata.SYMBOLS]
+        if not served:
+            return None
+        endpoint = twelvedata.TimeSeriesEndpoint(served[0], url, api_key, "1d", 2)
+        return endpoint, _twelvedata_result
     return None  # pragma: no cover - settings_from_endpoints knows only the providers above
 
 
@@ -144,6 +162,11 @@ def _yahoo_result(symbol: str, chart: yahoo.Chart) -> str | None:
     if chart.tick is not None:
         return f"{symbol} {plain_number(chart.tick.price)}"
     return f"{symbol} {len(chart.bars)} bars" if chart.bars else None
+
+
+def _twelvedata_result(series: twelvedata.Series) -> str | None:
+    tick = series.tick
+    return None if tick is None else f"{series.symbol} {plain_number(tick.price)}"
 
 
 def _fred_result(series: fred.Series) -> str | None:

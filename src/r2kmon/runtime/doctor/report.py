@@ -21,6 +21,10 @@ document (:func:`document`).
                      of rest and http: dns tcp tls http data
     not_checked      [{name, why}]: configured endpoints the app would not use
     first_failure    {name, reason, fix} or null
+    equity_paths     [{path, symbol, served, detail, fix, tried}]: each configured way to
+                     the Russell 2000 (Yahoo over httpx, over browser impersonation,
+                     Twelve Data's IWM standing in) and whether it served it
+    equity_fix       why none served it and what to do, or null
     notes            remarks that are not failures (a clock far off)
 """
 
@@ -66,6 +70,18 @@ def document(report: Report) -> dict[str, Any]:
             {"name": first.name, "reason": first.error, "fix": first.fix} if first else None
         ),
         "notes": list(report.notes),
+        "equity_paths": [
+            {
+                "path": r.path,
+                "symbol": r.symbol,
+                "served": r.served,
+                "detail": r.detail,
+                "fix": r.fix,
+                "tried": r.tried,
+            }
+            for r in report.equity
+        ],
+        "equity_fix": report.equity_fix,
     }
 
 
@@ -161,12 +177,27 @@ def render(report: Report) -> str:
             "not checked: " + "; ".join(f"{', '.join(n)} ({why})" for why, n in grouped.items())
         )
     lines += report.notes
+    lines += _equity(report)
     works = sum(check.works for check in report.checks)
     lines += ["", f"{works} of {len(report.checks)} endpoints work"]
     first = report.first_failure
     if first is not None:
         lines.append(f"fix: {first.fix}")
     return "\n".join(lines) + "\n"
+
+
+def _equity(report: Report) -> list[str]:
+    """Which way to the Russell 2000 works: one line per path, then the fix if none did."""
+    if not report.equity:
+        return []
+    lines = ["", "the Russell 2000:"]
+    for r in report.equity:
+        mark = "ok" if r.served else ("-" if not r.tried else "FAIL")
+        fix = f" → {r.fix}" if r.fix and not r.served else ""
+        lines.append(f"  {mark:<4} {r.path:<30} {r.symbol:<13} {r.detail}{fix}")
+    if report.equity_fix:
+        lines.append(f"  fix: {report.equity_fix}")
+    return lines
 
 
 def _row(cells: Sequence[str]) -> str:

@@ -28,6 +28,7 @@ from r2kmon.runtime.doctor.check import (
 from r2kmon.runtime.doctor.plan import Target, plan
 from r2kmon.runtime.doctor.probe import run_probe
 from r2kmon.runtime.doctor.report import document, render
+from r2kmon.sources.equity_check import PathResult, check_paths, verdict
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ async def run_doctor(config: Config, *, timeout: float = DEFAULT_TIMEOUT) -> Rep
     """Check every endpoint ``config`` enables, all at once."""
     policy = config.network.policy()
     targets, unused = plan(config)
+    equity = asyncio.create_task(_equity_paths(config, policy, timeout))
     checks = list(await asyncio.gather(*(run_target(t, policy, timeout) for t in targets)))
     report = Report(
         checks,
@@ -82,7 +84,9 @@ async def run_doctor(config: Config, *, timeout: float = DEFAULT_TIMEOUT) -> Rep
         policy.trust(),
         str(config.source) if config.source is not None else None,
         time.time(),
+        equity=await equity,
     )
+    report.equity_fix = verdict(report.equity)
     no_dns = bool(checks) and all(check.fault == DNS for check in checks)
     for check in checks:
         if not check.works:
@@ -97,6 +101,21 @@ async def run_doctor(config: Config, *, timeout: float = DEFAULT_TIMEOUT) -> Rep
             "ages and staleness are off by as much; sync the clock (NTP)"
         )
     return report
+
+
+async def _equity_paths(config: Config, policy: NetworkPolicy, timeout: float) -> list[PathResult]:
+    """Every path to the Russell 2000 the config has (none without market symbols)."""
+    from r2kmon.sources.poller import new_client, settings_from_endpoints
+
+    if not config.markets.symbols:
+        return []
+    providers = settings_from_endpoints(config.providers, config.markets.symbols).providers
+    try:
+        async with new_client(network=policy) as client:
+            return await check_paths(providers, client, policy, timeout=timeout)
+    except Exception:  # a bug here must not hide the endpoints' results
+        log.exception("doctor: checking the paths to the Russell 2000 failed")
+        return []
 
 
 def run_command(config: Config, *, demo: bool, as_json: bool, timeout: float) -> int:
