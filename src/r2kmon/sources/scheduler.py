@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 from collections.abc import Iterator
 from functools import partial
@@ -38,11 +39,14 @@ from r2kmon.clock import Clock
 from r2kmon.model import Sink, SourceHealth
 from r2kmon.net import describe_failure
 from r2kmon.net.failure import TIMEOUT
+from r2kmon.net.http import BodyTooLarge, RedirectRefused, TooManyRedirects, send_capped
+from r2kmon.redact import register_secret
 from r2kmon.retry import Backoff
 from r2kmon.sources.base import (
     BadBody,
     Endpoint,
     RateLimited,
+    Redirected,
     SourceError,
     UnknownSymbol,
     Unreachable,
@@ -54,7 +58,7 @@ from r2kmon.sources.jobs import (
     shared_record,
     summary_record,
 )
-from r2kmon.sources.settings import PollerSettings
+from r2kmon.sources.settings import HISTORY_RECORD, PollerSettings
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +85,11 @@ class Scheduler:
         }
         self.jobs: dict[str, Job] = {}
         self.sink: Sink | None = None
+        for cfg in settings.providers.values():
+            # The config registers these too; settings built without a config file (a
+            # script, a test) must not send or show a key unredacted either.
+            if cfg.api_key_env:
+                register_secret(os.environ.get(cfg.api_key_env, ""))
 
     def backoff(self, initial: float, maximum: float) -> Backoff:
         """A backoff with the poller's jitter (one random source for all, for tests)."""
@@ -275,8 +284,18 @@ class Scheduler:
         s = self.settings
         request.extensions["timeout"] = httpx.Timeout(s.timeout_s).as_dict()
         provider = endpoint.provider
+        cap = state.settings.max_body
         try:
-            response = await asyncio.wait_for(self._client.send(request), s.deadline_s)
+            response = await asyncio.wait_for(send_capped(self._client, request, cap), s.deadline_s)
+        except BodyTooLarge as exc:
+            # Said with the key that raises the cap: a mirror may answer more than the
+            # default allows; a hostile or broken server sending without end does not.
+            where = "exchanges" if state.settings.record == HISTORY_RECORD else "providers"
+            raise BadBody(
+                provider, f"{exc}; [{where}.{state.name}] max_body raises the cap"
+            ) from exc
+        except (RedirectRefused, TooManyRedirects) as exc:
+            raise Redirected(provider, str(exc)) from exc
         except httpx.TimeoutException as exc:
             raise Unreachable(provider, f"no answer within {s.timeout_s:g} s", TIMEOUT) from exc
         except asyncio.TimeoutError as exc:

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from r2kmon.model import Interval
+from r2kmon.net.limits import DEFAULT_MAX_BODY
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class ProviderSettings:
     """...up to this. A longer ``Retry-After`` from the server still wins."""
     record: str = ""
     """The health record it reports under; empty: its own (named after it)."""
+    max_body: int = DEFAULT_MAX_BODY
+    """The largest answer read from it, in bytes (``[providers.<name>] max_body``)."""
 
 
 def _manners(
@@ -174,6 +177,9 @@ class EndpointLike(Protocol):
     @property
     def api_key_env(self) -> str: ...
 
+    @property
+    def max_body(self) -> int: ...
+
 
 def settings_from_endpoints(
     endpoints: Mapping[str, EndpointLike],
@@ -181,6 +187,7 @@ def settings_from_endpoints(
     *,
     crypto_symbols: Sequence[str] = (),
     rest_urls: Mapping[str, str] | None = None,
+    rest_max_bodies: Mapping[str, int] | None = None,
     **overrides: Any,
 ) -> PollerSettings:
     """Settings for the runtime: url, ``enabled`` and ``api_key_env`` from the config's
@@ -189,8 +196,9 @@ def settings_from_endpoints(
     ``crypto_symbols`` are the pairs the exchanges stream; ``rest_urls`` maps the exchanges
     they stream from, in priority order, to their REST base URLs: those with REST candles
     (:data:`EXCHANGES`) serve the pairs' history, in that order. ``overrides`` set any
-    other :class:`PollerSettings` field. Provider names the poller does not know are
-    ignored.
+    other :class:`PollerSettings` field. ``rest_max_bodies``: the exchanges' ``max_body``
+    (default :data:`~r2kmon.net.limits.DEFAULT_MAX_BODY`). Provider names the poller does
+    not know are ignored.
     """
     providers: dict[str, ProviderSettings] = {}
     for name, endpoint in endpoints.items():
@@ -199,13 +207,18 @@ def settings_from_endpoints(
             log.warning("provider %r is not one the HTTP poller knows; ignored", name)
             continue
         providers[name] = dataclasses.replace(
-            manners, url=endpoint.url, enabled=endpoint.enabled, api_key_env=endpoint.api_key_env
+            manners,
+            url=endpoint.url,
+            enabled=endpoint.enabled,
+            api_key_env=endpoint.api_key_env,
+            max_body=endpoint.max_body,
         )
     history: list[str] = []
     for exchange, url in (rest_urls or {}).items():
         manners = EXCHANGES.get(exchange)
         if manners is not None and url:  # OKX and Bybit: live prices only
-            providers[exchange] = dataclasses.replace(manners, url=url)
+            cap = (rest_max_bodies or {}).get(exchange, DEFAULT_MAX_BODY)
+            providers[exchange] = dataclasses.replace(manners, url=url, max_body=cap)
             history.append(exchange)
     values: dict[str, Any] = {
         "providers": MappingProxyType(providers),
