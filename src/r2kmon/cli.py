@@ -24,6 +24,7 @@ from r2kmon.config import Config, describe, example_text, find_config_file, load
 from r2kmon.errors import R2kError, StartupError
 from r2kmon.logsetup import configure_logging
 from r2kmon.model import FRESHNESS_MARK
+from r2kmon.redact import redact
 
 if TYPE_CHECKING:
     from r2kmon.hub import Hub
@@ -300,7 +301,9 @@ async def _snapshot(
     if fmt != "text":
         from r2kmon.runtime.prometheus import render
 
-        text = render(document) if fmt == "prometheus" else json.dumps(document, indent=2) + "\n"
+        # Health is redacted as the hub takes it in; this is the net for any other text.
+        shown = render(document) if fmt == "prometheus" else json.dumps(document, indent=2) + "\n"
+        text = redact(shown)
         if output is not None:
             _replace_file(output, text)
         else:
@@ -314,13 +317,15 @@ async def _snapshot(
                 shown = f"{change:+.2f}%" if change is not None else "—"
                 mark = FRESHNESS_MARK[quote["freshness"]]  # STALE, closed, delayed; none live
                 fresh = f"  {mark}" if mark else ""
-                print(f"{symbol:<10} {quote['price']:>14,.2f} {shown:>8}  {quote['source']}{fresh}")
+                line = f"{symbol:<10} {quote['price']:>14,.2f} {shown:>8}  {quote['source']}{fresh}"
+                print(redact(line))
         if document["simulated"]:
             print("SIMULATED data (--demo)")
     # What failed, one line per source, on stderr (stdout stays the document).
     for name, record in sorted(document["health"].items()):
         if record["status"] == "down":
-            print(f"r2kmon: {name} down: {record['last_error'] or 'no answer'}", file=sys.stderr)
+            why = redact(record["last_error"] or "no answer")
+            print(f"r2kmon: {name} down: {why}", file=sys.stderr)
     # Non-zero only when nothing at all could be fetched, as DESIGN.md promises scripts.
     return 0 if any(q is not None for q in document["quotes"].values()) else 1
 

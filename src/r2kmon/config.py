@@ -32,12 +32,14 @@ import math
 import os
 import re
 import unicodedata
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, cast, get_args, get_origin, get_type_hints
+from urllib.parse import unquote, urlsplit
 
 import tomllib
 
@@ -62,7 +64,15 @@ from r2kmon.model import (
     is_ratio,
 )
 from r2kmon.model.endpoints import EXCHANGE_ADDRESSES
+from r2kmon.net.limits import (
+    DEFAULT_MAX_BODY,
+    MAX_MAX_BODY,
+    MIN_MAX_BODY,
+    parse_size,
+    size_text,
+)
 from r2kmon.net.policy import NetworkPolicy, check_ca_file, check_proxy, redact_credentials
+from r2kmon.redact import register_secret
 
 ENV_VAR = "R2KMON_CONFIG"
 
@@ -151,6 +161,13 @@ class EndpointConfig:
         metadata=_doc(
             "providers.yahoo only: auto | httpx | impersonate (a browser's TLS, needs the "
             "impersonate extra); auto switches after repeated 429s"
+        ),
+    )
+    max_body: int = field(
+        default=DEFAULT_MAX_BODY,
+        metadata=_doc(
+            'the largest answer read over HTTP, in bytes or as "32MB", "512kB"; past it the '
+            "read stops and the source's health says why"
         ),
     )
 
@@ -367,9 +384,24 @@ def find_config_file(explicit: Path | None) -> tuple[Path | None, str]:
 def load_config(explicit: Path | None = None) -> Config:
     """Find and load the config; defaults when there is no file. Raises ``ConfigError``."""
     path, _ = find_config_file(explicit)
-    if path is None:
-        return Config()
-    return parse_config(read_config_text(path), path)
+    config = Config() if path is None else parse_config(read_config_text(path), path)
+    register_secrets(config)
+    return config
+
+
+def register_secrets(config: Config) -> None:
+    """Register with :mod:`r2kmon.redact` every secret this config puts in use: the value
+    of each set ``api_key_env`` variable, and the password of the proxy (``[network]
+    proxy`` or the proxy variables), so no text leaving the process shows them."""
+    for table in (config.exchanges, config.providers):
+        for endpoint in table.values():
+            if endpoint.api_key_env:
+                register_secret(os.environ.get(endpoint.api_key_env, ""))
+    proxies = [config.network.proxy, *urllib.request.getproxies().values()]
+    for proxy in proxies:
+        if "@" in proxy:
+            credentials = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+            register_secret(unquote(credentials.password or ""))
 
 
 MAX_CONFIG_BYTES = 1_000_000
@@ -664,10 +696,33 @@ def _build_endpoints(
         # alone is enough to point one exchange at a mirror.
         base = dataclasses.asdict(defaults[key])
         base.update(value)
+        if "max_body" in value and not _max_body(base, dotted, problems):
+            continue
         endpoint = _build(EndpointConfig, base, dotted, problems)
         if isinstance(endpoint, EndpointConfig):
             merged[key] = endpoint
     return MappingProxyType(merged)
+
+
+def _max_body(table: dict[str, Any], dotted: str, problems: _Problems) -> bool:
+    """``table["max_body"]`` as bytes (a whole number, or a size such as ``"32MB"``) within
+    bounds; False, with the problem recorded, when it is not."""
+    value = table["max_body"]
+    size = parse_size(value) if isinstance(value, str) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        size = value
+    wanted = (
+        f'give bytes as a whole number or a size such as "{size_text(DEFAULT_MAX_BODY)}" '
+        f"(the default), between {size_text(MIN_MAX_BODY)} and {size_text(MAX_MAX_BODY)}"
+    )
+    if size is None:
+        problems.add(f"{dotted}.max_body", f"{_toml_type(value)} is not a size; {wanted}")
+        return False
+    if not MIN_MAX_BODY <= size <= MAX_MAX_BODY:
+        problems.add(f"{dotted}.max_body", f"{size_text(size)} is out of range; {wanted}")
+        return False
+    table["max_body"] = size
+    return True
 
 
 def _build_keys(table: dict[str, Any], problems: _Problems) -> Mapping[str, str]:

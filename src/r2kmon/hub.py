@@ -30,6 +30,7 @@ from r2kmon.model import (
     SourceHealth,
     Tick,
 )
+from r2kmon.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +249,11 @@ class Hub:
         self._changed()
 
     def push_health(self, health: SourceHealth) -> None:
-        """Replace the health record of one source."""
+        """Replace the health record of one source. Its error text is redacted here, where
+        every producer's health comes in: a provider echoing an API key in its error
+        would otherwise carry it to the screen, snapshot, status file, alert log and store."""
+        if health.last_error:
+            health = replace(health, last_error=redact(health.last_error))
         if self._health.get(health.name) == health:
             return
         self._health[health.name] = health

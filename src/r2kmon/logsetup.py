@@ -22,6 +22,7 @@ from pathlib import Path
 
 from r2kmon import paths
 from r2kmon.model import escape_controls
+from r2kmon.redact import redact
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
@@ -33,10 +34,14 @@ class SafeFormatter(logging.Formatter):
     ``tail -f`` of the log must never retitle, clear or set the clipboard of the terminal
     reading it. r2kmon's own log calls clean remote text before logging it; this is the
     net under everything else (an httpx reason phrase, remote text in an exception).
+
+    Registered secrets (:mod:`r2kmon.redact`) are masked in the whole record too: httpx
+    logs every URL it requests (a key in a query string), and a provider may echo a key
+    in an error that ends up in a message or a traceback.
     """
 
     def format(self, record: logging.LogRecord) -> str:
-        return escape_controls(super().format(record))
+        return escape_controls(redact(super().format(record)))
 
 
 class LogFile(logging.handlers.RotatingFileHandler):

@@ -37,6 +37,7 @@ from r2kmon.model import (
     Interval,
     Sink,
 )
+from r2kmon.redact import redact
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -236,7 +237,9 @@ class Store:
         # ">=": an alert noted later with the same time as the last one saved is still
         # new; those already kept are ignored by the unique index.
         alert_rows = [
-            (a.ts, a.level, a.source, a.message) for a in alerts if a.ts >= self._saved_alerts
+            (a.ts, a.level, a.source, redact(a.message))
+            for a in alerts
+            if a.ts >= self._saved_alerts
         ]
         with self._using("write to") as db, _transaction(db):
             db.executemany("INSERT OR REPLACE INTO bars VALUES (?, ?, ?, ?, ?, ?, ?, ?)", bar_rows)

@@ -31,6 +31,9 @@ class Reply:
     """Declare this length instead of the real one (a body cut off mid-transfer)."""
     trickle: float = 0.0
     """Send the body 1000 bytes at a time with this pause between (a dribbling server)."""
+    endless: bool = False
+    """After ``body``, send 64 kB chunks of it without end and no Content-Length, until the
+    client goes away (a hostile or broken server filling the reader's memory)."""
 
     @classmethod
     def file(cls, path: Path, status: int = 200, content_type: str | None = None) -> Reply:
@@ -75,6 +78,10 @@ class FakeHTTP:
         self._tasks: set[asyncio.Task[None]] = set()
         self.base = ""
         self.port = 0
+        self.body_bytes_sent = 0
+        """Body bytes written to clients so far (those the kernel took)."""
+        self.hung_up = 0
+        """Answers the client stopped reading before their end (it closed the connection)."""
 
     def script(self, route: str, *replies: Reply) -> None:
         """Replace the replies for ``route``: a raw (still quoted) path, optionally with
@@ -145,10 +152,15 @@ class FakeHTTP:
             if reply.delay:
                 await asyncio.sleep(reply.delay)
             reason = _REASONS.get(reply.status, "Status")
+            length = (
+                []
+                if reply.endless
+                else [f"Content-Length: {reply.content_length or len(reply.body)}"]
+            )
             out = [
                 f"HTTP/1.1 {reply.status} {reason}",
                 f"Content-Type: {reply.content_type}",
-                f"Content-Length: {reply.content_length or len(reply.body)}",
+                *length,
                 "Connection: close",
                 *(f"{k}: {v}" for k, v in reply.headers.items()),
             ]
@@ -157,11 +169,18 @@ class FakeHTTP:
             for start in range(0, len(reply.body), step):
                 writer.write(reply.body[start : start + step])
                 await writer.drain()
+                self.body_bytes_sent += len(reply.body[start : start + step])
                 if reply.trickle:
                     await asyncio.sleep(reply.trickle)
             await writer.drain()
+            chunk = (reply.body or b"0") * (65_536 // max(len(reply.body), 1) + 1)
+            while reply.endless:
+                writer.write(chunk[:65_536])
+                await writer.drain()
+                self.body_bytes_sent += 65_536
         except (ConnectionError, asyncio.IncompleteReadError):
             # The client gave up (a timeout test) or went away; nothing left to answer.
+            self.hung_up += 1
             return
         finally:
             writer.close()

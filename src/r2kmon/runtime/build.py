@@ -96,6 +96,7 @@ def build_producers(
             markets,
             crypto_symbols=crypto,
             rest_urls=rest_urls,
+            rest_max_bodies={e: config.exchanges[e].max_body for e in exchanges},
             usdt_as_usd=config.crypto.usdt_as_usd,
         )
         poller = Poller(client, settings, clock=clock, network=config.network.policy())

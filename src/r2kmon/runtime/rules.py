@@ -58,6 +58,7 @@ from r2kmon.model import (
     is_ratio,
     price_text,
 )
+from r2kmon.redact import redact
 
 if TYPE_CHECKING:
     from r2kmon.analytics import AnalyticsResult
@@ -302,14 +303,14 @@ class AlertCommand:
 
     def command_for(self, alert: Alert) -> list[str]:
         """The argument list run for ``alert``."""
-        fields = {"{message}": alert.message, "{symbol}": alert.source}
+        fields = {"{message}": redact(alert.message), "{symbol}": alert.source}
         argv = []
         for arg in self.argv:
             for name, value in fields.items():
                 arg = arg.replace(name, value)
             argv.append(arg)
         if not any("{message}" in arg for arg in self.argv):
-            argv.append(alert.message)
+            argv.append(redact(alert.message))
         return argv
 
     async def _run(self, alert: Alert) -> None:

@@ -34,6 +34,7 @@ from typing import Any
 
 from r2kmon import paths
 from r2kmon.model import FRESHNESS, FRESHNESS_MARK, Freshness, age_text, stamp_text
+from r2kmon.redact import redact
 from r2kmon.runtime.state import AppState
 
 STATUS_EVERY_S = 5.0
@@ -106,7 +107,7 @@ def write_status(path: Path, document: Mapping[str, Any]) -> Path:
     """Replace ``path`` atomically (a reader never sees half a file), or its
     :func:`fallback_path` when ``path`` cannot be written; return where it went.
     Raises the first ``OSError`` when neither can (a full disk)."""
-    text = json.dumps(document)
+    text = redact(json.dumps(document))
     try:
         _replace(path, text)
         return path

@@ -14,7 +14,10 @@ never sends anything itself.
     ├── ErrorPayload            a well-formed error object, often inside an HTTP 200
     ├── UnknownSymbol           the provider does not know the symbol / series / coin id
     │   └── NoData              it answered, with nothing for this series (no candles)
+    ├── Redirected              a redirect not followed: another origin while carrying a key
     └── Unreachable             timeout or connection failure (raised by the scheduler from httpx)
+
+A body past the provider's ``max_body`` is a :class:`BadBody` ("answer larger than ...").
 
 Every class except :class:`UnknownSymbol` is *transient*: the poller backs off and retries.
 An unknown symbol will not heal by retrying soon, so the poller retries it only slowly.
@@ -133,6 +136,13 @@ class NoData(UnknownSymbol):
     (the next provider is asked, this one again later), said as what it is."""
 
     kind = "no data"
+
+
+class Redirected(SourceError):
+    """A redirect that was not followed: to another origin while the request carries an
+    API key (the key would go to that host), or too many in a row."""
+
+    kind = "redirect refused"
 
 
 class Unreachable(SourceError):

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 from collections.abc import Iterator
 from functools import partial
@@ -43,12 +44,15 @@ from r2kmon.clock import Clock
 from r2kmon.model import Sink, SourceHealth
 from r2kmon.net import describe_failure
 from r2kmon.net.failure import TIMEOUT
+from r2kmon.net.http import BodyTooLarge, RedirectRefused, TooManyRedirects, send_capped
 from r2kmon.net.policy import NetworkPolicy
+from r2kmon.redact import register_secret
 from r2kmon.retry import Backoff
 from r2kmon.sources.base import (
     BadBody,
     Endpoint,
     RateLimited,
+    Redirected,
     SourceError,
     UnknownSymbol,
     Unreachable,
@@ -60,7 +64,7 @@ from r2kmon.sources.jobs import (
     shared_record,
     summary_record,
 )
-from r2kmon.sources.settings import PollerSettings
+from r2kmon.sources.settings import HISTORY_RECORD, PollerSettings
 from r2kmon.sources.transport import EXTRA, ImpersonatingTransport, available
 
 SWITCH_AFTER = 2
@@ -102,6 +106,11 @@ class Scheduler:
                     state.impersonating = True
                 else:
                     state.transport_note = f"transport = impersonate needs the extra: {EXTRA}"
+        for cfg in settings.providers.values():
+            # The config registers these too; settings built without a config file (a
+            # script, a test) must not send or show a key unredacted either.
+            if cfg.api_key_env:
+                register_secret(os.environ.get(cfg.api_key_env, ""))
 
     def backoff(self, initial: float, maximum: float) -> Backoff:
         """A backoff with the poller's jitter (one random source for all, for tests)."""
@@ -303,8 +312,18 @@ class Scheduler:
         request.extensions["timeout"] = httpx.Timeout(s.timeout_s).as_dict()
         provider = endpoint.provider
         client = self._browser_client() if state.impersonating else self._client
+        cap = state.settings.max_body
         try:
-            response = await asyncio.wait_for(client.send(request), s.deadline_s)
+            response = await asyncio.wait_for(send_capped(client, request, cap), s.deadline_s)
+        except BodyTooLarge as exc:
+            # Said with the key that raises the cap: a mirror may answer more than the
+            # default allows; a hostile or broken server sending without end does not.
+            where = "exchanges" if state.settings.record == HISTORY_RECORD else "providers"
+            raise BadBody(
+                provider, f"{exc}; [{where}.{state.name}] max_body raises the cap"
+            ) from exc
+        except (RedirectRefused, TooManyRedirects) as exc:
+            raise Redirected(provider, str(exc)) from exc
         except httpx.TimeoutException as exc:
             raise Unreachable(provider, f"no answer within {s.timeout_s:g} s", TIMEOUT) from exc
         except asyncio.TimeoutError as exc:

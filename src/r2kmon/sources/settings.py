@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from r2kmon.model import Interval
+from r2kmon.net.limits import DEFAULT_MAX_BODY
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,8 @@ class ProviderSettings:
     """How requests travel: ``httpx``; ``impersonate`` (a browser's TLS, through the
     ``impersonate`` extra); ``auto``: httpx until the provider keeps rejecting it, then
     impersonation if installed. Empty: httpx (only Yahoo has the choice)."""
+    max_body: int = DEFAULT_MAX_BODY
+    """The largest answer read from it, in bytes (``[providers.<name>] max_body``)."""
 
 
 def _manners(
@@ -184,6 +187,9 @@ class EndpointLike(Protocol):
     @property
     def transport(self) -> str: ...
 
+    @property
+    def max_body(self) -> int: ...
+
 
 def settings_from_endpoints(
     endpoints: Mapping[str, EndpointLike],
@@ -191,6 +197,7 @@ def settings_from_endpoints(
     *,
     crypto_symbols: Sequence[str] = (),
     rest_urls: Mapping[str, str] | None = None,
+    rest_max_bodies: Mapping[str, int] | None = None,
     **overrides: Any,
 ) -> PollerSettings:
     """Settings for the runtime: url, ``enabled`` and ``api_key_env`` from the config's
@@ -199,8 +206,9 @@ def settings_from_endpoints(
     ``crypto_symbols`` are the pairs the exchanges stream; ``rest_urls`` maps the exchanges
     they stream from, in priority order, to their REST base URLs: those with REST candles
     (:data:`EXCHANGES`) serve the pairs' history, in that order. ``overrides`` set any
-    other :class:`PollerSettings` field. Provider names the poller does not know are
-    ignored.
+    other :class:`PollerSettings` field. ``rest_max_bodies``: the exchanges' ``max_body``
+    (default :data:`~r2kmon.net.limits.DEFAULT_MAX_BODY`). Provider names the poller does
+    not know are ignored.
     """
     providers: dict[str, ProviderSettings] = {}
     for name, endpoint in endpoints.items():
@@ -214,12 +222,14 @@ def settings_from_endpoints(
             enabled=endpoint.enabled,
             api_key_env=endpoint.api_key_env,
             transport=endpoint.transport,
+            max_body=endpoint.max_body,
         )
     history: list[str] = []
     for exchange, url in (rest_urls or {}).items():
         manners = EXCHANGES.get(exchange)
         if manners is not None and url:  # OKX and Bybit: live prices only
-            providers[exchange] = dataclasses.replace(manners, url=url)
+            cap = (rest_max_bodies or {}).get(exchange, DEFAULT_MAX_BODY)
+            providers[exchange] = dataclasses.replace(manners, url=url, max_body=cap)
             history.append(exchange)
     values: dict[str, Any] = {
         "providers": MappingProxyType(providers),

@@ -29,6 +29,7 @@ from textual.widgets import Input
 from r2kmon import paths
 from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
+from r2kmon.redact import redact
 from r2kmon.runtime.state import AppState
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.notices import Notices
@@ -280,7 +281,7 @@ class R2kApp(App[int]):
             log.info("notified: %s: %s", notice.title, notice.message)
             # Remote text: markup=False so "[bold]" in an error styles nothing.
             self.notify(
-                notice.message,
+                redact(notice.message),
                 title=notice.title,
                 severity=notice.severity,
                 timeout=notice.timeout,
@@ -415,6 +416,10 @@ class R2kApp(App[int]):
         current = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(current + 1) % len(names)]
         self.notify(f"Theme: {self.theme}")
+
+    def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
+        """The SVG of the screen, registered secrets masked (a screenshot gets shared)."""
+        return redact(super().export_screenshot(title=title, simplify=simplify))
 
     def action_save_svg(self) -> None:
         """Save an SVG of the screen under the data dir (shown in a notification)."""

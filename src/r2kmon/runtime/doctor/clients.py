@@ -28,7 +28,14 @@ from r2kmon.feeds.connection import FeedSettings
 from r2kmon.model import clean_text
 from r2kmon.net import Failure, NetworkPolicy, describe_failure
 from r2kmon.net.failure import TIMEOUT
-from r2kmon.net.http import http_client
+from r2kmon.net.http import (
+    BodyTooLarge,
+    RedirectRefused,
+    TooManyRedirects,
+    http_client,
+    send_capped,
+)
+from r2kmon.net.limits import DEFAULT_MAX_BODY
 from r2kmon.runtime.doctor.check import Check, ms_since, plain_number, status_words
 from r2kmon.sources.base import Endpoint, SourceError, UnknownSymbol
 from r2kmon.sources.exchange_candles import CandlePage
@@ -203,7 +210,11 @@ async def check_http(
         try:
             # A body that trickles in is bounded too (the poller has a deadline as well).
             async with asyncio.timeout(2 * timeout):
-                response = await client.send(request)
+                # The poller's read: capped, and a keyed request not sent to another host.
+                response = await send_capped(client, request, DEFAULT_MAX_BODY)
+        except (BodyTooLarge, RedirectRefused, TooManyRedirects) as exc:
+            check.failed("http", str(exc), ms_since(start))
+            return
         except httpx.TimeoutException:
             reason = f"no answer from {check.where} within {timeout:g} s"
             check.failed("http", Failure(reason, TIMEOUT))

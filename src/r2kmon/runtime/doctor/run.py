@@ -16,6 +16,7 @@ from r2kmon.net.failure import (
     DNS,
     TIMEOUT,
 )
+from r2kmon.redact import redact
 from r2kmon.runtime.doctor.advice import fix_for
 from r2kmon.runtime.doctor.check import (
     DEFAULT_TIMEOUT,
@@ -128,7 +129,8 @@ def run_command(config: Config, *, demo: bool, as_json: bool, timeout: float) ->
     else:
         report = asyncio.run(run_doctor(config, timeout=timeout))
     if as_json:
-        print(json.dumps(document(report), indent=2))
+        # An endpoint that echoes a configured key in its error shows it masked.
+        print(redact(json.dumps(document(report), indent=2)))
     else:
-        print(render(report), end="")
+        print(redact(render(report)), end="")
     return 0 if report.ok else 1
