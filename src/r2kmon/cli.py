@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,7 +58,10 @@ async def _stoppable(work: Awaitable[int]) -> int:
             received.append(signum)
             task.cancel()
 
-    hooked = (signal.SIGTERM, signal.SIGHUP)
+    # Signals reach only the main thread: a caller running the command in another thread
+    # (an embedding program, a test) keeps its own handling.
+    main_thread = threading.current_thread() is threading.main_thread()
+    hooked = (signal.SIGTERM, signal.SIGHUP) if main_thread else ()
     for signum in hooked:
         loop.add_signal_handler(signum, stop, signum)
     try:

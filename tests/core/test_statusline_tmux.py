@@ -31,7 +31,7 @@ def test_the_tmux_line_is_the_plain_line_with_colours() -> None:
     assert plain(coloured) == line
     assert line == (
         "R2K 61 risk-on │ ^RUT 2,663.78 ▼-0.05% breakout │ A#B 5.00 ▲+1.00% STALE"
-        " │ ALERT ^RUT → breakout 2m ago │ SIMULATED │ 1m old"
+        " │ ALERT ^RUT → breakout 2m ago │ SIMULATED │ r2kmon not running (last status 1m old)"
     )
     assert "#[fg=green]risk-on#[default]" in coloured
     assert "#[fg=red]▼-0.05%#[default]" in coloured
@@ -39,7 +39,7 @@ def test_the_tmux_line_is_the_plain_line_with_colours() -> None:
     assert "#[fg=yellow]STALE#[default]" in coloured
     assert "#[fg=red,bold]ALERT ^RUT → breakout 2m ago#[default]" in coloured
     assert "#[fg=magenta]SIMULATED#[default]" in coloured
-    assert "#[fg=red]1m old#[default]" in coloured
+    assert "#[fg=red]r2kmon not running (last status 1m old)#[default]" in coloured
     # a '#' of the data is doubled: tmux shows it, and starts no format with it
     assert "A##B 5.00" in coloured
     assert "#[" not in line

@@ -46,12 +46,26 @@ def states(text: str, source: str, *words: str) -> bool:
     return bool(row) and all(word in row for word in words)
 
 
+SOURCES = ("binance", "coinbase", "kraken", "okx", "bybit", "yahoo", "fred", "twelvedata")
+
+
+def quote(text: str, symbol: str) -> str:
+    """The quote table's row of ``symbol``: the row that names its source (from 120
+    columns the dashboard also lists the symbol in the board, the "Reaching crypto?" panel
+    and the past-breakouts table, rows without a source)."""
+    for row in text.splitlines():
+        words = row.split()
+        if words and words[0] == symbol and any(source in words for source in SOURCES):
+            return row
+    return ""
+
+
 def stale(text: str, *symbols: str) -> bool:
-    return all("STALE" in line(text, symbol) for symbol in symbols)
+    return all("STALE" in quote(text, symbol) for symbol in symbols)
 
 
 def fresh(text: str, *symbols: str) -> bool:
-    return all(line(text, symbol) and "STALE" not in line(text, symbol) for symbol in symbols)
+    return all(quote(text, symbol) and "STALE" not in quote(text, symbol) for symbol in symbols)
 
 
 @dataclass(frozen=True)
