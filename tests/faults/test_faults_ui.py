@@ -12,6 +12,7 @@ by themselves. The app keeps running throughout.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,8 @@ from typing import Any
 import pytest
 
 from r2kmon.ui.app import R2kApp
-from tests.fakes.providers import MARKETS
+from tests.fakes.http import Reply
+from tests.fakes.providers import MARKETS, chart_path
 from tests.fakes.tls import PrivateCA
 from tests.faults.test_faults import FAULTS, Row
 from tests.faults.world import World, running
@@ -158,3 +160,34 @@ async def settled(world: World, row: Row) -> None:
             ),
             "the app healthy before the fault",
         )
+
+
+# Hostile remote text -----------------------------------------------------------------------
+
+HOSTILE = "\u202eecnavda\u200b deliver\x1b]0;pwned\x07 now"
+"""A provider error holding a bidi override (the text would read reversed), a zero-width
+space and an OSC title sequence: none of them may reach the screen or the document."""
+UNSAFE = ("\u202e", "\u200b", "\x1b", "\x07")
+
+
+async def test_hostile_provider_text_is_cleaned_on_screen(
+    tmp_path: Path, trusted: PrivateCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = {"chart": {"result": None, "error": {"code": "Bad Request", "description": HOSTILE}}}
+    reply = Reply(400, json.dumps(body).encode(), content_type="application/json")
+    async with running(tmp_path, trusted, monkeypatch, None, start=False) as world:
+        app = R2kApp(world.runtime, world.runtime.config)
+        async with app.run_test(size=(160, 40)) as pilot:
+            for symbol in MARKETS:
+                for interval in ("1m", "1d"):
+                    world.http.script(chart_path(symbol) + f"?interval={interval}", reply)
+            await world.until(
+                lambda: "ecnavda" in (world.health("yahoo").get("last_error") or ""),
+                "yahoo's error text in its health",
+            )
+            said = world.health("yahoo")["last_error"]
+            assert not any(c in said for c in UNSAFE), repr(said)
+            await shown(pilot, app, "7", lambda t: "ecnavda" in t, "the error on the health view")
+            text = screen_text(app)
+            assert not any(c in text for c in UNSAFE), repr(text)
+            assert app.is_running
