@@ -204,9 +204,15 @@ with the frame (:class:`~r2kmon.feeds.connection.FeedConnection`). The future si
 window moves with the local clock (``FeedSettings.max_clock_skew``)."""
 
 
+MAX_MS = 10**18
+"""Epoch milliseconds from here on (the year 31.7 million) are garbage: an integer time is
+refused at this bound whichever path reads it, so the JSON decoders' own limits (orjson
+refuses integers past 64 bits, msgspec reads them) never decide what a frame means."""
+
+
 def ms_to_s(value: object) -> float:
-    """Epoch milliseconds (int, or OKX's decimal string) as epoch seconds."""
-    if isinstance(value, int) and not isinstance(value, bool):
+    """Epoch milliseconds (int below :data:`MAX_MS`, or OKX's decimal string) as seconds."""
+    if isinstance(value, int) and not isinstance(value, bool) and value < MAX_MS:
         return value / 1000.0
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
         return int(value) / 1000.0

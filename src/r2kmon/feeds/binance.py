@@ -38,6 +38,7 @@ import orjson
 from r2kmon.feeds.base import (
     ACK,
     MAX_NUMBER,
+    MAX_MS,
     MIN_PRICE,
     OTHER,
     Adapter,
@@ -168,7 +169,11 @@ class BinanceAdapter(Adapter):
                     and size.replace(".", "", 1).isdigit()
                 ):
                     number, amount = Decimal(value), Decimal(size)
-                    if MIN_PRICE <= number <= MAX_NUMBER and amount <= MAX_NUMBER:
+                    if (
+                        MIN_PRICE <= number <= MAX_NUMBER
+                        and amount <= MAX_NUMBER
+                        and data.T < MAX_MS  # type: ignore[union-attr]
+                    ):
                         ts = data.T / 1000.0  # type: ignore[union-attr]
                         tick = _new_tuple(
                             Tick,
@@ -184,7 +189,11 @@ class BinanceAdapter(Adapter):
                     and ref.replace(".", "", 1).isdigit()
                 ):
                     number, opening = Decimal(value), Decimal(ref)
-                    if MIN_PRICE <= number <= MAX_NUMBER and MIN_PRICE <= opening <= MAX_NUMBER:
+                    if (
+                        MIN_PRICE <= number <= MAX_NUMBER
+                        and MIN_PRICE <= opening <= MAX_NUMBER
+                        and data.E < MAX_MS  # type: ignore[union-attr]
+                    ):
                         ts = data.E / 1000.0  # type: ignore[union-attr]
                         tick = _new_tuple(
                             Tick,
