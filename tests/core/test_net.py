@@ -29,6 +29,7 @@ from r2kmon.net import Failure, NetworkPolicy, describe_failure
 from r2kmon.net.http import http_client
 from tests.fakes.exchanges import FakeExchange, Fault
 from tests.fakes.http import FakeHTTP
+from tests.fakes.proxy import ConnectProxy
 from tests.fakes.tls import PROXY_VARIABLES, PrivateCA, ResettingServer, closed_port
 
 pytestmark = pytest.mark.timeout(30)
@@ -468,3 +469,51 @@ def test_good_network_keys_make_the_policy(tmp_path: Path, private_ca: PrivateCA
     assert config.network.policy() == NetworkPolicy(
         ca_file=str(private_ca.ca_file), proxy="http://proxy:3128"
     )
+
+
+class SilentServer:
+    """Accepts TCP and never answers (a TLS handshake stalls there); counts the clients
+    whose connection it saw closed."""
+
+    def __init__(self) -> None:
+        self.closed = 0
+        self.accepted = 0
+        self.server: asyncio.Server | None = None
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.accepted += 1
+        with contextlib.suppress(ConnectionError):
+            await reader.read()  # until the client closes
+        self.closed += 1
+        writer.close()
+
+
+@pytest.mark.parametrize("through", ["direct", "proxy"])
+async def test_a_request_cancelled_during_the_tls_handshake_closes_its_socket(
+    through: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """httpcore closes the TCP stream when a handshake fails with an error, not when it is
+    cancelled: a poll cancelled there (the app stopping, a timeout around it) kept its
+    socket open until the loop closed (seen in CI as an unclosed transport). Through a
+    CONNECT proxy, the handshake with the host runs on the tunnel's stream."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    silent = SilentServer()
+    server = await asyncio.start_server(silent.serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    proxy = await ConnectProxy().start() if through == "proxy" else None
+    policy = NetworkPolicy(proxy=proxy.url if proxy is not None else "")
+    try:
+        async with http_client(policy, timeout=30) as http:
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.5):
+                    await http.get(f"https://127.0.0.1:{port}/")
+            async with asyncio.timeout(10):
+                while silent.closed < 1:  # noqa: ASYNC110 - bounded by the timeout
+                    await asyncio.sleep(0.01)
+            assert silent.accepted == 1
+    finally:
+        if proxy is not None:
+            await proxy.stop()
+        server.close()
+        await server.wait_closed()

@@ -37,8 +37,8 @@ import orjson
 
 from r2kmon.feeds.base import (
     ACK,
-    MAX_NUMBER,
     MAX_MS,
+    MAX_NUMBER,
     MIN_PRICE,
     OTHER,
     Adapter,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import httpx
 
+from r2kmon.net.cancel_safe import closing_on_cancel
 from r2kmon.net.limits import size_text
 from r2kmon.net.policy import NetworkPolicy
 from r2kmon.redact import contains_secret
@@ -133,7 +134,9 @@ class ProxyRouter(httpx.AsyncBaseTransport):
         self._policy = policy
         self._limits = limits
         self._tls = policy.tls_context()
-        self._direct = httpx.AsyncHTTPTransport(verify=self._tls, trust_env=False, limits=limits)
+        self._direct = closing_on_cancel(
+            httpx.AsyncHTTPTransport(verify=self._tls, trust_env=False, limits=limits)
+        )
         self._proxied: dict[str, httpx.AsyncHTTPTransport] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -143,8 +146,10 @@ class ProxyRouter(httpx.AsyncBaseTransport):
         transport = self._proxied.get(proxy.url)
         if transport is None:
             try:
-                transport = httpx.AsyncHTTPTransport(
-                    verify=self._tls, trust_env=False, limits=self._limits, proxy=proxy.url
+                transport = closing_on_cancel(
+                    httpx.AsyncHTTPTransport(
+                        verify=self._tls, trust_env=False, limits=self._limits, proxy=proxy.url
+                    )
                 )
             except ImportError as exc:
                 # httpx needs socksio for a SOCKS proxy.
