@@ -5,11 +5,11 @@ with a sign and a mark, not only a colour)."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from rich.text import Text
 
-from r2kmon.analytics.breakout import BoardRow
+from r2kmon.analytics.breakout import BoardLevel, BoardRow
 from r2kmon.model import Bar
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM
@@ -17,7 +17,7 @@ from r2kmon.ui.views.base import RANGES, DrawContext
 from r2kmon.ui.views.board_rows import board_rows, event_rows, level_rows, summary_rows
 from r2kmon.ui.views.charts import ChartInputs, cut, price_chart, ratio_chart
 from r2kmon.ui.views.macro import macro_rows
-from r2kmon.ui.widgets.chart import thin
+from r2kmon.ui.widgets.chart import thin, y_ticks
 from r2kmon.ui.widgets.table import Column, join_cells, layout
 from tests.ui.data import NOW, loading_state, ready_state
 
@@ -94,16 +94,22 @@ def test_charts_draw_the_resistance_and_the_breakouts_from_the_analytics() -> No
             if (r.numerator, r.denominator) == ("IWM", "SPY")
         ),
     )
-    chart = price_chart("^RUT", inputs, True)
+    chart = price_chart("^RUT", inputs)
     rut = next(r for r in state.analytics.board if r.symbol == "^RUT")
     assert [y for _, y in chart.levels] == [rut.resistance]
+    # BTC's chart shows its resistance level too (it has a board row, no event study).
+    btc_chart = price_chart("BTC-USD", inputs)
+    btc = next(r for r in state.analytics.board if r.symbol == "BTC-USD")
+    assert btc.resistance is not None
+    assert [y for _, y in btc_chart.levels] == [btc.resistance]
+    assert f"{btc.resistance:,.2f}" in btc_chart.levels[0][0]
     study = next(s for s in state.analytics.event_studies if s.symbol == "^RUT")
     marked = next(m for m in chart.marks if m[0].startswith("breakouts"))
     assert len(marked[1]) == len(study.outcomes)
     ratio = ratio_chart(inputs)
     assert ratio.lines
     assert 0.2 < ratio.lines[0].ys[-1] < 0.6  # IWM/SPY from the history files
-    empty = price_chart("SOL-USD", inputs, False)
+    empty = price_chart("SOL-USD", inputs)
     assert "no daily history" in empty.empty
 
 
@@ -155,6 +161,41 @@ def test_level_rows_mark_one_level_per_symbol_in_words_or_ascii() -> None:
         "—",
         "  no level",
     ]
+
+
+def test_a_state_that_began_before_its_level_was_set_is_marked_not_silent() -> None:
+    """The board showed ``since`` dates before ``set on`` without saying why: the state's
+    episode began under an older level and the level rose during it. The date stays (it
+    is when the state began) with a mark the board's title explains; in order, no mark."""
+    day = 86_400.0
+    later = BoardLevel("52w", 100.0, 20 * day, 2.0, "breakout", 10 * day, True)
+    in_order = BoardLevel("ath", 120.0, 5 * day, -15.0, "below", 12 * day, False)
+    row = BoardRow(
+        "IWM", 102.0, 100.0, "52w", 20 * day, 2.0, "breakout", 10 * day, 30 * day, (later, in_order)
+    )
+    first, second = level_rows([row], CTX)
+    assert first.cells[-2] == fmt.when(10 * day) + "*"
+    assert second.cells[-2] == fmt.when(12 * day)
+
+
+@given(
+    st.floats(-1e9, 1e9, allow_nan=False),
+    st.floats(1e-6, 1e9, allow_nan=False),
+    st.integers(2, 6),
+)
+def test_value_ticks_are_round_inside_the_range_and_read_with_separators(
+    lo: float, span: float, count: int
+) -> None:
+    assume(span >= abs(lo) * 1e-7)  # a chart's range, not a float's last digits
+    hi = lo + span
+    values, labels = y_ticks(lo, hi, count)
+    assert 1 <= len(values) <= 2 * count + 1
+    assert list(values) == sorted(values)
+    tolerance = span * 1e-6
+    assert all(lo - tolerance <= v <= hi + tolerance for v in values)
+    for value, label in zip(values, labels, strict=True):
+        assert float(label.replace(",", "")) == pytest.approx(value, abs=tolerance + 1e-9)
+        assert ("," in label) == (abs(float(label.replace(",", ""))) >= 1000)
 
 
 def test_other_exchanges_show_their_price_and_spread_in_basis_points() -> None:

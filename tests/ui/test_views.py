@@ -6,6 +6,7 @@ new data)."""
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -271,6 +272,14 @@ async def test_range_keys_replot_the_charts_and_unchanged_data_does_not() -> Non
         rut = app.main.query_one("#chart-rut", Chart)
         assert rut.data is not None
         assert "1Y" in rut.data.title
+        await pilot.pause()
+        # Value axes read with thousands separators (plotext's own labels have none):
+        # ^RUT's and BTC's ticks are in the thousands.
+        axis = re.findall(r"^ *([\d,.]+)┤", screen_text(app), re.MULTILINE)
+        assert any(re.fullmatch(r"\d{1,3}(,\d{3})+", label) for label in axis), axis
+        btc = app.main.query_one("#chart-btc", Chart)
+        assert btc.data is not None
+        assert btc.data.levels  # BTC's resistance is drawn too
         builds, replots = charts.builds, rut.replots
         # Same daily bars, a new hub version: nothing is rebuilt or replotted.
         app.post_message(StateUpdated(replace(state, hub=replace(state.hub, version=999))))

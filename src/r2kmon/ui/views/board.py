@@ -14,10 +14,12 @@ from textual.widgets import Static
 from r2kmon.runtime.state import AppState
 from r2kmon.ui.views.base import DrawContext, View, loading_text
 from r2kmon.ui.views.board_rows import (
+    EARLIER_MARK,
     EVENT_COLUMNS,
     LEVEL_COLUMNS,
     MATTERS_MARK,
     SUMMARY_COLUMNS,
+    began_before_level,
     event_rows,
     level_rows,
     summary_rows,
@@ -36,8 +38,9 @@ class BoardView(View):
 
     TITLE = "Board"
     DIGIT = "2"
-    _mark = ""
-    """The matters mark the title's legend was drawn with."""
+    _legend: tuple[str, bool] = ("", False)
+    """The matters mark the title's legend was drawn with, and whether it explained
+    :data:`EARLIER_MARK`."""
 
     def compose(self) -> ComposeResult:
         yield Static("Breakouts", id="board-title", classes="pane-title")
@@ -61,11 +64,18 @@ class BoardView(View):
             return
         board, events, summary = tables
         mark = MATTERS_MARK[1 if ctx.ascii_only else 0]
-        if mark != self._mark:  # the legend changes only with the ASCII setting
-            self._mark = mark
-            self.query_one("#board-title", Static).update(
-                Text(f"Breakouts, every level: {mark} the one that matters (dashboard, gauge)")
-            )
+        earlier = any(
+            began_before_level(level)
+            for row in analytics.board
+            if ctx.matches(row.symbol)
+            for level in row.levels
+        )
+        if (mark, earlier) != self._legend:  # changes with the ASCII setting and the data
+            self._legend = (mark, earlier)
+            legend = f"Breakouts, every level: {mark} the one that matters (dashboard, gauge)"
+            if earlier:
+                legend += f"; {EARLIER_MARK} state began before its level was set"
+            self.query_one("#board-title", Static).update(Text(legend))
         board.set_rows(level_rows(analytics.board, ctx), Text("no board symbol"))
         board.styles.height = max(len(board.rows), 1) + 1
         events.set_rows(event_rows(analytics.event_studies, ctx), Text(EMPTY_EVENTS, "dim"))

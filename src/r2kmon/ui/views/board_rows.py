@@ -48,9 +48,13 @@ LEVEL_COLUMNS = (
     Column("SET ON", 10),
     Column("DIST", 7, "right"),
     Column("STATE", 11),
-    Column("SINCE", 10),
+    Column("SINCE", 11),
     Column("AS OF", 16, flex=True, drop=1),
 )
+
+EARLIER_MARK = "*"
+"""After a level's ``since`` that is earlier than its ``set on``: the state's episode began
+below an older level, and the level was raised during it (the board's title says so)."""
 
 MATTERS_MARK = ("►", ">")
 """Marks the level that matters (the one on the dashboard and in the gauge)."""
@@ -90,6 +94,18 @@ def board_rows(rows: Sequence[BoardRow], ctx: DrawContext) -> list[TableRow]:
     return out
 
 
+def began_before_level(level: BoardLevel) -> bool:
+    """Whether the level's state began on a day before the level was set."""
+    if level.since is None or level.set_on is None:
+        return False
+    return fmt.when(level.since) < fmt.when(level.set_on)
+
+
+def _since(level: BoardLevel) -> str:
+    """When the level's state began, marked when that is before the level was set."""
+    return fmt.when(level.since) + (EARLIER_MARK if began_before_level(level) else "")
+
+
 def _kind(level: BoardLevel, ctx: DrawContext) -> str:
     mark = MATTERS_MARK[1 if ctx.ascii_only else 0] if level.matters else " "
     return f"{mark} {KIND_WORDS.get(level.kind, level.kind)}"
@@ -122,7 +138,7 @@ def level_rows(rows: Sequence[BoardRow], ctx: DrawContext) -> list[TableRow]:
                 fmt.when(level.set_on),
                 _dist(level.distance_pct),
                 _state(level.state, ctx),
-                fmt.when(level.since),
+                _since(level),
                 as_of if n == 0 else "",
             )
             style: Style | None = BOLD if level.matters else None

@@ -1,5 +1,6 @@
-"""View 4, charts: ``^RUT`` and ``IWM`` with their resistance levels drawn and breakouts
-marked, BTC, and the IWM/SPY ratio, over 1M/6M/1Y/5Y/max (``[`` and ``]`` change it).
+"""View 4, charts: ``^RUT``, ``IWM`` and BTC with their resistance levels drawn (and the
+indices' past breakouts marked), and the IWM/SPY ratio, over 1M/6M/1Y/5Y/max (``[`` and
+``]`` change it).
 
 A formatter: the levels, the breakouts and the ratio series come from the analytics
 (the ratio is :attr:`r2kmon.analytics.compute.AnalyticsResult.ratio_series`, the one the
@@ -77,8 +78,9 @@ def _close_near(bars: Sequence[Bar], ts: float) -> float | None:
     return None
 
 
-def price_chart(symbol: str, inputs: ChartInputs, with_levels: bool) -> ChartData:
-    """Closes of ``symbol``; with resistance levels and breakout marks for the indices."""
+def price_chart(symbol: str, inputs: ChartInputs) -> ChartData:
+    """Closes of ``symbol`` with its resistance level, its past breakouts (the indices
+    have event studies) and where its current breakout episode began."""
     label, days = RANGES[inputs.range_index]
     bars = cut(inputs.bars.get(symbol, ()), days)
     title = f"{symbol} daily close · {label}"
@@ -87,38 +89,32 @@ def price_chart(symbol: str, inputs: ChartInputs, with_levels: bool) -> ChartDat
     xs, ys = thin([b.start for b in bars], [b.close for b in bars], MAX_POINTS)
     levels: list[tuple[str, float]] = []
     marks: list[tuple[str, tuple[float, ...], tuple[float, ...]]] = []
-    if with_levels:
-        row = next((r for r in inputs.board if r.symbol == symbol), None)
-        if row is not None and row.resistance is not None:
-            kind = KIND_WORDS.get(row.resistance_kind or "", "")
-            levels.append((f"{kind} high {row.resistance:,.2f}", row.resistance))
-        first = bars[0].start
-        past = [
-            o.event
-            for s in inputs.studies
-            if s.symbol == symbol
-            for o in s.outcomes
-            if o.event.day.timestamp() >= first
-        ]
-        if past:
-            marks.append(
-                (
-                    "breakouts (x)",
-                    tuple(e.day.timestamp() for e in past),
-                    tuple(e.close for e in past),
-                )
+    row = next((r for r in inputs.board if r.symbol == symbol), None)
+    if row is not None and row.resistance is not None:
+        kind = KIND_WORDS.get(row.resistance_kind or "", "")
+        levels.append((f"{kind} high {row.resistance:,.2f}", row.resistance))
+    first = bars[0].start
+    past = [
+        o.event
+        for s in inputs.studies
+        if s.symbol == symbol
+        for o in s.outcomes
+        if o.event.day.timestamp() >= first
+    ]
+    if past:
+        marks.append(
+            (
+                "breakouts (x)",
+                tuple(e.day.timestamp() for e in past),
+                tuple(e.close for e in past),
             )
-        if (
-            row is not None
-            and row.state in EPISODE
-            and row.since is not None
-            and row.since >= first
-        ):
-            close = _close_near(bars, row.since)
-            if close is not None:
-                marks.append((f"{row.state} since (x)", (row.since,), (close,)))
-        if not levels and inputs.waiting:
-            title += f" · levels: {inputs.waiting}"
+        )
+    if row is not None and row.state in EPISODE and row.since is not None and row.since >= first:
+        close = _close_near(bars, row.since)
+        if close is not None:
+            marks.append((f"{row.state} since (x)", (row.since,), (close,)))
+    if not levels and inputs.waiting:
+        title += f" · levels: {inputs.waiting}"
     return ChartData(title, (Line(symbol, xs, ys),), tuple(levels), tuple(marks))
 
 
@@ -140,9 +136,9 @@ def ratio_chart(inputs: ChartInputs) -> ChartData:
 def build_charts(inputs: ChartInputs) -> tuple[ChartData, ...]:
     """The four charts (runs in a thread worker)."""
     return (
-        price_chart(INDEX, inputs, True),
-        price_chart(SMALL_CAPS, inputs, True),
-        price_chart(BTC, inputs, False),
+        price_chart(INDEX, inputs),
+        price_chart(SMALL_CAPS, inputs),
+        price_chart(BTC, inputs),
         ratio_chart(inputs),
     )
 

@@ -4,11 +4,13 @@ Used by the charts and correlation views. ``PlotextPlot.render()`` rebuilds the 
 on every refresh (``../shared/research/aesthetics.md`` A9), so the views prepare a frozen
 :class:`ChartData` only when their data or range changed, and :meth:`Chart.draw` replots
 and refreshes only when that data differs from what is on screen. Dates are plotted as day
-numbers with a few labelled ticks, which is cheaper for plotext than date strings.
+numbers with a few labelled ticks, which is cheaper for plotext than date strings; values
+get round ticks labelled with thousands separators (plotext's own labels have none).
 """
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,6 +79,35 @@ def _date_label(ts: float, span_days: float) -> str:
     return moment.strftime("%Y" if span_days > 3 * 365 else "%Y-%m" if span_days > 60 else "%m-%d")
 
 
+NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
+
+
+def y_ticks(lo: float, hi: float, count: int) -> tuple[tuple[float, ...], tuple[str, ...]]:
+    """About ``count`` round values from ``lo`` to ``hi`` (steps of 1, 2, 2.5 or 5 times a
+    power of ten) and their labels, with thousands separators and as many decimals as the
+    step needs: ``100,000``, ``0.35``."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi < lo:
+        return (), ()
+    if hi == lo:
+        digits = 0 if abs(lo) >= 100 else 2
+        return (lo,), (f"{lo:,.{digits}f}",)
+    power = 10.0 ** math.floor(math.log10((hi - lo) / max(1, count - 1)))
+
+    def multiples(step: float) -> range:
+        return range(math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9) + 1)
+
+    # The round step whose number of ticks is nearest to ``count`` (the larger on a tie).
+    step = min(
+        (n * power for n in reversed(NICE_STEPS)),
+        key=lambda s: abs(len(multiples(s)) - count),
+    )
+    digits = max(0, -math.floor(math.log10(step) + 1e-9))
+    if round(step * 10**digits, 6) % 1:  # 2.5 times a power of ten: one more decimal
+        digits += 1
+    values = tuple(round(k * step, digits + 2) for k in multiples(step))
+    return values, tuple(f"{v:,.{digits}f}" for v in values)
+
+
 class Chart(PlotextPlot):
     """A plotext plot fed with :class:`ChartData`."""
 
@@ -94,7 +125,8 @@ class Chart(PlotextPlot):
         self.set_reactive(PlotextPlot.theme, "clear")
         self.data: ChartData | None = None
         self._x_span: tuple[float, float] | None = None
-        self._ticks_for: tuple[int, tuple[float, float]] | None = None
+        self._y_span: tuple[float, float] | None = None
+        self._ticks_for: tuple[tuple[int, int], tuple[float, float]] | None = None
         self.replots = 0
         """How many times the chart was replotted (tests check it stays put)."""
 
@@ -117,6 +149,7 @@ class Chart(PlotextPlot):
             plt.xticks([], [])
             plt.yticks([], [])
             self._x_span = None
+            self._y_span = None
             self.refresh()
             return
         for n, line in enumerate(data.lines):
@@ -137,17 +170,31 @@ class Chart(PlotextPlot):
         self._x_span = (min(xs_all), max(xs_all))
         if data.y_range is not None:
             plt.ylim(*data.y_range)
+            self._y_span = data.y_range
+        else:
+            ys_all = [
+                *(y for line in data.lines for y in line.ys),
+                *(y for _, y in data.levels),
+                *(y for _, _, ys in data.marks for y in ys),
+            ]
+            self._y_span = (min(ys_all), max(ys_all))
         self.refresh()
 
     def render(self) -> RenderResult:
         span = self._x_span
-        if span is not None and (self.size.width, span) != self._ticks_for:
+        size = (self.size.width, self.size.height)
+        if span is not None and (size, span) != self._ticks_for:
             # As many date labels as fit without touching (8 cells each plus a gap), so
             # plotext never has to drop colliding ones.
-            self._ticks_for = (self.size.width, span)
+            self._ticks_for = (size, span)
             lo, hi = span
             count = max(2, min(5, (self.size.width - 10) // 11))
             ticks = [lo + (hi - lo) * i / (count - 1) for i in range(count)]
             days = (hi - lo) / DAY
             self.plt.xticks([t / DAY for t in ticks], [_date_label(t, days) for t in ticks])
+            if self._y_span is not None:
+                # One value label every three rows or so of the plot (title and axes
+                # take about four).
+                values, labels = y_ticks(*self._y_span, max(2, min(6, (size[1] - 4) // 3)))
+                self.plt.yticks(list(values), list(labels))
         return super().render()
