@@ -168,10 +168,19 @@ def test_a_state_that_began_before_its_level_was_set_is_marked_not_silent() -> N
     episode began under an older level and the level rose during it. The date stays (it
     is when the state began) with a mark the board's title explains; in order, no mark."""
     day = 86_400.0
-    later = BoardLevel("52w", 100.0, 20 * day, 2.0, "breakout", 10 * day, True)
-    in_order = BoardLevel("ath", 120.0, 5 * day, -15.0, "below", 12 * day, False)
+    later = BoardLevel("52_week_high", 100.0, 20 * day, 2.0, "breakout", 10 * day, True)
+    in_order = BoardLevel("all_time_high", 120.0, 5 * day, -15.0, "below", 12 * day, False)
     row = BoardRow(
-        "IWM", 102.0, 100.0, "52w", 20 * day, 2.0, "breakout", 10 * day, 30 * day, (later, in_order)
+        "IWM",
+        102.0,
+        100.0,
+        "52_week_high",
+        20 * day,
+        2.0,
+        "breakout",
+        10 * day,
+        30 * day,
+        (later, in_order),
     )
     first, second = level_rows([row], CTX)
     assert first.cells[-2] == fmt.when(10 * day) + "*"
