@@ -144,6 +144,28 @@ async def test_screenshot_key_saves_an_svg() -> None:
     assert "BTC-USD" in saved[0].read_text()
 
 
+async def test_the_palettes_screenshot_saves_where_the_key_does() -> None:
+    """Textual's own palette entry saved to a downloads folder and failed where there is
+    none ("Failed to save screenshot"); the palette's one Screenshot is r2kmon's."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.post_message(StateUpdated(AppState(seeded_snapshot())))
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert titles.count("Screenshot") == 1
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"screenshot")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+    from r2kmon import paths
+
+    saved = list(paths.screenshot_dir().glob("*.svg"))
+    assert len(saved) == 1
+    assert "BTC-USD" in saved[0].read_text()
+
+
 async def test_remote_text_is_shown_literally_never_as_markup() -> None:
     from dataclasses import replace
 

@@ -293,7 +293,15 @@ class R2kApp(App[int]):
     # --- command palette --------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            # Textual's own saves to a downloads folder that a server often lacks ("Failed
+            # to save screenshot"): the palette's entry is the `s` key's, saved under the
+            # data dir and redacted.
+            if command.title != "Screenshot":
+                yield command
+        yield SystemCommand(
+            "Screenshot", "Save an SVG of the screen under the data dir", self.action_save_svg
+        )
         for n, name in enumerate(VIEW_NAMES, start=1):
             yield SystemCommand(
                 f"View {n}: {name.capitalize()}",
