@@ -243,6 +243,28 @@ async def test_typing_q_into_the_filter_does_not_quit() -> None:
 
 
 @pytest.mark.history
+async def test_tables_emptied_by_the_filter_say_so_not_that_nothing_exists() -> None:
+    """With ``eth`` filtered, the board's tables of past breakouts (``^RUT`` and ``IWM``
+    only) said "no breakout … in the loaded history", which is false."""
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.post_message(StateUpdated(ready_state()))
+        await pilot.pause()
+        await pilot.press("2")
+        await pilot.pause()
+        assert "in the loaded history" not in screen_text(app)
+        await pilot.press("slash", "e", "t", "h", "enter")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "ETH-USD" in text
+        assert text.count("filtered: eth (no row matches)") == 2  # both event tables
+        assert "in the loaded history" not in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "filtered:" not in screen_text(app)
+
+
+@pytest.mark.history
 async def test_pause_freezes_every_view_and_resume_draws_the_latest() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -47,6 +47,13 @@ class DrawContext:
     private: bool = False
     """``[general] private``: the portfolio hides quantities and amounts."""
 
+    def empty(self, reason: str) -> Text:
+        """What a table with no row says: ``reason``, or with the filter on, that the filter
+        hid its rows (a reason such as "no breakout in the loaded history" would be false)."""
+        if self.filter:
+            return Text(f"filtered: {self.filter} (no row matches)", DIM)
+        return Text(reason, DIM)
+
     def matches(self, *names: str) -> bool:
         """Whether a row named ``names`` passes the filter."""
         if not self.filter:

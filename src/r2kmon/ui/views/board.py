@@ -76,10 +76,10 @@ class BoardView(View):
             if earlier:
                 legend += f"; {EARLIER_MARK} state began before its level was set"
             self.query_one("#board-title", Static).update(Text(legend))
-        board.set_rows(level_rows(analytics.board, ctx), Text("no board symbol"))
+        board.set_rows(level_rows(analytics.board, ctx), ctx.empty("no board symbol"))
         board.styles.height = max(len(board.rows), 1) + 1
-        events.set_rows(event_rows(analytics.event_studies, ctx), Text(EMPTY_EVENTS, "dim"))
-        summary.set_rows(summary_rows(analytics.event_studies, ctx), Text(EMPTY_EVENTS, "dim"))
+        events.set_rows(event_rows(analytics.event_studies, ctx), ctx.empty(EMPTY_EVENTS))
+        summary.set_rows(summary_rows(analytics.event_studies, ctx), ctx.empty(EMPTY_EVENTS))
 
     def tick(self, state: AppState, ctx: DrawContext) -> None:
         """Nothing here ages by the second."""

@@ -132,7 +132,7 @@ class CorrelationView(View):
         matrix = analytics.correlation_matrix if analytics else None
         if matrix is not None:
             table.set_columns(matrix_columns(matrix.symbols))
-            table.set_rows(matrix_rows(matrix, ctx), Text("no symbol matches", DIM))
+            table.set_rows(matrix_rows(matrix, ctx), ctx.empty("no symbol with daily history"))
         else:
             waiting = loading_text(state.analytics_status, what="the correlations")
             table.set_rows([], waiting)

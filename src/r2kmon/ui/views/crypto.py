@@ -196,9 +196,9 @@ class CryptoView(View):
         )
         self.query_one("#breadth", TextLine).set(line)
         pairs = self.query_one("#pairs", ColumnTable)
-        pairs.set_rows(pair_rows(state, ctx), Text("no crypto pair configured or matching", DIM))
+        pairs.set_rows(pair_rows(state, ctx), ctx.empty("no crypto pair configured"))
         feeds = self.query_one("#feeds", ColumnTable)
-        feeds.set_rows(feed_rows(hub, ctx), Text("no exchange feed has reported yet", DIM))
+        feeds.set_rows(feed_rows(hub, ctx), ctx.empty("no exchange feed has reported yet"))
 
     def detail(self, key: str, state: AppState, ctx: DrawContext) -> Text | None:
         if key.startswith("src:"):

@@ -98,7 +98,7 @@ class DashboardView(View):
                 summary_rows(analytics.event_studies, ctx) if analytics else [],
                 loading_text(state.analytics_status, ascii_only=ctx.ascii_only)
                 if analytics is None
-                else Text("no breakout after a quiet spell in the loaded history", "dim"),
+                else ctx.empty("no breakout after a quiet spell in the loaded history"),
             )
         # The narrow layout's gauge panel carries the track record's reading; the wide
         # headline carries it on its first line (dashboard_rows.gauge_reading).
@@ -114,7 +114,7 @@ class DashboardView(View):
                 loading_text(state.analytics_status, ascii_only=ctx.ascii_only, what="the board"),
             )
         else:
-            board.set_rows(board_rows(analytics.board, ctx), Text("no board symbol matches", "dim"))
+            board.set_rows(board_rows(analytics.board, ctx), ctx.empty("no board symbol"))
         # The board is as tall as its rows, so the quotes get the rest of the screen.
         board.styles.height = max(len(board.rows), 1) + 1
 
@@ -130,9 +130,7 @@ class DashboardView(View):
         quotes.styles.height = max(len(rows), 1) + 1 if self.has_class("-wide") else "1fr"
         quotes.set_rows(
             rows,
-            placeholder=Text(
-                "no symbol matches the filter" if ctx.filter else "no symbols configured"
-            ),
+            placeholder=ctx.empty("no symbols configured"),
         )
 
     def detail(self, key: str, state: AppState, ctx: DrawContext) -> Text | None:

@@ -150,15 +150,15 @@ class HealthView(View):
 
     def show(self, state: AppState, ctx: DrawContext) -> None:
         sources = self.query_one("#sources", ColumnTable)
-        sources.set_rows(source_rows(state.hub, ctx), Text("no source has reported yet", DIM))
+        sources.set_rows(source_rows(state.hub, ctx), ctx.empty("no source has reported yet"))
         sources.styles.height = max(len(sources.rows), 1) + 1
         rules = self.query_one("#rules", ColumnTable)
         self.set_class(not state.rules, "-no-rules")
         if state.rules:
-            rules.set_rows(rule_rows(state.rules, ctx), Text("no rule matches the filter", DIM))
+            rules.set_rows(rule_rows(state.rules, ctx), ctx.empty("no rule"))
             rules.styles.height = max(len(rules.rows), 1) + 1
         self.query_one("#alerts", ColumnTable).set_rows(
-            alert_rows(state.alerts, ctx), Text("no alerts so far", DIM)
+            alert_rows(state.alerts, ctx), ctx.empty("no alerts so far")
         )
 
     def detail(self, key: str, state: AppState, ctx: DrawContext) -> Text | None:

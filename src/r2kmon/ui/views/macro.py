@@ -305,7 +305,7 @@ class MacroView(View):
         # 80 columns: the source gives way to the note, which says why a value is missing.
         table.set_columns(MACRO_NARROW if ctx.narrow else MACRO_COLUMNS)
         self.query_one("#macro", ColumnTable).set_rows(
-            macro_rows(state, ctx), Text("no signal matches the filter", DIM)
+            macro_rows(state, ctx), ctx.empty("no signal yet")
         )
 
     def tick(self, state: AppState, ctx: DrawContext) -> None:

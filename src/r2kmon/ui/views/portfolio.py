@@ -145,4 +145,4 @@ class PortfolioView(View):
             return
         totals.set(totals_text(portfolio, ctx))
         rows = [position_row(p, ctx) for p in portfolio.positions if ctx.matches(p.holding.symbol)]
-        table.set_rows(rows, Text("no holding matches the filter", DIM))
+        table.set_rows(rows, ctx.empty("no holding"))
