@@ -13,6 +13,7 @@ from r2kmon.analytics.breakout import BoardLevel, BoardRow
 from r2kmon.model import Bar
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM
+from r2kmon.ui.rows import CRYPTO_SPAN_S, MARKET_SPAN_S, Spark
 from r2kmon.ui.views.base import RANGES, DrawContext
 from r2kmon.ui.views.board_rows import board_rows, event_rows, level_rows, summary_rows
 from r2kmon.ui.views.charts import ChartInputs, cut, price_chart, ratio_chart
@@ -205,6 +206,45 @@ def test_value_ticks_are_round_inside_the_range_and_read_with_separators(
     for value, label in zip(values, labels, strict=True):
         assert float(label.replace(",", "")) == pytest.approx(value, abs=tolerance + 1e-9)
         assert ("," in label) == (abs(float(label.replace(",", ""))) >= 1000)
+
+
+MINUTE, DAY = 60.0, 86_400.0
+
+
+def minute_bars(count: int, end: float = 40 * DAY) -> tuple[Bar, ...]:
+    """``count`` 1-minute bars up to ``end``, each closing at its own index."""
+    return tuple(Bar(end - (count - 1 - n) * MINUTE, n, n, n, float(n)) for n in range(count))
+
+
+@pytest.mark.parametrize("width", [19, 40, 111])
+def test_a_crypto_sparkline_spans_24_hours_whatever_the_width(width: int) -> None:
+    """The trend cell showed the last ``width`` minutes, so a wider terminal showed a
+    longer span. Now every width spans the last 24 hours: ten hours of bars fill the right
+    ten twenty-fourths and the rest is blank, not stretched; a full day fills it all."""
+    cells = Spark(minute_bars(600), CRYPTO_SPAN_S).cells(width)
+    assert len(cells) == width
+    assert cells[-1] == 599.0
+    filled = [c for c in cells if c is not None]
+    assert abs(len(filled) - width * 10 / 24) <= 1
+    assert cells[: width - len(filled)] == (None,) * (width - len(filled))
+    day = Spark(minute_bars(1440), CRYPTO_SPAN_S).cells(width)
+    assert None not in day
+    # The first cell closes one cell's span (1440 / width minutes) after the day began.
+    assert day[0] == pytest.approx(1440 / width - 1, abs=1)
+
+
+def test_a_market_sparkline_spans_six_months_of_daily_closes() -> None:
+    """Two years of daily closes (weekdays only): the first cell is about six months back
+    and weekends carry Friday's close, so no cell is blank."""
+    days = [n * DAY for n in range(730) if n % 7 < 5]
+    bars = tuple(Bar(t, 1, 1, 1, t / DAY) for t in days)
+    width = 30
+    cells = Spark(bars, MARKET_SPAN_S).cells(width)
+    assert None not in cells
+    assert cells[-1] == days[-1] / DAY
+    first = days[-1] / DAY - 183 + 183 / width
+    assert first - 3 <= (cells[0] or 0) <= first  # a weekend can hold it back two days
+    assert fmt.sparkline(cells, width)[0] == "▁"  # the closes rise: the oldest is lowest
 
 
 def test_other_exchanges_show_their_price_and_spread_in_basis_points() -> None:

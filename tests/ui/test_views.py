@@ -181,6 +181,31 @@ async def test_tab_moves_between_panes_and_j_k_move_the_cursor() -> None:
 
 
 @pytest.mark.history
+async def test_the_cursor_row_keeps_its_sparkline_upright_and_the_header_says_the_spans() -> None:
+    """The cursor reversed the whole row, so its sparkline read as its negative: the
+    trend cells keep their look, the rest of the row is reversed."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(StateUpdated(ready_state()))
+        await pilot.pause()
+        quotes = app.main.query_one(QuoteTable)
+        assert app.focused is quotes
+        assert "TREND 24h/6M" in screen_text(app)
+        await pilot.press("j", "j", "j")  # ^RUT: six months of daily closes
+        await pilot.pause()
+        assert quotes.selected_key == "^RUT"
+        start, end = quotes.cursor_exempt(quotes.size.width) or (0, 0)
+        strip = quotes.render_line(1 + quotes.cursor - int(quotes.scroll_offset.y))
+        cells = [(ch, seg.style) for seg in strip for ch in seg.text]
+        assert cells[0][0] == "^"
+        assert cells[0][1] is not None
+        assert cells[0][1].reverse
+        spark = cells[start:end]
+        assert any(ch in "▁▂▃▄▅▆▇█" for ch, _ in spark)
+        assert not any(style is not None and style.reverse for _, style in spark)
+
+
+@pytest.mark.history
 async def test_enter_opens_the_detail_of_the_selected_row() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -14,23 +14,24 @@ SPARK_UNICODE = "▁▂▃▄▅▆▇█"
 SPARK_ASCII = "_.-~=+*#"
 
 
-def sparkline(values: Sequence[float], width: int, *, ascii_only: bool = False) -> str:
+def sparkline(values: Sequence[float | None], width: int, *, ascii_only: bool = False) -> str:
     """The last ``width`` values as one line of glyphs, scaled to their own min..max.
 
     Fewer values than ``width`` are right-aligned (the newest value is always in the last
-    cell); a flat series draws a flat line in the middle.
+    cell) and a ``None`` (no data there yet) is a blank; a flat series draws a flat line in
+    the middle.
     """
-    if width <= 0 or not values:
+    tail = values[-width:] if width > 0 else ()
+    known = [v for v in tail if v is not None]
+    if not known:
         return " " * max(width, 0)
     glyphs = SPARK_ASCII if ascii_only else SPARK_UNICODE
-    tail = values[-width:]
-    low, high = min(tail), max(tail)
+    low, high = min(known), max(known)
     top = len(glyphs) - 1
-    if high == low:
-        line = glyphs[top // 2] * len(tail)
-    else:
-        scale = top / (high - low)
-        line = "".join(glyphs[round((v - low) * scale)] for v in tail)
+    scale = top / (high - low) if high > low else 0.0
+    line = "".join(
+        " " if v is None else glyphs[round((v - low) * scale) if scale else top // 2] for v in tail
+    )
     return line.rjust(width)
 
 

@@ -6,19 +6,50 @@ rows carry it and its words, they never judge it."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 
-from r2kmon.model import FRESHNESS_MARK, Bar, Freshness, stamp_text
+from r2kmon.model import FRESHNESS_MARK, Bar, Freshness, is_crypto_pair, stamp_text
 from r2kmon.runtime.state import AppState
 from r2kmon.ui import format as fmt
 
-SPARK_POINTS = 120
-"""The most closes a row keeps for its sparkline: two hours of 1-minute bars."""
+DAY_S = 86_400.0
+CRYPTO_SPAN_S = DAY_S
+"""A crypto row's sparkline spans the last 24 hours of 1-minute bars."""
+MARKET_SPAN_S = 183 * DAY_S
+"""A market row's sparkline spans the last six months of daily closes."""
+SPAN_WORDS = "24h/6M"
+"""The spans as the trend column's header says them: crypto's, then the markets'."""
 
-MIN_MINUTE_POINTS = 10
-"""Fewer 1-minute bars than this (an index just after the open, or on a weekend) draw the
-daily closes instead, dimmed, so the trend cell is never a meaningless two-point line."""
+
+def _start(bar: Bar) -> float:
+    return bar.start
+
+
+@dataclass(frozen=True, slots=True)
+class Spark:
+    """What a sparkline draws: the bars of one fixed span (whatever the terminal's width),
+    ending at the newest bar. Compared by its bars, which the hub hands out as the same
+    tuple until one changes."""
+
+    bars: tuple[Bar, ...]
+    span_s: float
+
+    def cells(self, width: int) -> tuple[float | None, ...]:
+        """The span cut into ``width`` equal slices, each the last close at its end
+        (carried over a gap such as a weekend); ``None`` before the first bar, so a span
+        the data does not cover yet is drawn blank, not stretched."""
+        bars = self.bars
+        if width <= 0 or not bars:
+            return (None,) * max(width, 0)
+        end = bars[-1].start
+        step = self.span_s / width
+        out: list[float | None] = []
+        for k in range(width):
+            at = bisect_right(bars, end - (width - 1 - k) * step, key=_start) - 1
+            out.append(bars[at].close if at >= 0 else None)
+        return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +60,7 @@ class QuoteRow:
     symbol: str
     price: Decimal | None
     change_pct: float | None
-    spark: tuple[float, ...]
-    spark_daily: bool
+    spark: Spark
     source: str
     age_s: int | None
     """Whole seconds since the price, shown only while it is live (``None`` otherwise, so
@@ -52,19 +82,17 @@ class QuoteRow:
 
 
 class SparkCache:
-    """The sparkline closes of each symbol, kept while its bars are the same tuple: the hub
-    hands out the very same tuple until a bar changes, so a redraw for the clock (ages)
-    copies and compares no closes."""
+    """Each symbol's :class:`Spark`, kept while its bars are the same tuple, so a redraw
+    for the clock (ages) builds nothing."""
 
     def __init__(self) -> None:
-        self._kept: dict[str, tuple[tuple[Bar, ...], tuple[float, ...]]] = {}
+        self._kept: dict[str, Spark] = {}
 
-    def closes(self, symbol: str, bars: tuple[Bar, ...]) -> tuple[float, ...]:
+    def spark(self, symbol: str, bars: tuple[Bar, ...], span_s: float) -> Spark:
         kept = self._kept.get(symbol)
-        if kept is not None and kept[0] is bars:
-            return kept[1]
-        spark = tuple(bar.close for bar in bars[-SPARK_POINTS:])
-        self._kept[symbol] = (bars, spark)
+        if kept is not None and kept.bars is bars and kept.span_s == span_s:
+            return kept
+        spark = self._kept[symbol] = Spark(bars, span_s)
         return spark
 
 
@@ -82,12 +110,12 @@ def quote_rows(state: AppState, now: float, sparks: SparkCache | None = None) ->
     rows = []
     for symbol in snapshot.symbols:
         quote = snapshot.quotes.get(symbol)
-        minutes = snapshot.bars_1m.get(symbol, ())
-        daily = len(minutes) < MIN_MINUTE_POINTS
-        bars = snapshot.bars_1d.get(symbol, ()) if daily else minutes
-        spark = sparks.closes(symbol, bars)
+        if is_crypto_pair(symbol):
+            spark = sparks.spark(symbol, snapshot.bars_1m.get(symbol, ()), CRYPTO_SPAN_S)
+        else:
+            spark = sparks.spark(symbol, snapshot.bars_1d.get(symbol, ()), MARKET_SPAN_S)
         if quote is None:
-            rows.append(QuoteRow(symbol, None, None, spark, daily, "", None))
+            rows.append(QuoteRow(symbol, None, None, spark, "", None))
             continue
         freshness = state.freshness_of(symbol)
         rows.append(
@@ -96,7 +124,6 @@ def quote_rows(state: AppState, now: float, sparks: SparkCache | None = None) ->
                 quote.price,
                 quote.change_pct,
                 spark,
-                daily,
                 quote.source,
                 int(quote.age(now)) if freshness == "live" else None,
                 freshness,

@@ -12,7 +12,7 @@ from rich.style import Style
 from rich.text import Text
 
 from r2kmon.ui import format as fmt
-from r2kmon.ui.rows import QuoteRow
+from r2kmon.ui.rows import SPAN_WORDS, QuoteRow
 from r2kmon.ui.widgets.table import LineTable
 
 SYMBOL_W, PRICE_W, CHANGE_W, SOURCE_W, AGE_W = 10, 13, 10, 14, 6
@@ -47,12 +47,23 @@ class QuoteTable(LineTable[QuoteRow]):
     def _spark_width(self) -> int:
         return max(MIN_SPARK_W, self.size.width - FIXED_W - 1)
 
+    def _spark(self, row: QuoteRow, width: int) -> str:
+        return fmt.sparkline(row.spark.cells(width), width, ascii_only=self.ascii_only)
+
+    def cursor_exempt(self, width: int) -> tuple[int, int] | None:
+        """The trend cells keep their look under the cursor (a reversed sparkline reads
+        as its negative)."""
+        start = SYMBOL_W + PRICE_W + CHANGE_W + 3
+        return (start, start + self._spark_width())
+
     def _header(self) -> Text:
         text = Text(style=HEAD)
         text.append("SYMBOL".ljust(SYMBOL_W) + " ")
         text.append("PRICE".rjust(PRICE_W) + " ")
         text.append("CHANGE".rjust(CHANGE_W) + " ")
-        text.append("TREND".ljust(self._spark_width()) + " ")
+        spark_w = self._spark_width()
+        trend = f"TREND {SPAN_WORDS}" if spark_w > len(SPAN_WORDS) + 6 else "TREND"
+        text.append(trend.ljust(spark_w) + " ")
         text.append("SOURCE".ljust(SOURCE_W) + " ")
         text.append("AGE".rjust(AGE_W))
         return text
@@ -65,7 +76,7 @@ class QuoteTable(LineTable[QuoteRow]):
         if row.price is None:
             text.append("—".rjust(PRICE_W) + " ", DIM)
             text.append("".rjust(CHANGE_W) + " ")
-            text.append(fmt.sparkline(row.spark, spark_w, ascii_only=self.ascii_only) + " ", DIM)
+            text.append(self._spark(row, spark_w) + " ", DIM)
             text.append("no data".ljust(SOURCE_W) + " ", DIM)
             text.append("".rjust(AGE_W))
             return text
@@ -74,10 +85,7 @@ class QuoteTable(LineTable[QuoteRow]):
         change = row.change_pct
         style = UP if change and change > 0 else DOWN if change and change < 0 else Style()
         text.append(fmt.change(change, ascii_only=self.ascii_only).rjust(CHANGE_W) + " ", style)
-        spark_style = DIM if row.spark_daily or row.stale else Style()
-        text.append(
-            fmt.sparkline(row.spark, spark_w, ascii_only=self.ascii_only) + " ", spark_style
-        )
+        text.append(self._spark(row, spark_w) + " ", DIM if row.stale else Style())
         age = row.age_cell
         # "delayed" is one cell wider than the column: it borrows that cell from SOURCE.
         borrowed = max(0, len(age) - AGE_W)

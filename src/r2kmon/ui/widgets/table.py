@@ -159,8 +159,22 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
                 self.render_row(self._rows[index], width), width
             )
         if index == self.cursor and self.has_focus:
-            return strip.apply_style(CURSOR)
+            exempt = self.cursor_exempt(width)
+            if exempt is None:
+                return strip.apply_style(CURSOR)
+            start, end = exempt
+            return Strip.join(
+                [
+                    strip.crop(0, start).apply_style(CURSOR),
+                    strip.crop(start, end),
+                    strip.crop(end, width).apply_style(CURSOR),
+                ]
+            )
         return strip
+
+    def cursor_exempt(self, width: int) -> tuple[int, int] | None:
+        """Cells (start, end) of a row that the cursor does not reverse; none by default."""
+        return None
 
     def _strip(self, text: Text, width: int) -> Strip:
         text.no_wrap = True
