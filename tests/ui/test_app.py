@@ -249,3 +249,47 @@ async def test_a_start_that_fails_is_said_on_screen_and_the_app_stays_up() -> No
         assert app.is_running
         await pilot.press("q")
     assert app.return_code == 0
+
+
+SECRET = "k3y-of-the-toast-0123456789"
+"""A configured API key, in the text of the exception that stopped the start."""
+
+
+async def test_a_start_failure_is_cleaned_then_redacted_then_shortened() -> None:
+    from r2kmon.redact import MASK, forget_secrets, register_secret
+    from r2kmon.ui.polling import START_FAILURE_CHARS
+
+    shown = "PermissionError: "
+    # Cleaning drops the escape sequence's control characters and the zero-width spaces;
+    # the key then starts 10 characters before the cut (said in whole, it would be cut in
+    # half), and a zero-width space inside it hides it from redaction until cleaned.
+    hostile = "\x1b]0;pwned\x07" + "\u200b" * 100
+    pad = "p" * (START_FAILURE_CHARS - 10 - len(shown) - len("]0;pwned"))
+    split_key = SECRET[:5] + "\u200b" + SECRET[5:]
+    text = f"{hostile}{pad}{split_key} and the rest {'r' * 200}"
+
+    class Broken:
+        def open_history(self) -> object:
+            raise PermissionError(text)
+
+        def build_runtime(self) -> object:
+            raise AssertionError("never reached")
+
+    register_secret(SECRET)
+    try:
+        app = R2kApp(None, Config(), clock=FrozenClock(OPEN_TS), starter=Broken())  # type: ignore[arg-type]
+        async with app.run_test(size=(120, 30)) as pilot:
+            for _ in range(50):
+                await pilot.pause(0.05)
+                if app._notifications:
+                    break
+            (message,) = [n.message for n in app._notifications]
+            await pilot.press("q")
+    finally:
+        forget_secrets()
+    assert not any(c in message for c in "\x1b\x07\u200b"), repr(message)
+    # no piece of the key, not even its first half cut at the end
+    assert not any(SECRET[i : i + 6] in message for i in range(len(SECRET) - 5)), message
+    detail = message.removeprefix("could not start: ").split(" (details in ")[0]
+    assert detail == f"{shown}]0;pwned{pad}{MASK} and t…"
+    assert len(detail) == START_FAILURE_CHARS

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.app import App
 from textual.timer import Timer
 
 from r2kmon import paths
+from r2kmon.model import clean_text
+from r2kmon.redact import redact
 from r2kmon.runtime.state import AppState
 from r2kmon.ui.messages import StateUpdated
 
@@ -36,6 +39,9 @@ log = logging.getLogger(__name__)
 
 QUIET_S = 2.0
 """Seconds without a change after which the refresh timer rests."""
+
+START_FAILURE_CHARS = 300
+"""The most of an exception's text the start-failure notification shows (the log has all)."""
 
 
 class Starter(Protocol):
@@ -153,7 +159,7 @@ class StatePoller:
         except Exception as exc:  # a bug, or a file we cannot read: say so, stay up
             log.exception("could not start the runtime")
             self._app.notify(
-                f"could not start: {type(exc).__name__}: {exc} (details in {paths.log_file()})",
+                f"could not start: {start_failure_text(exc)} (details in {paths.log_file()})",
                 title="r2kmon",
                 severity="error",
                 timeout=60,
@@ -173,3 +179,15 @@ class StatePoller:
         await drawn.wait()
         self.runtime = await asyncio.to_thread(starter.build_runtime)
         self._run(self.runtime)
+
+
+def start_failure_text(exc: Exception) -> str:
+    """What the notification says of the exception that stopped the start: cleaned of
+    control and format characters first (an escape sequence split by them, or a key split
+    by a zero-width space, is whole again only once cleaned), then redacted, then
+    shortened to :data:`START_FAILURE_CHARS` (shortening first could cut a key in half,
+    and half a key is not redacted)."""
+    text = redact(clean_text(f"{type(exc).__name__}: {exc}", limit=sys.maxsize))
+    if len(text) <= START_FAILURE_CHARS:
+        return text
+    return text[: START_FAILURE_CHARS - 1] + "…"
