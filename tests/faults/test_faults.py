@@ -380,8 +380,8 @@ FAULTS = [
     Row(
         "exchange resets every connection",
         resets,
-        lambda w: failed_over(w, "closed"),
-        "binance says its connection closes; BTC and ETH live from coinbase",
+        lambda w: failed_over(w, "connection reset by the server"),
+        "binance says its connection is reset; BTC and ETH live from coinbase",
         heal_binance,
         binance_back,
     ),
