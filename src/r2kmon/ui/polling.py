@@ -16,12 +16,14 @@ runtime on the same hub (pandas, httpx and the feeds are imported there).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.app import App
 from textual.timer import Timer
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from r2kmon import paths
 from r2kmon.model import clean_text
@@ -79,6 +81,8 @@ class StatePoller:
         self.history: Hub | None = None
         """The hub of the stored history (the runtime's, once it is built)."""
         self._timer: Timer | None = None
+        self._worker: Worker[None] | None = None
+        """The worker running the runtime, once started."""
         self._quiet_polls = 0
         self._posted: tuple[int, int] | None = None
         self.resting = False
@@ -147,8 +151,15 @@ class StatePoller:
     def _run(self, runtime: Runtime) -> None:
         # Producers belong to the app (not to a screen that could be popped) and a
         # failure in them must never end the app: the runtime reports it in health.
-        self._app.run_worker(runtime.run(), name="runtime", exit_on_error=False)
+        self._worker = self._app.run_worker(runtime.run(), name="runtime", exit_on_error=False)
         self._start_polling()
+
+    async def stopped(self) -> None:
+        """Wait until the runtime's worker has finished (cancelled as the app exits, its
+        shutdown then saves the store and writes the status file one last time)."""
+        if self._worker is not None:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await self._worker.wait()
 
     def _build_in_thread(self) -> None:
         self._app.run_worker(self._start_safely(), name="build-runtime", exit_on_error=False)
