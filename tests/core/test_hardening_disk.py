@@ -384,6 +384,44 @@ async def test_a_write_that_fails_for_a_while_is_said_and_retried(tmp_path: Path
     assert not list(tmp_path.glob("*.damaged-*"))  # noqa: ASYNC240 - a test's check
 
 
+async def test_a_store_that_could_not_be_opened_is_opened_when_the_fault_ends(
+    tmp_path: Path,
+) -> None:
+    # The data dir cannot be made at the start: its path is a regular file (this stops
+    # root too, unlike a read-only directory). Once it can, the next write opens the
+    # store and keeps what the app holds, with no restart.
+    data = tmp_path / "data"
+    data.write_text("not a directory")
+    path = data / "r2kmon.sqlite"
+    runtime = Runtime(
+        store_config(tmp_path, path), demo=False, clock=FrozenClock(T0), persist_every_s=0.05
+    )
+    task = asyncio.create_task(runtime.run())
+    try:
+        async with asyncio.timeout(40):
+            assert await runtime.wait_answered(20)
+            down = runtime.hub.snapshot().health["store"]
+            assert down.status == "down"
+            assert down.last_error is not None
+            assert str(path) in down.last_error
+            data.unlink()  # the fault ends
+            data.mkdir()
+            await wait_until(
+                lambda: runtime.hub.snapshot().health["store"].status == "ok", timeout=20
+            )
+            assert runtime.store is not None
+            assert runtime.store.path == path
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)  # saves as it stops
+    kept = Store(path)
+    try:
+        # written again: the alert log's line of the failure is in the store
+        assert down.last_error in [a.message for a in kept.alerts()]
+    finally:
+        kept.close()
+
+
 def test_what_a_failed_write_could_not_keep_is_written_by_the_next(tmp_path: Path) -> None:
     path = tmp_path / "r2kmon.sqlite"
     store = Store(path)

@@ -25,9 +25,9 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from r2kmon.config import parse_config
 from r2kmon.errors import ConfigError
-from r2kmon.net import Failure, NetworkPolicy, describe_failure
+from r2kmon.net import Failure, NetworkPolicy, describe_failure, is_reset
 from r2kmon.net.http import http_client
-from tests.fakes.exchanges import FakeExchange, Fault
+from tests.fakes.exchanges import FakeExchange, Fault, FaultKind
 from tests.fakes.http import FakeHTTP
 from tests.fakes.proxy import ConnectProxy
 from tests.fakes.tls import PROXY_VARIABLES, PrivateCA, ResettingServer, closed_port
@@ -204,6 +204,29 @@ async def test_a_reset_after_the_handshake_is_not_said_to_be_during_it(trusted: 
         await fake.stop()
     failure = describe_failure(exc, fake.url, connecting=False)
     assert failure == Failure(f"connection reset by 127.0.0.1:{fake.port}", "connection reset")
+
+
+@pytest.mark.parametrize(("kind", "reset"), [("drop", True), ("reset", True), ("close", False)])
+async def test_a_connection_cut_under_the_websocket_is_a_reset(
+    kind: FaultKind, reset: bool, trusted: PrivateCA
+) -> None:
+    # A FIN or a RST with no close frame (websockets' 1006) is the server cutting the
+    # connection; a close frame, whatever its code, is the server closing it.
+    fake = FakeExchange("binance", {"BTCUSDT"}, faults=[Fault(kind, after=0, code=1001)])
+    await fake.start(ssl=trusted.server_context())
+    try:
+        async with connect(fake.url + "/ws", ssl=NetworkPolicy().tls_context(), proxy=None) as ws:
+            await ws.send('{"method": "SUBSCRIBE", "params": ["btcusdt@miniTicker"], "id": 1}')
+            exc = await read_until_it_fails(ws)
+    finally:
+        await fake.stop()
+    assert is_reset(exc) is reset, repr(exc)
+
+
+def test_a_reset_without_websockets() -> None:
+    assert is_reset(ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"))
+    assert not is_reset(ValueError("boom"))
+    assert not is_reset(TimeoutError())
 
 
 async def read_until_it_fails(ws: ClientConnection) -> Exception:

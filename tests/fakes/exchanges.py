@@ -9,7 +9,8 @@ wrong default path fails the tests instead of passing against a forgiving fake.
 Each fake speaks one exchange's protocol as described in
 ``../shared/fixtures/exchanges/README.md``: its subscribe request and ack (or refusal),
 its application keepalive, its data frames. Faults are scripted per connection: close
-after N data frames with a close code, a TCP reset (also in the middle of a frame), a silent
+after N data frames with a close code, a TCP reset (also in the middle of a frame), a TCP
+close with no close frame (nor TLS close_notify) before it, a silent
 stall, a deaf server that stops reading (so control pings go unanswered), a garbage frame
 among good ones, a shutdown notice. The close code each client sent is recorded.
 """
@@ -30,7 +31,9 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-FaultKind = Literal["close", "reset", "reset_mid_frame", "stall", "deaf", "garbage", "shutdown"]
+FaultKind = Literal[
+    "close", "reset", "reset_mid_frame", "drop", "stall", "deaf", "garbage", "shutdown"
+]
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,11 @@ class FakeExchange:
                 await asyncio.sleep(0.01)
             # SO_LINGER 0 turns the close into a TCP RST.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            ws.transport.abort()
+        elif fault.kind == "drop":
+            # The TCP connection closed under the websocket (a FIN, no RST): no close
+            # frame, and over TLS no close_notify either, as a crashed server or a
+            # middlebox dropping the flow does.
             ws.transport.abort()
         elif fault.kind == "stall":
             reader.cancel()

@@ -357,6 +357,13 @@ def block_the_data_dir(world: World) -> None:
     directory.write_text("not a directory")
 
 
+async def unblock_the_data_dir(world: World) -> None:
+    """The fault ends: the data dir can be made (the file in its place is gone)."""
+    directory = world.store_path.parent
+    directory.unlink()
+    directory.mkdir()
+
+
 def running_without_history(world: World) -> bool:
     """The store is down, saying which file and why; prices flow; the status line still
     finds the app (its file went to the fallback place)."""
@@ -373,8 +380,8 @@ FAULTS = [
     Row(
         "exchange resets every connection",
         resets,
-        lambda w: failed_over(w, "closed"),
-        "binance says its connection closes; BTC and ETH live from coinbase",
+        lambda w: failed_over(w, "connection reset by the server"),
+        "binance says its connection is reset; BTC and ETH live from coinbase",
         heal_binance,
         binance_back,
     ),
@@ -451,16 +458,15 @@ FAULTS = [
         store_written,
         before_start=damage_the_store,
     ),
-    # A data dir that cannot be made is met once, at the start (the store is opened
-    # then): the app runs on without history until restarted; "recovery" here is that it
-    # keeps running and streaming, not that history comes back in the same run.
+    # Met at the start (the store is opened then); once the data dir can be made, the
+    # next write opens the store and writes the hub's bars to it, with no restart.
     Row(
         "data dir that cannot be made",
         _nothing,
         running_without_history,
         "store down naming the file; prices flow; status line still finds the app",
-        None,
-        running_without_history,
+        unblock_the_data_dir,
+        store_written,
         before_start=block_the_data_dir,
     ),
 ]

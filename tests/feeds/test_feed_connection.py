@@ -134,6 +134,21 @@ async def test_tcp_reset_reconnects(kind: str, start: Start) -> None:
         await wait_until(lambda: fake.connections >= 2 and len(sink.ticks) >= 6)
 
 
+@pytest.mark.parametrize("kind", ["drop", "reset"])
+async def test_a_connection_cut_without_a_close_frame_is_said_to_be_reset(
+    kind: str, start: Start
+) -> None:
+    # The TCP connection ends under the websocket (a FIN or a RST, no close frame: 1006)
+    # before any price: health says it in words, not in websockets' "no close frame".
+    fake = await start("binance", faults=[Fault(kind, after=0)])  # type: ignore[arg-type]
+    sink = RecordingSink()
+    async with asyncio.timeout(5), running(FeedConnection(fast("binance", fake.url)), sink):
+        await wait_until(lambda: fake.connections >= 2 and len(sink.ticks) >= 3)
+    errors = [h.last_error for h in sink.health if h.name == "binance" and h.last_error]
+    assert "connection reset by the server" in errors
+    assert not any("1006" in e or "close frame" in e for e in errors), errors
+
+
 async def test_silent_stall_is_detected_and_reconnected(start: Start) -> None:
     fake = await start("binance", faults=[Fault("stall", after=2)])
     sink = RecordingSink()

@@ -36,7 +36,7 @@ from r2kmon.cli import main
 from r2kmon.config import DEFAULT_PROVIDERS, load_config
 from r2kmon.runtime.doctor import run_doctor
 from r2kmon.sources import ishares
-from tests.fakes.exchanges import FakeExchange
+from tests.fakes.exchanges import FakeExchange, Fault
 from tests.fakes.http import FakeHTTP, Reply
 from tests.fakes.providers import LOCAL, MARKETS, chart_path, script_providers
 from tests.fakes.tls import HOST, PrivateCA, derived_endpoints, swap_host, toml_tables
@@ -629,6 +629,32 @@ async def test_every_exchange_adapter_gives_a_price(tmp_path: Path, trusted: Pri
             assert check.steps["subscribe"].status == "ok", check.name
         else:
             assert check.price[1] == closes[check.name.removesuffix(" rest")]
+
+
+async def test_a_connection_cut_without_a_close_frame_is_said_to_be_reset(
+    tmp_path: Path, trusted: PrivateCA
+) -> None:
+    """The exchange drops the TCP connection before a price (no close frame): doctor
+    says it in the feeds' words."""
+    tls = trusted.server_context()
+    binance = FakeExchange("binance", {"BTCUSDT"}, faults=[Fault("drop", after=0)])
+    await binance.start(ssl=tls)
+    http = FakeHTTP()
+    await http.start(ssl=tls)
+    script_providers(http)
+    script_the_rest(http)
+    try:
+        tables = derived_endpoints({"binance": binance.port}, http.port)
+        config = write_config(
+            tmp_path, tables, exchanges=["binance"], symbols=("BTC-USD",), providers=()
+        )
+        report = await run_doctor(load_config(config), timeout=5.0)
+    finally:
+        await binance.stop()
+        await http.stop()
+    check = next(c for c in report.checks if c.name == "binance")
+    assert not check.works
+    assert check.error == "connection reset by the server", check.error
 
 
 async def test_a_clock_far_off_is_noted_and_a_rate_limit_gets_its_fix(

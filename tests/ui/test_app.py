@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from r2kmon.clock import FrozenClock
+import pytest
+
+from r2kmon.clock import Clock, FrozenClock
 from r2kmon.config import Config, parse_config
+from r2kmon.model import Sink
 from r2kmon.runtime.state import AppState
 from r2kmon.ui.app import R2kApp
 from r2kmon.ui.messages import StateUpdated
@@ -271,3 +275,115 @@ async def test_a_start_that_fails_is_said_on_screen_and_the_app_stays_up() -> No
         assert app.is_running
         await pilot.press("q")
     assert app.return_code == 0
+
+
+SECRET = "k3y-of-the-toast-0123456789"
+"""A configured API key, in the text of the exception that stopped the start."""
+
+
+async def test_a_start_failure_is_cleaned_then_redacted_then_shortened() -> None:
+    from r2kmon.redact import MASK, forget_secrets, register_secret
+    from r2kmon.ui.polling import START_FAILURE_CHARS
+
+    shown = "PermissionError: "
+    # Cleaning drops the escape sequence's control characters and the zero-width spaces;
+    # the key then starts 10 characters before the cut (said in whole, it would be cut in
+    # half), and a zero-width space inside it hides it from redaction until cleaned.
+    hostile = "\x1b]0;pwned\x07" + "\u200b" * 100
+    pad = "p" * (START_FAILURE_CHARS - 10 - len(shown) - len("]0;pwned"))
+    split_key = SECRET[:5] + "\u200b" + SECRET[5:]
+    text = f"{hostile}{pad}{split_key} and the rest {'r' * 200}"
+
+    class Broken:
+        def open_history(self) -> object:
+            raise PermissionError(text)
+
+        def build_runtime(self) -> object:
+            raise AssertionError("never reached")
+
+    register_secret(SECRET)
+    try:
+        app = R2kApp(None, Config(), clock=FrozenClock(OPEN_TS), starter=Broken())  # type: ignore[arg-type]
+        async with app.run_test(size=(120, 30)) as pilot:
+            for _ in range(50):
+                await pilot.pause(0.05)
+                if app._notifications:
+                    break
+            (message,) = [n.message for n in app._notifications]
+            await pilot.press("q")
+    finally:
+        forget_secrets()
+    assert not any(c in message for c in "\x1b\x07\u200b"), repr(message)
+    # no piece of the key, not even its first half cut at the end
+    assert not any(SECRET[i : i + 6] in message for i in range(len(SECRET) - 5)), message
+    detail = message.removeprefix("could not start: ").split(" (details in ")[0]
+    assert detail == f"{shown}]0;pwned{pad}{MASK} and t…"
+    assert len(detail) == START_FAILURE_CHARS
+
+
+async def test_the_runtime_has_ended_when_the_app_has(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Quitting waits for the runtime's shutdown: by the time the app has exited, the
+    runtime's worker has finished, the store has had its final save and the status file
+    its last write. The final save takes half a second here: without the wait it was
+    still running when the app returned, and the cancel asyncio.run gives what is left
+    (the second one the worker gets) cut it and the status write short."""
+    import asyncio
+    import time
+
+    from r2kmon.model import Alert, HubSnapshot, SourceHealth
+    from r2kmon.runtime import Runtime
+    from r2kmon.runtime.persist import write_final_status
+    from r2kmon.store import Store
+
+    class Answering:
+        name = "test-feed"
+
+        async def run(self, sink: Sink) -> None:
+            sink.push_health(SourceHealth(self.name, "feed", "ok", last_ok=OPEN_TS))
+            await asyncio.Event().wait()
+
+    final_status: list[Path] = []
+
+    async def spy(path: Path, clock: Clock, state: Callable[[], AppState]) -> None:
+        await write_final_status(path, clock, state)
+        final_status.append(path)
+
+    monkeypatch.setattr("r2kmon.runtime.engine.write_final_status", spy)
+    save = Store.save
+
+    def slow_save(store: Store, snapshot: HubSnapshot, alerts: Sequence[Alert] = ()) -> int:
+        time.sleep(0.5)  # a big final write on a slow disk
+        return save(store, snapshot, alerts)
+
+    monkeypatch.setattr(Store, "save", slow_save)
+    clock = FrozenClock(OPEN_TS)
+    path, status = tmp_path / "r2kmon.sqlite", tmp_path / "status.json"
+    runtime = Runtime(
+        Config(),
+        demo=False,
+        clock=clock,
+        producers=[Answering()],
+        store=Store(path),
+        persist_every_s=3600.0,  # no periodic write within the test: only the final one
+        status_file=status,
+    )
+    app = R2kApp(runtime, Config(), clock=clock)
+    last = Alert(OPEN_TS, "warning", "test-feed", "noted just before quitting")
+    async with app.run_test(size=(120, 30)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if runtime.answered():
+                break
+        assert runtime.answered()
+        (worker,) = [w for w in app.workers if w.name == "runtime"]
+        runtime.analysis.note(last)
+        await pilot.press("q")
+    assert worker.is_finished
+    assert final_status == [status]
+    kept = Store(path)
+    try:
+        assert last in kept.alerts()
+    finally:
+        kept.close()

@@ -206,14 +206,17 @@ class BinanceAdapter(Adapter):
     def classify(self, message: Any) -> Parsed:
         if not isinstance(message, dict):
             # ``!miniTicker@arr`` on a raw ``/ws`` connection is a bare list; the breadth
-            # module reads it, the price adapter has no use for it.
+            # module reads it, the price adapter has no use for it. Any other list is no
+            # Binance frame: a bad one, counted (never dropped unseen).
             if isinstance(message, list):
-                return OTHER
+                return _ticker_list(message)
             raise FeedError("Binance frame is not an object")
+        if "stream" in message and not isinstance(message["stream"], str):
+            raise FeedError("Binance combined frame whose stream is not a name")
         data = message.get("data")
         if data is not None and "stream" in message:
             if isinstance(data, list):
-                return OTHER
+                return _ticker_list(data)
             if not isinstance(data, dict):
                 raise FeedError("Binance combined frame without an object in data")
             message = data
@@ -260,3 +263,14 @@ class BinanceAdapter(Adapter):
                 "error", message=f"Binance error {error.get('code')}: {text(error.get('msg'))}"
             )
         return OTHER
+
+
+_TICKER_EVENTS = frozenset({"24hrMiniTicker", "24hrTicker"})
+
+
+def _ticker_list(items: list[Any]) -> Parsed:
+    """A list frame (``!miniTicker@arr`` / ``!ticker@arr``): not the price adapter's, if
+    it is one; anything else in a list (``[]``, numbers, names) is a bad frame."""
+    if items and all(isinstance(i, dict) and i.get("e") in _TICKER_EVENTS for i in items):
+        return OTHER
+    raise FeedError("Binance list frame that is not a list of tickers")

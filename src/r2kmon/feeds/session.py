@@ -24,6 +24,7 @@ from r2kmon.clock import Clock
 from r2kmon.feeds.base import EARLIEST_TS, Adapter, FeedError
 from r2kmon.feeds.feedstate import FeedState, Link
 from r2kmon.model import Sink, Tick, clean_text
+from r2kmon.net import RESET_BY_SERVER, is_reset
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ class Sessions:
         except ConnectionClosed as exc:
             if link.close_reason is None:
                 # The close reason is the server's text: cleaned before it is logged.
-                link.close_reason = clean_text(f"connection closed: {_describe_close(exc)}")
+                link.close_reason = clean_text(_describe_close(exc))
                 if not link.productive:
                     state.note_error(link.close_reason)
 
@@ -191,10 +192,13 @@ class Sessions:
 
 
 def _describe_close(exc: ConnectionClosed) -> str:
+    if is_reset(exc):
+        return RESET_BY_SERVER  # the TCP connection ended under it, no close frame (1006)
     rcvd = exc.rcvd
     if rcvd is None:
-        return "closed without a close frame (1006)"
-    return f"closed by server with code {rcvd.code}{': ' + rcvd.reason if rcvd.reason else ''}"
+        return "connection closed: closed without a close frame (1006)"
+    reason = f": {rcvd.reason}" if rcvd.reason else ""
+    return f"connection closed: closed by server with code {rcvd.code}{reason}"
 
 
 def _when(ts: float) -> str:

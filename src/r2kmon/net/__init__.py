@@ -8,12 +8,13 @@ config's ``[network]`` table and hands it down.
 
 * :mod:`r2kmon.net.policy`: certificates (always verified) and proxies.
 * :mod:`r2kmon.net.failure`: an exception from a connection attempt → a sentence and a
-  short class (``DNS failure``, ``connection refused``, ...).
+  short class (``DNS failure``, ``connection refused``, ...); :func:`is_reset`, a
+  connection the other end cut (``connection reset by the server``).
 * :mod:`r2kmon.net.http`: the one ``httpx.AsyncClient`` factory (imports httpx; the
   websocket-only code never loads it).
 """
 
-from r2kmon.net.failure import Failure, describe_failure
+from r2kmon.net.failure import RESET_BY_SERVER, Failure, describe_failure, is_reset
 from r2kmon.net.policy import NetworkPolicy
 
-__all__ = ["Failure", "NetworkPolicy", "describe_failure"]
+__all__ = ["RESET_BY_SERVER", "Failure", "NetworkPolicy", "describe_failure", "is_reset"]

@@ -15,6 +15,10 @@ so the chain of causes is searched for the most telling one::
     OSError (unreachable network)  network unreachable: host
     anything else                  its type and message (``fault`` None: not a network class)
 
+:func:`is_reset` tells a connection the other end cut (a TCP reset, a websocket ended with
+no close frame: websockets' 1006, "no close frame received or sent") from one it closed;
+the feeds and ``doctor`` then both say :data:`RESET_BY_SERVER`.
+
 ``Failure.fault`` is the short class the header's offline line counts (``DNS failure``,
 ``connection refused``, ...); it is ``None`` when the failure is not the network's (the
 server answered, but not as hoped).
@@ -25,6 +29,7 @@ from __future__ import annotations
 import errno
 import socket
 import ssl
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
@@ -39,6 +44,10 @@ TLS: Final = "TLS failure"
 UNREACHABLE: Final = "network unreachable"
 CONNECT: Final = "connection failed"
 
+RESET_BY_SERVER: Final = "connection reset by the server"
+"""What a connection cut after it opened is called (:func:`is_reset`), wherever it is said."""
+
+_RESETS: Final = (ConnectionResetError, ConnectionAbortedError, ssl.SSLEOFError)
 _DEFAULT_PORTS: Final = {"https": 443, "wss": 443, "http": 80, "ws": 80}
 _UNREACHABLE_ERRNOS: Final = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN})
 
@@ -77,7 +86,7 @@ def describe_failure(
         if isinstance(cause, ConnectionRefusedError):
             return Failure(f"connection refused by {where}", REFUSED)
     for cause in chain:
-        if isinstance(cause, (ConnectionResetError, ConnectionAbortedError, ssl.SSLEOFError)):
+        if isinstance(cause, _RESETS):
             secure = scheme in ("https", "wss")
             during = " during the TLS handshake" if connecting and secure else ""
             return Failure(f"connection reset by {where}{during}", RESET)
@@ -102,6 +111,24 @@ def describe_failure(
             return Failure(f"cannot connect to {where}: {detail}", CONNECT)
     text = str(exc) or type(exc).__name__
     return Failure(f"{type(exc).__name__}: {text}")
+
+
+def is_reset(exc: BaseException) -> bool:
+    """Whether ``exc`` says the other end cut the connection instead of closing it: a TCP
+    reset or abort, a TLS stream ended without close_notify, or a websocket that ended
+    with no close frame received or sent (a FIN or a RST under it: websockets' 1006).
+
+    A websocket closed with a close frame, any code, is not a reset; nor is one whose
+    close frame this side sent and the server never answered (that is a timeout here).
+    """
+    # Only a websockets exception can say how a websocket ended, and none can exist
+    # before websockets is loaded: HTTP-only callers never load it for this.
+    if "websockets" in sys.modules:
+        from websockets.exceptions import ConnectionClosed
+
+        if isinstance(exc, ConnectionClosed):
+            return exc.rcvd is None and exc.sent is None
+    return any(isinstance(cause, _RESETS) for cause in _causes(exc))
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:

@@ -24,7 +24,7 @@ from r2kmon.hub import Hub
 from r2kmon.model import HubSnapshot, MarketState, Producer
 from r2kmon.runtime.build import build_producers, configured_symbols, market_hours
 from r2kmon.runtime.freshness import Judgement, judge
-from r2kmon.runtime.history import default_store
+from r2kmon.runtime.history import default_store, store_path
 from r2kmon.runtime.persist import (
     PERSIST_EVERY_S,
     Persistence,
@@ -88,16 +88,20 @@ class Runtime:
             if store is not None
             else default_store(config, demo, producers, self.hub, self.clock)
         )
+        # A store that could not be opened is tried again at each write: the persistence
+        # runs whenever the config keeps one.
+        path = store.path if store is not None else store_path(config, demo, producers)
         self._persistence = (
             Persistence(
                 store,
                 self.hub,
                 self.clock,
+                path=path,
                 every_s=persist_every_s,
                 note=lambda alert: self.analysis.note(alert),
                 alerts=lambda: self.analysis.alerts,
             )
-            if store is not None
+            if path is not None
             else None
         )
         persistence = self._persistence
@@ -126,7 +130,7 @@ class Runtime:
     @property
     def store(self) -> Store | None:
         """The store written to (another after a damaged file; None in demo mode, with
-        the store disabled, or once given up)."""
+        the store disabled, or while it cannot be opened)."""
         return self._persistence.store if self._persistence is not None else None
 
     async def run(self) -> None:

@@ -43,14 +43,21 @@ def default_store(
     source's health (the health view and ``snapshot`` say which file and why; the
     runtime adds it to the alert log).
     """
-    if demo or producers is not None or not config.store.enabled:
+    path = store_path(config, demo, producers)
+    if path is None:
         return None
-    path = Path(config.store.path).expanduser() if config.store.path else paths.store_file()
     now = (clock or SystemClock()).now()
     store, event = open_store(path, now)
     if event is not None:
         report_store(event, hub, now)
     return store
+
+
+def store_path(config: Config, demo: bool, producers: Sequence[Producer] | None) -> Path | None:
+    """Where the config keeps the store; none when :func:`default_store` opens none."""
+    if demo or producers is not None or not config.store.enabled:
+        return None
+    return Path(config.store.path).expanduser() if config.store.path else paths.store_file()
 
 
 def report_store(event: StoreEvent, hub: Hub | None, now: float) -> None:

@@ -1,5 +1,6 @@
 """The engine's loops beside the producers: the store written every ``persist_every_s``
-(its failures reported once and the app going on without it, or with a fresh file), and
+(its failures reported once and the app going on without it, or with a fresh file, until
+it can be opened and written again), and
 the status-line file rewritten while the state moves. Each reads the hub on the event loop
 and writes its file in a thread: the hub is never iterated while ticks are pushed."""
 
@@ -16,7 +17,14 @@ from r2kmon.hub import Hub
 from r2kmon.model import Alert, AlertLevel, SourceHealth
 from r2kmon.runtime.history import load_history, report_store
 from r2kmon.runtime.state import AppState
-from r2kmon.store import STORE_SOURCE, Store, StoreError, StoreEvent, after_failure
+from r2kmon.store import (
+    STORE_SOURCE,
+    Store,
+    StoreError,
+    StoreEvent,
+    after_failure,
+    open_store,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,24 +53,30 @@ def startup_store_event(hub: Hub) -> StoreEvent | None:
 
 class Persistence:
     """The runtime's store: loaded before the producers start, written every
-    ``every_s`` seconds and once more at the end, replaced or given up when it fails.
+    ``every_s`` seconds and once more at the end, replaced when damaged. A store that
+    could not be opened (at the start, or a fresh one after a damaged file) is opened
+    again at each write, so the end of the fault (a data dir writable again) ends the
+    ``down`` by itself.
 
-    ``note`` puts an alert in the alert log; ``alerts`` is the alert log's list, saved
-    with the bars.
+    ``store`` is the store at ``path`` if it could be opened, else None. ``note`` puts
+    an alert in the alert log; ``alerts`` is the alert log's list, saved with the bars.
     """
 
     def __init__(
         self,
-        store: Store,
+        store: Store | None,
         hub: Hub,
         clock: Clock,
         *,
+        path: Path,
         every_s: float,
         note: Callable[[Alert], None],
         alerts: Callable[[], Sequence[Alert]],
     ) -> None:
         self.store: Store | None = store
-        """The store written to; another after a damaged file, None once given up."""
+        """The store written to; another after a damaged file, None while none can be
+        opened."""
+        self._path = path
         self._hub = hub
         self._clock = clock
         self._every_s = every_s
@@ -106,6 +120,8 @@ class Persistence:
             self._read_failure = None
             if failed is self.store:
                 await self._store_failed(failed, error)
+        if self.store is None:
+            await self._reopen()
         # Twice at most: a damaged file replaced by a fresh one gets what the hub holds
         # at once (the fresh store has saved nothing yet, so that is everything).
         for _ in range(2):
@@ -134,9 +150,23 @@ class Persistence:
                 )
             return
 
+    async def _reopen(self) -> None:
+        """Try to open the store that could not be opened; a success is written to at
+        once (and the ``down`` ends with that write), a failure said only if it changed."""
+        now = self._clock.now()
+        self.store, event = await asyncio.to_thread(open_store, self._path, now)
+        if self.store is not None:
+            log.info("the store %s is open again", self._path)
+        if event is not None:
+            self._tell(event, now)
+
     async def _store_failed(self, store: Store, error: StoreError) -> None:
         now = self._clock.now()
         self.store, event = await asyncio.to_thread(after_failure, store, error, now)
+        self._tell(event, now)
+
+    def _tell(self, event: StoreEvent, now: float) -> None:
+        """Report ``event`` (health, log, alert log), unless it is what health says."""
         before = self._hub.snapshot().health.get(STORE_SOURCE)
         if before is not None and (before.status, before.last_error) == (
             event.status,

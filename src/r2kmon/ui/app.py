@@ -172,6 +172,13 @@ class R2kApp(App[int]):
         self.call_after_refresh(self._tick_clock)
         self._quit_on_signals()
 
+    async def on_unmount(self) -> None:
+        # Textual cancelled the runtime's worker as the app's message loop ended; its
+        # shutdown (the producers stopped, the store's final save, the status file's last
+        # write) must end before the app does: once App.run returns, asyncio.run cancels
+        # whatever is left, and that second cancel would cut the shutdown short.
+        await self.poller.stopped()
+
     def _quit_on_signals(self) -> None:
         """SIGTERM (``kill``, a service manager, ``tmux kill-server``) and SIGHUP (the
         terminal or the SSH session went away) end the app through its own quit path, as

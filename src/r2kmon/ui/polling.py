@@ -16,13 +16,18 @@ runtime on the same hub (pandas, httpx and the feeds are imported there).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sys
 from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.app import App
 from textual.timer import Timer
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from r2kmon import paths
+from r2kmon.model import clean_text
+from r2kmon.redact import redact
 from r2kmon.runtime.state import AppState
 from r2kmon.ui.messages import StateUpdated
 
@@ -36,6 +41,9 @@ log = logging.getLogger(__name__)
 
 QUIET_S = 2.0
 """Seconds without a change after which the refresh timer rests."""
+
+START_FAILURE_CHARS = 300
+"""The most of an exception's text the start-failure notification shows (the log has all)."""
 
 
 class Starter(Protocol):
@@ -73,6 +81,8 @@ class StatePoller:
         self.history: Hub | None = None
         """The hub of the stored history (the runtime's, once it is built)."""
         self._timer: Timer | None = None
+        self._worker: Worker[None] | None = None
+        """The worker running the runtime, once started."""
         self._quiet_polls = 0
         self._posted: tuple[int, int] | None = None
         self.resting = False
@@ -141,8 +151,15 @@ class StatePoller:
     def _run(self, runtime: Runtime) -> None:
         # Producers belong to the app (not to a screen that could be popped) and a
         # failure in them must never end the app: the runtime reports it in health.
-        self._app.run_worker(runtime.run(), name="runtime", exit_on_error=False)
+        self._worker = self._app.run_worker(runtime.run(), name="runtime", exit_on_error=False)
         self._start_polling()
+
+    async def stopped(self) -> None:
+        """Wait until the runtime's worker has finished (cancelled as the app exits, its
+        shutdown then saves the store and writes the status file one last time)."""
+        if self._worker is not None:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await self._worker.wait()
 
     def _build_in_thread(self) -> None:
         self._app.run_worker(self._start_safely(), name="build-runtime", exit_on_error=False)
@@ -153,7 +170,7 @@ class StatePoller:
         except Exception as exc:  # a bug, or a file we cannot read: say so, stay up
             log.exception("could not start the runtime")
             self._app.notify(
-                f"could not start: {type(exc).__name__}: {exc} (details in {paths.log_file()})",
+                f"could not start: {start_failure_text(exc)} (details in {paths.log_file()})",
                 title="r2kmon",
                 severity="error",
                 timeout=60,
@@ -173,3 +190,15 @@ class StatePoller:
         await drawn.wait()
         self.runtime = await asyncio.to_thread(starter.build_runtime)
         self._run(self.runtime)
+
+
+def start_failure_text(exc: Exception) -> str:
+    """What the notification says of the exception that stopped the start: cleaned of
+    control and format characters first (an escape sequence split by them, or a key split
+    by a zero-width space, is whole again only once cleaned), then redacted, then
+    shortened to :data:`START_FAILURE_CHARS` (shortening first could cut a key in half,
+    and half a key is not redacted)."""
+    text = redact(clean_text(f"{type(exc).__name__}: {exc}", limit=sys.maxsize))
+    if len(text) <= START_FAILURE_CHARS:
+        return text
+    return text[: START_FAILURE_CHARS - 1] + "…"

@@ -26,7 +26,7 @@ from websockets.exceptions import (
 from r2kmon.feeds.base import Adapter, FeedError
 from r2kmon.feeds.connection import FeedSettings
 from r2kmon.model import clean_text
-from r2kmon.net import Failure, NetworkPolicy, describe_failure
+from r2kmon.net import RESET_BY_SERVER, Failure, NetworkPolicy, describe_failure, is_reset
 from r2kmon.net.failure import TIMEOUT
 from r2kmon.net.http import (
     BodyTooLarge,
@@ -174,14 +174,15 @@ async def _first_price(
         check.failed("data", reason)
     except ConnectionClosed as exc:
         close = exc.rcvd
-        how = (
-            "without a close frame (1006)"
-            if close is None
-            else f"by the server with code {close.code}"
-            + (f": {close.reason}" if close.reason else "")
-        )
+        if is_reset(exc):  # the feeds' words for it (r2kmon.feeds.session)
+            how = RESET_BY_SERVER
+        elif close is None:
+            how = "connection closed without a close frame (1006)"
+        else:
+            reason = f": {close.reason}" if close.reason else ""
+            how = f"connection closed by the server with code {close.code}{reason}"
         said = f" after: {'; '.join(errors[:2])}" if errors else ""
-        check.failed("data", f"connection closed {how}{said}")
+        check.failed("data", f"{how}{said}")
     finally:
         sender.cancel()
         await asyncio.gather(sender, return_exceptions=True)
