@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.text import Text
 
-from r2kmon.analytics.breakout import BoardRow
 from r2kmon.model import Bar
+from r2kmon.model.analytics import BoardRow
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM
 from r2kmon.ui.views.base import RANGES, DrawContext

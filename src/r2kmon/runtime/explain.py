@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from r2kmon.model import HubSnapshot, failure_headline
+from r2kmon.model.analytics import Component
 
 if TYPE_CHECKING:
-    from r2kmon.analytics.gauge import Component
     from r2kmon.runtime.state import AppState
 
 FULL_NAMES = {
