@@ -10,8 +10,16 @@ anything of ours outside this package, so every layer can depend on it.
 * :mod:`~r2kmon.model.signals`: breakout states, the analytics status, a quote's freshness;
 * :mod:`~r2kmon.model.session`: the US market session;
 * :mod:`~r2kmon.model.alerts`: ``[[alerts]]`` rules and the alert log's entries;
-* :mod:`~r2kmon.model.portfolio`: ``[[holdings]]``;
-* :mod:`~r2kmon.model.tuning`: the gauge's and the breakout machine's settings.
+* :mod:`~r2kmon.model.portfolio`: ``[[holdings]]`` and the portfolio they value to;
+* :mod:`~r2kmon.model.tuning`: the gauge's and the breakout machine's settings;
+* :mod:`~r2kmon.model.analytics`: what the analytics hand out (board, gauge, correlations,
+  event study, context), and :mod:`~r2kmon.model.track_record` the gauge's track record;
+* :mod:`~r2kmon.model.reaching`: the numbers of the "Reaching crypto?" panel;
+* :mod:`~r2kmon.model.state`: :class:`~r2kmon.model.state.AppState`, everything a screen,
+  the status line and the snapshot document read.
+
+Those last four are imported from their modules (``from r2kmon.model.state import
+AppState``), not from this package.
 """
 
 from r2kmon.model.alerts import (

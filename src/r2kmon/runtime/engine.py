@@ -22,6 +22,7 @@ from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
 from r2kmon.hub import Hub
 from r2kmon.model import HubSnapshot, MarketState, Producer
+from r2kmon.model.state import AppState
 from r2kmon.runtime.build import build_producers, configured_symbols, market_hours
 from r2kmon.runtime.freshness import Judgement, judge
 from r2kmon.runtime.history import default_store
@@ -34,7 +35,6 @@ from r2kmon.runtime.persist import (
     write_status_loop,
 )
 from r2kmon.runtime.portfolio import value_portfolio
-from r2kmon.runtime.state import AppState
 from r2kmon.runtime.supervisor import run_supervised
 from r2kmon.store import Store
 

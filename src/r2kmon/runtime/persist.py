@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from r2kmon.clock import Clock
 from r2kmon.hub import Hub
 from r2kmon.model import Alert, AlertLevel, SourceHealth
+from r2kmon.model.state import AppState
 from r2kmon.runtime.history import load_history, report_store
-from r2kmon.runtime.state import AppState
 from r2kmon.store import STORE_SOURCE, Store, StoreError, StoreEvent, after_failure
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from textual.app import App
 from textual.timer import Timer
 
 from r2kmon import paths
-from r2kmon.runtime.state import AppState
+from r2kmon.model.state import AppState
 from r2kmon.ui.messages import StateUpdated
 
 if TYPE_CHECKING:

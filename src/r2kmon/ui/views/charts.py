@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from r2kmon.model import Bar
 from r2kmon.model.analytics import BoardRow, EventStudy, RatioSeries
-from r2kmon.runtime.state import AppState
+from r2kmon.model.state import AppState
 from r2kmon.ui.views.base import DEFAULT_RANGE, RANGES, DrawContext, View, loading_text
 from r2kmon.ui.views.board_rows import KIND_WORDS
 from r2kmon.ui.widgets.chart import DAY, Chart, ChartData, Line, last_days, thin

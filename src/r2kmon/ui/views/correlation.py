@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 
 from r2kmon.model.analytics import CorrelationMatrix, CorrelationSeries, CorrelationValue
-from r2kmon.runtime.state import AppState
+from r2kmon.model.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM, TITLE, direction_style
 from r2kmon.ui.views.base import RANGES, DrawContext, View, loading_text

@@ -11,9 +11,9 @@ from __future__ import annotations
 from rich.text import Text
 
 from r2kmon.model.analytics import Component, Gauge
+from r2kmon.model.reaching import CORRELATION_WINDOWS, SPANS, Reaching, Reading
+from r2kmon.model.state import AppState
 from r2kmon.runtime.explain import explain, full_name, is_partial
-from r2kmon.runtime.reaching import CORRELATION_WINDOWS, SPANS, Reaching, Reading
-from r2kmon.runtime.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM, GAUGE_STYLE, TITLE, WARN, breakout_word, direction_style
 from r2kmon.ui.track_record import reading

@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from r2kmon.model import HubSnapshot, failure_headline
 from r2kmon.model.analytics import Component, ContextEntry
-from r2kmon.runtime.state import AppState
+from r2kmon.model.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM, direction_style
 from r2kmon.ui.views.base import DrawContext, View
