@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from r2kmon.analytics.compute import ALT_BASKET, compute_all
+from r2kmon.analytics.market_hours import MarketHours
 from r2kmon.clock import FrozenClock
 from r2kmon.hub import Hub
 from r2kmon.model import Alert, AnalyticsStatus, Bar, Holding, SourceHealth, Tick
@@ -29,7 +30,6 @@ from r2kmon.runtime.analysis import analytics_settings, daily_inputs, live_input
 from r2kmon.runtime.freshness import judge
 from r2kmon.runtime.portfolio import value_portfolio
 from r2kmon.runtime.state import AppState
-from r2kmon.sources.market_hours import MarketHours
 from tests.paths import history
 
 NOW = datetime(2026, 2, 23, 15, 0, tzinfo=timezone.utc).timestamp()

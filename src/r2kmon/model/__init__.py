@@ -8,7 +8,7 @@ anything of ours outside this package, so every layer can depend on it.
   ``Sink`` and ``Producer`` protocols, symbols and the text helpers;
 * :mod:`~r2kmon.model.health`: whether r2kmon can reach the network (the offline line);
 * :mod:`~r2kmon.model.signals`: breakout states, the analytics status, a quote's freshness;
-* :mod:`~r2kmon.model.session`: the US market session;
+* :mod:`~r2kmon.model.session`: the US market session, and the calendar interface;
 * :mod:`~r2kmon.model.alerts`: ``[[alerts]]`` rules and the alert log's entries;
 * :mod:`~r2kmon.model.portfolio`: ``[[holdings]]`` and the portfolio they value to;
 * :mod:`~r2kmon.model.tuning`: the gauge's and the breakout machine's settings;
@@ -141,6 +141,12 @@ from r2kmon.model.portfolio import (
 )
 from r2kmon.model.session import (
     NEW_YORK as NEW_YORK,
+)
+from r2kmon.model.session import (
+    CalendarLoader as CalendarLoader,
+)
+from r2kmon.model.session import (
+    MarketCalendar as MarketCalendar,
 )
 from r2kmon.model.session import (
     MarketState as MarketState,
