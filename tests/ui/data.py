@@ -22,11 +22,12 @@ from typing import Any
 import pandas as pd
 
 from r2kmon.analytics.compute import ALT_BASKET, compute_all
+from r2kmon.analytics.frames import daily_inputs, live_inputs
 from r2kmon.analytics.market_hours import MarketHours
 from r2kmon.clock import FrozenClock
 from r2kmon.hub import Hub
 from r2kmon.model import Alert, AnalyticsStatus, Bar, Holding, SourceHealth, Tick
-from r2kmon.runtime.analysis import analytics_settings, daily_inputs, live_inputs
+from r2kmon.runtime.analysis import analytics_settings
 from r2kmon.runtime.freshness import judge
 from r2kmon.runtime.portfolio import value_portfolio
 from r2kmon.runtime.state import AppState

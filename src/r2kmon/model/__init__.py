@@ -4,8 +4,9 @@ Producers (``feeds/``, ``sources/``, ``sim/``) create these; the hub stores them
 analytics, the runtime, the store and the UI read them. Nothing here does I/O or imports
 anything of ours outside this package, so every layer can depend on it.
 
-* :mod:`~r2kmon.model.core`: ticks, bars, quotes, source health, hub snapshots, the
-  ``Sink`` and ``Producer`` protocols, symbols and the text helpers;
+* :mod:`~r2kmon.model.core`: ticks, bars, quotes, context values and their stored history,
+  source health, hub snapshots, the ``Sink`` and ``Producer`` protocols, symbols and the
+  text helpers;
 * :mod:`~r2kmon.model.health`: whether r2kmon can reach the network (the offline line);
 * :mod:`~r2kmon.model.signals`: breakout states, the analytics status, a quote's freshness;
 * :mod:`~r2kmon.model.session`: the US market session, and the calendar interface;
@@ -63,6 +64,9 @@ from r2kmon.model.core import (
 )
 from r2kmon.model.core import (
     ContextValue as ContextValue,
+)
+from r2kmon.model.core import (
+    DatedSeries as DatedSeries,
 )
 from r2kmon.model.core import (
     HealthStatus as HealthStatus,

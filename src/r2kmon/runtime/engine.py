@@ -58,7 +58,8 @@ class Runtime:
         """``hub`` and ``store`` may come from :func:`open_history` (the UI's way: the
         recent stored history is on screen before this is built). With ``status_file``
         the runtime keeps the file ``r2kmon status-line`` reads up to date."""
-        from r2kmon.runtime.analysis import SERIES_FROM_VALUES, Analysis, analytics_settings
+        from r2kmon.analytics.frames import SERIES_FROM_VALUES
+        from r2kmon.runtime.analysis import Analysis, analytics_settings
         from r2kmon.runtime.rules import AlertCommand
         from r2kmon.sources.poller import new_client
 
