@@ -3,7 +3,7 @@
 
 Nothing here is a hand-invented number that the UI then echoes: prices, levels, the gauge,
 correlations and the event study all come from the real daily history (found through
-``tests/paths.py``) through the production code (the hub, ``analysis.daily_inputs`` and
+``tests/paths.py``) through the production code (the hub, ``frames.daily_inputs`` and
 ``compute_all``). The only hand-written items are health records and alert lines, which
 describe situations (a feed down with an error, a countdown) rather than market numbers.
 Built once per session, on first use: tests calling :func:`ready_state` are marked
