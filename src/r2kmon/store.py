@@ -25,22 +25,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from r2kmon.model import (
     BAR_SECONDS,
     Alert,
     Bar,
     ContextValue,
+    DatedSeries,
     HealthStatus,
     HubSnapshot,
     Interval,
     Sink,
 )
 from r2kmon.redact import redact
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -306,19 +303,19 @@ class Store:
             self._saved_context[name] = as_of
         return loaded
 
-    def context_history(self, names: Sequence[str]) -> dict[str, pd.Series]:
-        """Every kept value of each named context series, by date (for the analytics)."""
-        import pandas as pd  # here, not at import: the UI opens the store before pandas loads
-
-        out: dict[str, pd.Series] = {}
+    def context_history(self, names: Sequence[str]) -> dict[str, DatedSeries]:
+        """Every kept value of each named context series, oldest first (for the analytics,
+        which make their own frames of it); a series with nothing kept is left out."""
+        out: dict[str, DatedSeries] = {}
         with self._using("read") as db:
             for name in names:
                 rows = db.execute(
                     "SELECT as_of, value FROM context WHERE name = ? ORDER BY as_of", (name,)
                 ).fetchall()
                 if rows:
-                    index = pd.to_datetime([r[0] for r in rows], unit="s")
-                    out[name] = pd.Series([r[1] for r in rows], index=index, dtype=float)
+                    out[name] = DatedSeries(
+                        tuple(float(r[0]) for r in rows), tuple(float(r[1]) for r in rows)
+                    )
         return out
 
     def alerts(self, limit: int = 200) -> list[Alert]:

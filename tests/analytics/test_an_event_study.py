@@ -62,7 +62,7 @@ def test_btc_eth_forward_returns_match_reference(horizon: int) -> None:
     study = event_study("^RUT", rut, assets, (horizon,), 182)
     for outcome in study.outcomes:
         for r in outcome.returns:
-            want = _reference_return(assets[r.asset], outcome.event.day, horizon)
+            want = _reference_return(assets[r.asset], pd.Timestamp(outcome.event.day), horizon)
             if want is None:
                 assert r.return_pct is None
             else:
@@ -80,7 +80,7 @@ def test_btc_eth_forward_returns_match_reference(horizon: int) -> None:
         events = [
             v
             for o in study.outcomes
-            if (v := _reference_return(series, o.event.day, horizon)) is not None
+            if (v := _reference_return(series, pd.Timestamp(o.event.day), horizon)) is not None
         ]
         assert summary.events == len(events)
         assert summary.gains == sum(1 for v in events if v > 0)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from r2kmon.analytics.compute import AnalyticsResult
 from r2kmon.clock import FrozenClock
 from r2kmon.hub import Hub
 from r2kmon.model import Freshness, HubSnapshot, SourceHealth
+from r2kmon.model.analytics import AnalyticsResult
 from r2kmon.runtime.analysis import AlertLog
 from r2kmon.runtime.freshness import judge
 from r2kmon.sim.feed import SimFeed, SimFeedSettings

@@ -8,11 +8,10 @@ from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 
-from r2kmon.analytics.compute import AnalyticsResult, ContextEntry
-from r2kmon.analytics.gauge import Gauge
 from r2kmon.clock import FrozenClock
 from r2kmon.hub import Hub
 from r2kmon.model import ALTSEASON, AlertRule, HealthStatus, HubSnapshot, SourceHealth, Tick
+from r2kmon.model.analytics import AnalyticsResult, ContextEntry, Gauge
 from r2kmon.runtime.rules import RuleWatch
 from tests.core.test_alert_rules import load, problem, watch_observe
 

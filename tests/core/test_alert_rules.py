@@ -11,14 +11,12 @@ from typing import get_args
 
 import pytest
 
-from r2kmon.analytics.breakout import BoardRow, BreakoutState
-from r2kmon.analytics.compute import AnalyticsResult
-from r2kmon.analytics.gauge import Gauge
 from r2kmon.clock import FrozenClock
 from r2kmon.config import describe, load_config, parse_config
 from r2kmon.errors import ConfigError
 from r2kmon.hub import Hub
-from r2kmon.model import BREAKOUT_STATES, GAUGE, Alert, AlertRule, HubSnapshot, Tick
+from r2kmon.model import BREAKOUT_STATES, GAUGE, Alert, AlertRule, BreakoutState, HubSnapshot, Tick
+from r2kmon.model.analytics import AnalyticsResult, BoardRow, Gauge
 from r2kmon.runtime import Runtime
 from r2kmon.runtime.analysis import AlertLog
 from r2kmon.runtime.rules import AlertCommand, RuleWatch

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from r2kmon.analytics.frames import daily_inputs, live_inputs
 from r2kmon.clock import FrozenClock
 from r2kmon.hub import Hub
 from r2kmon.model import Bar, ContextValue, SourceHealth, Tick
@@ -18,8 +19,6 @@ from r2kmon.runtime.analysis import (
     Analysis,
     analytics_settings,
     board_symbols,
-    daily_inputs,
-    live_inputs,
 )
 from r2kmon.runtime.snapshot import build_document
 from r2kmon.runtime.state import AppState

@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import pytest
 
+from r2kmon.analytics.market_hours import MarketHours, epoch
 from r2kmon.clock import FrozenClock
 from r2kmon.hub import Hub
 from r2kmon.model import Freshness, MarketState, Quote, SourceHealth, Tick
 from r2kmon.runtime.freshness import judge, quote_freshness
-from r2kmon.sources.market_hours import MarketHours, epoch
 
 MIN = 60.0
 STALE_AFTER_S = 60.0

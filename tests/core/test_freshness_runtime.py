@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from r2kmon.analytics.market_hours import epoch
 from r2kmon.clock import FrozenClock
 from r2kmon.config import parse_config
 from r2kmon.hub import Hub
@@ -19,7 +20,6 @@ from r2kmon.model import SourceHealth, Tick
 from r2kmon.runtime import Runtime
 from r2kmon.runtime.snapshot import build_document
 from r2kmon.runtime.statusline import status_document, status_line
-from r2kmon.sources.market_hours import epoch
 
 NOW = epoch("2025-11-26T15:00:00Z")
 """Wednesday 2025-11-26 10:00 in New York: the session is open (since 14:30 UTC)."""

@@ -9,13 +9,10 @@ import io
 import json
 from pathlib import Path
 
-from r2kmon.analytics.breakout import BoardLevel, BoardRow
-from r2kmon.analytics.compute import AnalyticsResult
-from r2kmon.analytics.gauge import Gauge
-from r2kmon.analytics.resistance import LevelKind
 from r2kmon.clock import FrozenClock
 from r2kmon.hub import Hub
 from r2kmon.model import Alert, BreakoutState, GaugeLabel, HealthStatus, SourceHealth
+from r2kmon.model.analytics import AnalyticsResult, BoardLevel, BoardRow, Gauge, LevelKind
 from r2kmon.runtime.journal import SignalTracker, json_line, render
 from r2kmon.runtime.state import AppState
 from r2kmon.store import JournalEntry, Store

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from r2kmon.sources.market_hours import MarketHours
+from r2kmon.analytics.market_hours import MarketHours
 from tests.fakes.exchanges import FakeExchange
 from tests.fakes.http import FakeHTTP, Reply
 from tests.fakes.providers import chart_path, script_providers

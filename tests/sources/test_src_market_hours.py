@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from r2kmon.sources.market_hours import MarketHours, epoch
+from r2kmon.analytics.market_hours import MarketHours, epoch
 
 
 @pytest.fixture(scope="module")

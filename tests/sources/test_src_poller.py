@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import logging
 import time
@@ -23,10 +24,10 @@ import httpx
 import orjson
 import pytest
 
+from r2kmon.analytics.market_hours import MarketHours, epoch
 from r2kmon.clock import FrozenClock
 from r2kmon.net.http import ProxyRouter
 from r2kmon.sources.ishares import IWM_PATH
-from r2kmon.sources.market_hours import epoch
 from r2kmon.sources.poller import (
     Poller,
     PollerSettings,
@@ -472,12 +473,23 @@ async def test_intraday_cadence_follows_the_session(now: str, expected: float) -
         providers={}, market_symbols=(), intraday_open_s=60.0, intraday_closed_s=1800.0
     )
     async with httpx.AsyncClient() as unused:
-        poller = Poller(unused, config, clock=FrozenClock(epoch(now)))
+        poller = Poller(unused, config, clock=FrozenClock(epoch(now)), calendar=MarketHours)
         delay = poller.intraday_delay()
         state = poller.market_state()
     assert delay == pytest.approx(expected)
     assert state is not None
     assert state.is_open == (expected == 60.0)
+
+
+async def test_market_hours_without_a_calendar_are_refused_at_once() -> None:
+    """The sources do not load the calendar (it lives with the analytics): a poller told to
+    follow the session and given no calendar would poll blind, so it is not built."""
+    config = PollerSettings(providers={}, market_symbols=())
+    async with httpx.AsyncClient() as unused:
+        with pytest.raises(ValueError, match="no calendar loader"):
+            Poller(unused, config)
+        off = Poller(unused, dataclasses.replace(config, market_hours=False))
+        assert off.market_state() is None
 
 
 # --- rate budget, cut-off bodies, coin history ----------------------------------------------------

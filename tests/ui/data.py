@@ -3,7 +3,7 @@
 
 Nothing here is a hand-invented number that the UI then echoes: prices, levels, the gauge,
 correlations and the event study all come from the real daily history (found through
-``tests/paths.py``) through the production code (the hub, ``analysis.daily_inputs`` and
+``tests/paths.py``) through the production code (the hub, ``frames.daily_inputs`` and
 ``compute_all``). The only hand-written items are health records and alert lines, which
 describe situations (a feed down with an error, a countdown) rather than market numbers.
 Built once per session, on first use: tests calling :func:`ready_state` are marked
@@ -22,14 +22,15 @@ from typing import Any
 import pandas as pd
 
 from r2kmon.analytics.compute import ALT_BASKET, compute_all
+from r2kmon.analytics.frames import daily_inputs, live_inputs
+from r2kmon.analytics.market_hours import MarketHours
 from r2kmon.clock import FrozenClock
 from r2kmon.hub import Hub
 from r2kmon.model import Alert, AnalyticsStatus, Bar, Holding, SourceHealth, Tick
-from r2kmon.runtime.analysis import analytics_settings, daily_inputs, live_inputs
+from r2kmon.runtime.analysis import analytics_settings
 from r2kmon.runtime.freshness import judge
 from r2kmon.runtime.portfolio import value_portfolio
 from r2kmon.runtime.state import AppState
-from r2kmon.sources.market_hours import MarketHours
 from tests.paths import history
 
 NOW = datetime(2026, 2, 23, 15, 0, tzinfo=timezone.utc).timestamp()

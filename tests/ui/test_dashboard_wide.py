@@ -10,6 +10,7 @@ import pytest
 
 from r2kmon.analytics.components import ComponentSettings
 from r2kmon.runtime.explain import MAPPINGS
+from r2kmon.runtime.reaching import reaching as reaching_of
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.screens.detail import DetailScreen
 from r2kmon.ui.views.base import DrawContext
@@ -96,7 +97,7 @@ def test_a_score_on_low_coverage_is_shown_as_partial(coverage: float, verdict: b
 @pytest.mark.history
 def test_the_reaching_panel_moves_are_the_closes_a_week_and_a_month_back() -> None:
     state = ready_state()
-    reaching = state.reaching()
+    reaching = reaching_of(state)
     for symbol, name in (("^RUT", "RUT"), ("BTC-USD", "BTC-USD")):
         frame = pd.read_csv(history(f"{name}.csv"), index_col="date", parse_dates=["date"])
         move = reaching.move(symbol)

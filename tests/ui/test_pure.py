@@ -9,8 +9,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from rich.text import Text
 
-from r2kmon.analytics.breakout import BoardLevel, BoardRow
 from r2kmon.model import Bar
+from r2kmon.model.analytics import BoardLevel, BoardRow
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM
 from r2kmon.ui.rows import CRYPTO_SPAN_S, MARKET_SPAN_S, Spark

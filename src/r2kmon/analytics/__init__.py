@@ -4,6 +4,11 @@ Used by the runtime (through :func:`r2kmon.analytics.compute.compute_all`, or
 ``prepare_daily`` once a day and ``compute_live`` per bar), by ``snapshot --json`` and by
 the UI. Time comes in with the data; every time field going out is UTC epoch seconds.
 Never imports network, storage, producer or UI modules (an import-linter contract checks).
+
+The only package that imports pandas, numpy and exchange_calendars (a test and a contract
+check): :mod:`~r2kmon.analytics.frames` turns the hub's bars and the store's histories into
+frames, :mod:`~r2kmon.analytics.market_hours` reads the NYSE calendar, and the results go
+out as the plain values of :mod:`r2kmon.model.analytics`.
 """
 
 from typing import TYPE_CHECKING, Any

@@ -55,6 +55,7 @@ from r2kmon.model import (
 from r2kmon.model import (
     BreakoutState as BreakoutState,
 )
+from r2kmon.model.analytics import BoardLevel, BoardRow
 
 EPISODE_STATES: frozenset[BreakoutState] = frozenset({"breakout", "confirmed", "retest", "failed"})
 
@@ -411,78 +412,6 @@ def before_day(machines: SymbolBreakouts, day: pd.Timestamp) -> SymbolBreakouts:
         prior_close=None,
         prior_day=None,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class BoardLevel:
-    """One resistance level of a symbol and its own machine (an item of ``levels`` in a
-    ``board`` row of ``snapshot --json``). During an episode the level is the one that was
-    broken, which can differ from the newest high of the same kind."""
-
-    kind: LevelKind
-    price: float
-    set_on: float
-    """Epoch seconds (00:00 UTC) of the session the level was set on."""
-    distance_pct: float | None
-    """The symbol's price versus this level, in percent (negative: under it)."""
-    state: BreakoutState | None
-    since: float | None
-    """Epoch seconds (00:00 UTC) of the session this machine's state began."""
-    matters: bool
-    """Whether this is the level :func:`choose_state` picked: the one the row's own fields,
-    the dashboard and the gauge describe. Exactly one level of a row with levels has it."""
-
-    def to_json(self) -> dict[str, str | float | bool | None]:
-        """The level with the key names of the row's own level fields."""
-        return {
-            "resistance": self.price,
-            "resistance_kind": self.kind,
-            "resistance_date": self.set_on,
-            "distance_pct": self.distance_pct,
-            "state": self.state,
-            "since": self.since,
-            "matters": self.matters,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class BoardRow:
-    """One line of the breakout board (``board`` in ``snapshot --json``).
-
-    The top-level fields describe the level that matters now; ``levels`` holds every level
-    the symbol has, one per kind in :data:`LEVEL_KINDS` order, for the board view.
-    """
-
-    symbol: str
-    price: float | None
-    resistance: float | None
-    resistance_kind: LevelKind | None
-    resistance_date: float | None
-    """Epoch seconds (00:00 UTC) of the session the level was set on."""
-    distance_pct: float | None
-    """Price versus the level, in percent (negative: under it)."""
-    state: BreakoutState | None
-    since: float | None
-    """Epoch seconds (00:00 UTC) of the session the state began."""
-    as_of: float | None
-    """When ``price`` was observed: the live tick's time, or the last close's date."""
-    levels: tuple[BoardLevel, ...] = ()
-    """Every kind's level (kinds with too little history are left out)."""
-
-    def to_json(self) -> dict[str, object]:
-        """The row as plain JSON values."""
-        return {
-            "symbol": self.symbol,
-            "price": self.price,
-            "resistance": self.resistance,
-            "resistance_kind": self.resistance_kind,
-            "resistance_date": self.resistance_date,
-            "distance_pct": self.distance_pct,
-            "state": self.state,
-            "since": self.since,
-            "as_of": self.as_of,
-            "levels": [level.to_json() for level in self.levels],
-        }
 
 
 _URGENCY: Mapping[BreakoutState, int] = MappingProxyType(

@@ -35,13 +35,14 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from r2kmon.analytics.breakout import BoardRow, BreakoutState
+from r2kmon.analytics.breakout import BreakoutState
 from r2kmon.analytics.flows import Flows
 from r2kmon.analytics.gauge import ComponentInput, linear_score
 from r2kmon.analytics.liquidity import NetLiquidity
 from r2kmon.analytics.relative_strength import RelativeStrength
 from r2kmon.analytics.season import AltSeason, DominanceTrend
 from r2kmon.analytics.series import Averager, finite_or_none, value_asof
+from r2kmon.model.analytics import BoardRow
 
 DEFAULT_STATE_SCORES: Mapping[BreakoutState, float] = MappingProxyType(
     {

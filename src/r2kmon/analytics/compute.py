@@ -31,7 +31,6 @@ import pandas as pd
 
 from r2kmon.analytics import components as comp
 from r2kmon.analytics.breakout import (
-    BoardRow,
     BoardSettings,
     SymbolBreakouts,
     before_day,
@@ -40,19 +39,15 @@ from r2kmon.analytics.breakout import (
     with_live_price,
 )
 from r2kmon.analytics.correlation import (
-    CorrelationMatrix,
-    CorrelationSeries,
-    CorrelationValue,
     correlation_matrix,
     latest_correlation,
     rolling_series,
 )
-from r2kmon.analytics.event_study import EventStudy, event_study
+from r2kmon.analytics.event_study import event_study
 from r2kmon.analytics.flows import Flows, implied_flows, money_flow_proxy
-from r2kmon.analytics.gauge import ComponentInput, Gauge, GaugeSettings, combine
+from r2kmon.analytics.gauge import ComponentInput, GaugeSettings, combine
 from r2kmon.analytics.liquidity import LiquiditySettings, NetLiquidity, net_liquidity
 from r2kmon.analytics.relative_strength import (
-    RatioSeries,
     RelativeStrength,
     plain_ratio,
     ratio_series,
@@ -76,6 +71,19 @@ from r2kmon.analytics.series import (
     epoch,
     finite_or_none,
     is_crypto_pair,
+)
+from r2kmon.model.analytics import (
+    AnalyticsResult as AnalyticsResult,  # the package's entry point names it (__init__)
+)
+from r2kmon.model.analytics import (
+    BoardRow,
+    ContextEntry,
+    CorrelationMatrix,
+    CorrelationSeries,
+    CorrelationValue,
+    EventStudy,
+    Gauge,
+    RatioSeries,
 )
 
 # Names of the context series the runtime may hand in (``AnalyticsInputs.context``).
@@ -172,61 +180,6 @@ class AnalyticsSettings:
     btc_symbol: str = "BTC-USD"
     vix_symbol: str = "^VIX"
     dollar_symbol: str = "DX-Y.NYB"
-
-
-@dataclass(frozen=True, slots=True)
-class ContextEntry:
-    """One ``context`` entry: a value with its unit, provenance and age."""
-
-    name: str
-    value: float | None
-    unit: str
-    source: str
-    as_of: float | None
-    label: str | None = None
-    detail: Mapping[str, str | float | bool | None] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "value": self.value,
-            "unit": self.unit,
-            "source": self.source,
-            "as_of": self.as_of,
-            "label": self.label,
-            **{k: v for k, v in self.detail.items()},
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class AnalyticsResult:
-    """Shaped like the ``snapshot --json`` sections of ``DESIGN.md``."""
-
-    board: tuple[BoardRow, ...]
-    gauge: Gauge
-    correlation: tuple[CorrelationValue, ...]
-    context: tuple[ContextEntry, ...]
-    event_studies: tuple[EventStudy, ...]
-    correlation_series: tuple[CorrelationSeries, ...] = ()
-    """The rolling correlation of every ``correlation_pairs`` pair and window over the
-    whole history, for the UI's correlation charts (not in the JSON: thousands of points)."""
-    correlation_matrix: CorrelationMatrix | None = None
-    """The UI's all-symbols correlation table (not in the JSON)."""
-    ratio_series: tuple[RatioSeries, ...] = ()
-    """Every ``relative_strength_pairs`` ratio over the whole history, for the UI's ratio
-    chart (not in the JSON)."""
-
-    def to_json(self) -> dict[str, object]:
-        """Plain dicts/lists of str, float, int, bool and None (no NaN); the series for the
-        screen are left out."""
-        return {
-            "board": [r.to_json() for r in self.board],
-            "gauge": self.gauge.to_json(),
-            "correlation": [c.to_json() for c in self.correlation],
-            "context": {c.name: c.to_json() for c in self.context},
-            "event_study": [e.to_json() for e in self.event_studies],
-        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,9 @@
 
 Used by :mod:`r2kmon.analytics.compute`: the latest values (``correlation`` in ``snapshot
 --json``), and for the UI's correlation view the rolling series over the whole history
-(:class:`CorrelationSeries`) and every symbol against every other
-(:class:`CorrelationMatrix`), which the view only cuts to its range and draws.
+(:class:`~r2kmon.model.analytics.CorrelationSeries`) and every symbol against every
+other (:class:`~r2kmon.model.analytics.CorrelationMatrix`), which the view only cuts to its
+range and draws.
 
 The grid is the **US trading-day grid**: the equity series' own dates. Crypto is sampled
 on exactly those dates (its UTC-day close; no fill), so a crypto "daily" return over a
@@ -15,59 +16,12 @@ calendar days.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from r2kmon.analytics.series import clean_closes, epoch, epochs, finite_or_none, is_crypto_pair
-
-
-@dataclass(frozen=True, slots=True)
-class CorrelationValue:
-    """One entry of ``correlation``: the latest rolling value of pair ``a``/``b``."""
-
-    a: str
-    b: str
-    window_days: int
-    """Window length in joint US trading-day observations."""
-    value: float | None
-    as_of: float | None
-    """Epoch seconds (00:00 UTC) of the last date in the window."""
-
-    def to_json(self) -> dict[str, str | float | int | None]:
-        return {
-            "a": self.a,
-            "b": self.b,
-            "window_days": self.window_days,
-            "value": self.value,
-            "as_of": self.as_of,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class CorrelationSeries:
-    """The rolling correlation of ``a`` (the equity) with ``b`` over its whole history,
-    as plain numbers for the screen: ``days[i]`` (epoch seconds, 00:00 UTC) is the last
-    date of the window whose correlation is ``values[i]``; days without a full window are
-    left out."""
-
-    a: str
-    b: str
-    window_days: int
-    days: tuple[float, ...]
-    values: tuple[float, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class CorrelationMatrix:
-    """Every symbol against every other over the last ``window_days`` joint returns."""
-
-    symbols: tuple[str, ...]
-    window_days: int
-    values: tuple[tuple[float | None, ...], ...]
-    """``values[i][j]``: symbols ``i`` and ``j``; 1.0 on the diagonal, ``None`` without a
-    full window (or for a flat series)."""
+from r2kmon.model.analytics import CorrelationMatrix, CorrelationSeries, CorrelationValue
 
 
 def aligned_log_returns(equity: pd.Series, crypto: pd.Series) -> pd.DataFrame:

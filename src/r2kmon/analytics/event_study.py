@@ -19,109 +19,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from r2kmon.analytics.series import clean_closes, empty_series, epoch, finite_or_none, value_asof
-
-
-@dataclass(frozen=True, slots=True)
-class BreakoutEvent:
-    """A first close above the prior all-time closing high after a long wait."""
-
-    day: pd.Timestamp
-    close: float
-    prior_high: float
-    prior_high_on: pd.Timestamp
-    quiet_days: int
-    """Calendar days between the prior high and this close."""
-
-
-@dataclass(frozen=True, slots=True)
-class ForwardReturn:
-    """An asset's return ``horizon_days`` after one event, and where it ranks."""
-
-    asset: str
-    horizon_days: int
-    return_pct: float | None
-    percentile: float | None
-    """Share (0-100) of all same-length windows of the asset that did worse."""
-
-
-@dataclass(frozen=True, slots=True)
-class EventOutcome:
-    event: BreakoutEvent
-    returns: tuple[ForwardReturn, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class HorizonSummary:
-    """Events versus all windows, for one asset and horizon."""
-
-    asset: str
-    horizon_days: int
-    events: int
-    """Events with a return (data on both ends)."""
-    gains: int
-    losses: int
-    event_mean_pct: float | None
-    event_median_pct: float | None
-    windows: int
-    """Number of same-length windows in the asset's history (the baseline)."""
-    all_mean_pct: float | None
-    all_median_pct: float | None
-    all_positive_share: float | None
-    """Share (0-1) of all windows with a positive return."""
-
-
-@dataclass(frozen=True, slots=True)
-class EventStudy:
-    symbol: str
-    outcomes: tuple[EventOutcome, ...]
-    summaries: tuple[HorizonSummary, ...]
-
-    def to_json(self) -> dict[str, object]:
-        """Plain JSON values; dates as epoch seconds (00:00 UTC of the date)."""
-        return {
-            "symbol": self.symbol,
-            "events": [
-                {
-                    "date": epoch(o.event.day),
-                    "close": o.event.close,
-                    "prior_high": o.event.prior_high,
-                    "prior_high_date": epoch(o.event.prior_high_on),
-                    "quiet_days": o.event.quiet_days,
-                    "returns": [
-                        {
-                            "asset": r.asset,
-                            "horizon_days": r.horizon_days,
-                            "return_pct": r.return_pct,
-                            "percentile": r.percentile,
-                        }
-                        for r in o.returns
-                    ],
-                }
-                for o in self.outcomes
-            ],
-            "summaries": [
-                {
-                    "asset": s.asset,
-                    "horizon_days": s.horizon_days,
-                    "events": s.events,
-                    "gains": s.gains,
-                    "losses": s.losses,
-                    "event_mean_pct": s.event_mean_pct,
-                    "event_median_pct": s.event_median_pct,
-                    "windows": s.windows,
-                    "all_mean_pct": s.all_mean_pct,
-                    "all_median_pct": s.all_median_pct,
-                    "all_positive_share": s.all_positive_share,
-                }
-                for s in self.summaries
-            ],
-        }
+from r2kmon.analytics.series import clean_closes, empty_series, finite_or_none, value_asof
+from r2kmon.model.analytics import (
+    BreakoutEvent,
+    EventOutcome,
+    EventStudy,
+    ForwardReturn,
+    HorizonSummary,
+)
 
 
 def find_events(closes: pd.Series, min_quiet_days: int = 182) -> tuple[BreakoutEvent, ...]:
@@ -142,10 +51,10 @@ def find_events(closes: pd.Series, min_quiet_days: int = 182) -> tuple[BreakoutE
         if quiet >= min_quiet_days:
             events.append(
                 BreakoutEvent(
-                    day=dates[row],
+                    day=dates[row].to_pydatetime(),
                     close=float(values[row]),
                     prior_high=float(values[high_row]),
-                    prior_high_on=dates[high_row],
+                    prior_high_on=dates[high_row].to_pydatetime(),
                     quiet_days=int(quiet),
                 )
             )
@@ -212,7 +121,7 @@ def event_study(
         returns: list[ForwardReturn] = []
         for name, series in clean_assets.items():
             for h in horizons:
-                ret = _forward(series, ev.day, h, max_gap_days)
+                ret = _forward(series, pd.Timestamp(ev.day), h, max_gap_days)
                 pct: float | None = None
                 if ret is not None:
                     base = baselines[(name, h)].to_numpy(dtype="float64")

@@ -30,6 +30,7 @@ from r2kmon.model import (
 from r2kmon.model import (
     GaugeSettings as GaugeSettings,
 )
+from r2kmon.model.analytics import Component, Gauge
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,49 +43,6 @@ class ComponentInput:
     as_of: float | None
     note: str = ""
     """What ``value`` is, in words (e.g. ``"^RUT vs 200-day average, %"``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Component:
-    name: str
-    value: float | None
-    score: float | None
-    weight: float
-    """The configured weight."""
-    contribution: float | None
-    """Points of the gauge's score this component supplies (``None`` when missing)."""
-    as_of: float | None
-    note: str = ""
-
-    def to_json(self) -> dict[str, str | float | None]:
-        return {
-            "name": self.name,
-            "value": self.value,
-            "score": self.score,
-            "weight": self.weight,
-            "contribution": self.contribution,
-            "as_of": self.as_of,
-            "note": self.note,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Gauge:
-    score: float | None
-    label: GaugeLabel | None
-    coverage: float
-    components: tuple[Component, ...]
-    change: float | None = None
-    """Score change since yesterday's gauge (``None`` when either is unknown)."""
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "score": self.score,
-            "label": self.label,
-            "coverage": self.coverage,
-            "change": self.change,
-            "components": [c.to_json() for c in self.components],
-        }
 
 
 def linear_score(x: float | None, scale: float, invert: bool = False) -> float | None:

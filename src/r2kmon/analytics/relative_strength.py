@@ -1,11 +1,11 @@
 """Relative strength: small caps against large caps, ether against bitcoin.
 
 Used by :mod:`r2kmon.analytics.compute` (``context`` entries and the ``small_cap_rs``
-gauge component, and each ratio's history as a :class:`RatioSeries` for the UI's ratio
-chart). A ratio ``numerator / denominator`` on the dates
-both have, compared with its own 50- and 200-observation simple moving averages. A ratio
-above both averages with the fast one above the slow one is ``rising``; the mirror image is
-``falling``; anything else is ``mixed``.
+gauge component, and each ratio's history as a
+:class:`~r2kmon.model.analytics.RatioSeries` for the UI's ratio chart). A ratio
+``numerator / denominator`` on the dates both have, compared with its own 50- and
+200-observation simple moving averages. A ratio above both averages with the fast one above
+the slow one is ``rising``; the mirror image is ``falling``; anything else is ``mixed``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Literal
 import pandas as pd
 
 from r2kmon.analytics.series import Averager, clean_closes, epoch, epochs, finite_or_none
+from r2kmon.model.analytics import RatioSeries
 
 Trend = Literal["rising", "falling", "mixed"]
 
@@ -50,19 +51,8 @@ class RelativeStrength:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class RatioSeries:
-    """A ratio on every date both series closed, as plain numbers for the screen
-    (``days``: epoch seconds, 00:00 UTC)."""
-
-    numerator: str
-    denominator: str
-    days: tuple[float, ...]
-    values: tuple[float, ...]
-
-
 def plain_ratio(numerator: str, denominator: str, ratio: pd.Series) -> RatioSeries:
-    """A :func:`ratio_series` as a :class:`RatioSeries`."""
+    """A :func:`ratio_series` as a :class:`~r2kmon.model.analytics.RatioSeries`."""
     days = epochs(pd.DatetimeIndex(ratio.index))
     return RatioSeries(numerator, denominator, days, tuple(ratio.to_numpy().tolist()))
 

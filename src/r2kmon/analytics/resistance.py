@@ -17,15 +17,13 @@ and recomputing a window maximum in a Python loop costs seconds over 40 years of
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-LevelKind = Literal["all_time_high", "multi_year_high", "52_week_high"]
-LEVEL_KINDS: tuple[LevelKind, ...] = ("all_time_high", "multi_year_high", "52_week_high")
-"""Every kind, most significant first; the board prefers earlier kinds on ties."""
+from r2kmon.model.analytics import LEVEL_KINDS as LEVEL_KINDS
+from r2kmon.model.analytics import LevelKind as LevelKind
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -4,14 +4,23 @@ Producers (``feeds/``, ``sources/``, ``sim/``) create these; the hub stores them
 analytics, the runtime, the store and the UI read them. Nothing here does I/O or imports
 anything of ours outside this package, so every layer can depend on it.
 
-* :mod:`~r2kmon.model.core`: ticks, bars, quotes, source health, hub snapshots, the
-  ``Sink`` and ``Producer`` protocols, symbols and the text helpers;
+* :mod:`~r2kmon.model.core`: ticks, bars, quotes, context values and their stored history,
+  source health, hub snapshots, the ``Sink`` and ``Producer`` protocols, symbols and the
+  text helpers;
 * :mod:`~r2kmon.model.health`: whether r2kmon can reach the network (the offline line);
 * :mod:`~r2kmon.model.signals`: breakout states, the analytics status, a quote's freshness;
-* :mod:`~r2kmon.model.session`: the US market session;
+* :mod:`~r2kmon.model.session`: the US market session, and the calendar interface;
 * :mod:`~r2kmon.model.alerts`: ``[[alerts]]`` rules and the alert log's entries;
-* :mod:`~r2kmon.model.portfolio`: ``[[holdings]]``;
-* :mod:`~r2kmon.model.tuning`: the gauge's and the breakout machine's settings.
+* :mod:`~r2kmon.model.portfolio`: ``[[holdings]]`` and the portfolio they value to;
+* :mod:`~r2kmon.model.tuning`: the gauge's and the breakout machine's settings;
+* :mod:`~r2kmon.model.analytics`: what the analytics hand out (board, gauge, correlations,
+  event study, context), and :mod:`~r2kmon.model.track_record` the gauge's track record;
+* :mod:`~r2kmon.model.reaching`: the numbers of the "Reaching crypto?" panel;
+* :mod:`~r2kmon.model.state`: :class:`~r2kmon.model.state.AppState`, everything a screen,
+  the status line and the snapshot document read.
+
+Those last four are imported from their modules (``from r2kmon.model.state import
+AppState``), not from this package.
 """
 
 from r2kmon.model.alerts import (
@@ -55,6 +64,9 @@ from r2kmon.model.core import (
 )
 from r2kmon.model.core import (
     ContextValue as ContextValue,
+)
+from r2kmon.model.core import (
+    DatedSeries as DatedSeries,
 )
 from r2kmon.model.core import (
     HealthStatus as HealthStatus,
@@ -133,6 +145,12 @@ from r2kmon.model.portfolio import (
 )
 from r2kmon.model.session import (
     NEW_YORK as NEW_YORK,
+)
+from r2kmon.model.session import (
+    CalendarLoader as CalendarLoader,
+)
+from r2kmon.model.session import (
+    MarketCalendar as MarketCalendar,
 )
 from r2kmon.model.session import (
     MarketState as MarketState,

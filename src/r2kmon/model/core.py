@@ -12,7 +12,7 @@ reach a chart or an analytic, where ``float`` is good enough.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
@@ -143,6 +143,27 @@ class ContextValue:
     source: str
     as_of: float | None
     simulated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DatedSeries:
+    """The history of one value, oldest first: ``values[i]`` was true at ``times[i]`` (UTC
+    epoch seconds). What the store keeps of a context series (IWM's shares outstanding, day
+    after day), as plain numbers; the analytics turn it into their frames. Iterating it
+    gives the values, as iterating a pandas series does."""
+
+    times: tuple[float, ...]
+    values: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.times) != len(self.values):
+            raise ValueError(f"{len(self.times)} times for {len(self.values)} values")
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __iter__(self) -> Iterator[float]:
+        return iter(self.values)
 
 
 @dataclass(frozen=True, slots=True)

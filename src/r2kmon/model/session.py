@@ -1,14 +1,20 @@
-"""The US equity session as every layer sees it (open, closed, weekend, holiday).
+"""The US equity session as every layer sees it (open, closed, weekend, holiday), and the
+calendar interface that answers it.
 
-Computed by :mod:`r2kmon.sources.market_hours` from the exchange calendar; read by the
-runtime (freshness, the header), the UI and the snapshot document.
+:class:`MarketCalendar` is what a session lookup looks like to its users; the one in use is
+:class:`r2kmon.analytics.market_hours.MarketHours`, computed from the exchange calendar. The
+runtime loads it (it takes most of a second) and hands the poller a
+:data:`CalendarLoader`, so the sources schedule by the session without importing the
+analytics. :class:`MarketState` is read by the runtime (freshness, the header), the UI and
+the snapshot document.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -49,3 +55,16 @@ class MarketState:
             local = datetime.fromtimestamp(self.next_open, NEW_YORK)
             text += f" · opens {local:%a %H:%M} ET"
         return text
+
+
+class MarketCalendar(Protocol):
+    """Session lookups on one exchange's calendar."""
+
+    def state(self, now: float) -> MarketState:
+        """Where the market stands at ``now`` (UTC epoch seconds); cheap (no I/O)."""
+        ...
+
+
+CalendarLoader = Callable[[], MarketCalendar]
+"""Loads (or returns the already loaded) calendar; may take most of a second the first
+time, so callers on an event loop run it in a thread."""

@@ -12,7 +12,8 @@ Used by the UI, ``r2kmon snapshot``, ``status-line`` and ``doctor``; never impor
 * :mod:`~r2kmon.runtime.alert_log`: the alert log, which decides what a change is;
 * :mod:`~r2kmon.runtime.rules`: the user's ``[[alerts]]`` rules and the alert command;
 * :mod:`~r2kmon.runtime.portfolio`: ``[[holdings]]`` valued at the hub's prices;
-* :mod:`~r2kmon.runtime.state`: :class:`AppState`, everything a screen draws;
+* :mod:`~r2kmon.runtime.reaching`: the numbers of the "Reaching crypto?" panel, from a state
+  (the state itself, :class:`~r2kmon.model.state.AppState`, is a model type);
 * :mod:`~r2kmon.runtime.snapshot`: the ``snapshot --json`` document, and
   :mod:`~r2kmon.runtime.prometheus` the same as Prometheus text;
 * :mod:`~r2kmon.runtime.journal`: the signal journal (what counts as a signal change), and

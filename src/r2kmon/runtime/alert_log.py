@@ -17,13 +17,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Final, Literal
+from typing import Final, Literal
 
 from r2kmon.model import Alert, AlertRule, Freshness, HubSnapshot
+from r2kmon.model.analytics import AnalyticsResult
 from r2kmon.runtime.rules import RuleWatch
-
-if TYPE_CHECKING:
-    from r2kmon.analytics import AnalyticsResult
 
 ALERTS_KEPT = 200
 

@@ -8,8 +8,10 @@ result (breakout states against live prices, the gauge; about a millisecond) is 
 when anything else changed, at most every ``interval_s``. Neither ever runs on the loop
 that answers websocket pings.
 
-A failure inside the analytics is a bug: it is logged with its traceback and shown as the
-analytics status, and the last good result stays; it is retried only when data changes.
+The hub's bars become the analytics' frames in :mod:`r2kmon.analytics.frames`, in the
+analytics' thread: nothing here touches pandas. A failure inside the analytics is a bug: it
+is logged with its traceback and shown as the analytics status, and the last good result
+stays; it is retried only when data changes.
 """
 
 from __future__ import annotations
@@ -22,25 +24,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
 
-import pandas as pd
-
 from r2kmon.analytics.compute import (
-    ALT_BASKET,
-    BTC_DOMINANCE,
-    FEAR_GREED,
-    IWM_NAV,
-    IWM_SHARES,
-    RRPONTSYD,
-    WALCL,
-    WTREGEN,
     AnalyticsInputs,
-    AnalyticsResult,
     AnalyticsSettings,
     DailyState,
-    LivePrice,
     compute_live,
     prepare_daily,
 )
+from r2kmon.analytics.frames import daily_inputs, live_inputs
 from r2kmon.analytics.track_record import ReplayStopped, replay_track_record
 from r2kmon.clock import Clock
 from r2kmon.config import BreakoutConfig, GaugeConfig, with_overrides
@@ -49,7 +40,7 @@ from r2kmon.model import (
     Alert,
     AlertRule,
     AnalyticsStatus,
-    Bar,
+    DatedSeries,
     Freshness,
     HubSnapshot,
     RuleStatus,
@@ -57,6 +48,7 @@ from r2kmon.model import (
     failure_headline,
     is_crypto_pair,
 )
+from r2kmon.model.analytics import AnalyticsResult
 from r2kmon.model.track_record import TrackRecord
 
 # Defined with the alert log (pandas-free); kept importable from here, where they were.
@@ -64,13 +56,6 @@ from r2kmon.runtime.alert_log import ALERTS_KEPT as ALERTS_KEPT
 from r2kmon.runtime.alert_log import AlertLog as AlertLog
 
 log = logging.getLogger(__name__)
-
-SERIES_FROM_BARS = (WALCL, WTREGEN, RRPONTSYD)
-"""Context series the sources deliver as daily bars under these names (FRED series ids)."""
-
-SERIES_FROM_VALUES = (BTC_DOMINANCE, FEAR_GREED, IWM_SHARES, IWM_NAV, ALT_BASKET)
-"""Context the sources deliver as single values; the hub keeps only the latest of each, and
-the store keeps their history."""
 
 FRED_LIQUIDITY_UNIT_USD = 1e9
 """``sources.fred`` converts WALCL, WTREGEN and RRPONTSYD to billions of dollars before they
@@ -94,62 +79,6 @@ def board_symbols(symbols: Sequence[str]) -> tuple[str, ...]:
     return (*markets, *crypto)
 
 
-def bars_frame(bars: Sequence[Bar]) -> pd.DataFrame:
-    """Daily bars as the frame the analytics read: a date index, ``close`` and ``volume``."""
-    index = pd.to_datetime([bar.start for bar in bars], unit="s")
-    return pd.DataFrame(
-        {"close": [bar.close for bar in bars], "volume": [bar.volume for bar in bars]},
-        index=index,
-    )
-
-
-def daily_inputs(
-    snapshot: HubSnapshot, history: Mapping[str, pd.Series] | None = None
-) -> AnalyticsInputs:
-    """Everything daily in the snapshot, shaped for :func:`prepare_daily`.
-
-    ``history`` holds earlier values of the single-value context series (from the store);
-    the hub's latest value is added to it.
-    """
-    daily: dict[str, pd.DataFrame] = {}
-    context: dict[str, pd.Series] = {}
-    sources: dict[str, str] = {}
-    for symbol, bars in snapshot.bars_1d.items():
-        if not bars:
-            continue
-        frame = bars_frame(bars)
-        if symbol in SERIES_FROM_BARS:
-            context[symbol] = frame["close"]
-        else:
-            daily[symbol] = frame
-        quote = snapshot.quotes.get(symbol)
-        if quote is not None:
-            sources[symbol] = quote.source
-    for name in SERIES_FROM_VALUES:
-        series = history.get(name) if history else None
-        value = snapshot.context.get(name)
-        if value is not None and value.value is not None and value.as_of is not None:
-            latest = pd.Series(
-                [value.value], index=pd.to_datetime([value.as_of], unit="s"), dtype=float
-            )
-            series = latest if series is None else pd.concat([series, latest])
-            sources[name] = value.source
-        if series is not None and not series.empty:
-            context[name] = series
-    return AnalyticsInputs(daily=daily, context=context, sources=sources)
-
-
-def live_inputs(snapshot: HubSnapshot) -> tuple[dict[str, LivePrice], dict[str, float]]:
-    """Live prices of every symbol, and 24 h changes of the crypto pairs (for breadth)."""
-    live = {s: LivePrice(float(q.price), q.ts) for s, q in snapshot.quotes.items()}
-    changes = {
-        s: change
-        for s, q in snapshot.quotes.items()
-        if "-" in s and (change := q.change_pct) is not None
-    }
-    return live, changes
-
-
 class Analysis:
     """The latest analytics result for the hub's data, recomputed as the data changes."""
 
@@ -160,12 +89,14 @@ class Analysis:
         clock: Clock,
         *,
         interval_s: float = 2.0,
-        history: Callable[[], Mapping[str, pd.Series]] | None = None,
+        history: Callable[[], Mapping[str, DatedSeries]] | None = None,
         rules: tuple[AlertRule, ...] = (),
         on_rule: Callable[[Alert], None] | None = None,
         judge: Callable[[HubSnapshot, float], Mapping[str, Freshness]],
     ) -> None:
-        """``judge`` gives each quote's freshness at a time (the runtime's
+        """``history`` gives the stored history of the single-value context series
+        (:data:`~r2kmon.analytics.frames.SERIES_FROM_VALUES`), read in the analytics'
+        thread. ``judge`` gives each quote's freshness at a time (the runtime's
         :meth:`~r2kmon.runtime.Runtime.judge_freshness`), which the rules check."""
         self._judge = judge
         self._hub = hub

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     # :func:`configured_symbols`) before httpx and the feeds are loaded.
     import httpx
 
-    from r2kmon.sources.market_hours import MarketHours
+    from r2kmon.analytics.market_hours import MarketHours
 
 
 def configured_symbols(config: Config) -> list[str]:
@@ -28,8 +28,9 @@ def configured_symbols(config: Config) -> list[str]:
 
 @cache
 def market_hours() -> MarketHours:
-    """The NYSE calendar, loaded once per process (it takes most of a second)."""
-    from r2kmon.sources.market_hours import MarketHours
+    """The NYSE calendar, loaded once per process (it takes most of a second); also the
+    poller's calendar loader."""
+    from r2kmon.analytics.market_hours import MarketHours
 
     return MarketHours()
 
@@ -99,7 +100,9 @@ def build_producers(
             rest_max_bodies={e: config.exchanges[e].max_body for e in exchanges},
             usdt_as_usd=config.crypto.usdt_as_usd,
         )
-        poller = Poller(client, settings, clock=clock, network=config.network.policy())
+        poller = Poller(
+            client, settings, clock=clock, calendar=market_hours, network=config.network.policy()
+        )
         if poller.has_jobs:
             producers.append(poller)
     return producers

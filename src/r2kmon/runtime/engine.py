@@ -16,12 +16,12 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
 from r2kmon.hub import Hub
-from r2kmon.model import HubSnapshot, MarketState, Producer
+from r2kmon.model import HubSnapshot, MarketCalendar, MarketState, Producer
+from r2kmon.model.state import AppState
 from r2kmon.runtime.build import build_producers, configured_symbols, market_hours
 from r2kmon.runtime.freshness import Judgement, judge
 from r2kmon.runtime.history import default_store, store_path
@@ -34,14 +34,8 @@ from r2kmon.runtime.persist import (
     write_status_loop,
 )
 from r2kmon.runtime.portfolio import value_portfolio
-from r2kmon.runtime.state import AppState
 from r2kmon.runtime.supervisor import run_supervised
 from r2kmon.store import Store
-
-if TYPE_CHECKING:
-    # Imported where they are built (``Runtime``): the UI opens the stored history with
-    # these modules before pandas, httpx and the feeds are loaded.
-    from r2kmon.sources.market_hours import MarketHours
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +58,8 @@ class Runtime:
         """``hub`` and ``store`` may come from :func:`open_history` (the UI's way: the
         recent stored history is on screen before this is built). With ``status_file``
         the runtime keeps the file ``r2kmon status-line`` reads up to date."""
-        from r2kmon.runtime.analysis import SERIES_FROM_VALUES, Analysis, analytics_settings
+        from r2kmon.analytics.frames import SERIES_FROM_VALUES
+        from r2kmon.runtime.analysis import Analysis, analytics_settings
         from r2kmon.runtime.rules import AlertCommand
         from r2kmon.sources.poller import new_client
 
@@ -125,7 +120,7 @@ class Runtime:
             on_rule=self.alert_command,
             judge=lambda snapshot, now: self.judge_freshness(snapshot, now).freshness,
         )
-        self._market: MarketHours | None = None
+        self._market: MarketCalendar | None = None
 
     @property
     def store(self) -> Store | None:

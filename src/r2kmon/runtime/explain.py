@@ -10,13 +10,10 @@ that each one agrees with those settings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from r2kmon.model import HubSnapshot, failure_headline
-
-if TYPE_CHECKING:
-    from r2kmon.analytics.gauge import Component
-    from r2kmon.runtime.state import AppState
+from r2kmon.model.analytics import Component
+from r2kmon.model.state import AppState
 
 FULL_NAMES = {
     "breakout": "breakout state",

@@ -2,7 +2,7 @@
 ``stale`` (:data:`~r2kmon.model.Freshness`).
 
 :meth:`r2kmon.runtime.Runtime.state` calls :func:`judge` for every quote and carries the
-result on the :class:`~r2kmon.runtime.state.AppState`; the analysis loop calls it before
+result on the :class:`~r2kmon.model.state.AppState`; the analysis loop calls it before
 the ``[[alerts]]`` rules look at a price. The screen, ``snapshot --json``, the status line
 and the portfolio only format what it said.
 

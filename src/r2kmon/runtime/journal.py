@@ -1,6 +1,6 @@
 """The signal journal: what the signals said, and when.
 
-:class:`SignalTracker` compares each :class:`~r2kmon.runtime.state.AppState` with what it
+:class:`SignalTracker` compares each :class:`~r2kmon.model.state.AppState` with what it
 saw before and turns the differences into :class:`~r2kmon.store.JournalEntry` s: a breakout
 state changing at one level of a symbol (every level, not only the one the board shows),
 the gauge moving into another band, a source going down or coming back, one of the user's
@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from r2kmon.model import GAUGE, Alert
+from r2kmon.model.state import AppState
 from r2kmon.runtime.snapshot import iso
-from r2kmon.runtime.state import AppState
 from r2kmon.store import JournalEntry
 
 UP: Final = "up"

@@ -10,13 +10,12 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from r2kmon.clock import Clock
 from r2kmon.hub import Hub
-from r2kmon.model import Alert, AlertLevel, SourceHealth
+from r2kmon.model import Alert, AlertLevel, DatedSeries, SourceHealth
+from r2kmon.model.state import AppState
 from r2kmon.runtime.history import load_history, report_store
-from r2kmon.runtime.state import AppState
 from r2kmon.store import (
     STORE_SOURCE,
     Store,
@@ -25,9 +24,6 @@ from r2kmon.store import (
     after_failure,
     open_store,
 )
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +176,7 @@ class Persistence:
         if before is None or before.status == event.status:
             self._note(store_alert(event, self._clock.now()))
 
-    def context_history(self, series: Sequence[str]) -> Mapping[str, pd.Series]:
+    def context_history(self, series: Sequence[str]) -> Mapping[str, DatedSeries]:
         """Earlier context values for the analytics (called in their thread). A failed
         read leaves them without and is handled at the next write, on the event loop."""
         store = self.store

@@ -2,8 +2,8 @@
 
 The ``[[holdings]]`` tables of the config (:mod:`r2kmon.config`) name a configured symbol,
 a quantity and optionally the average cost per unit. :func:`value_portfolio` values them
-against a hub snapshot; the runtime puts the result in :class:`~r2kmon.runtime.state.AppState`
-for the portfolio view and ``snapshot --json``.
+against a hub snapshot into a :class:`~r2kmon.model.portfolio.Portfolio`, which the runtime
+puts in the app state for the portfolio view and ``snapshot --json``.
 
 Every holding is valued in its symbol's quote currency, which for the symbols a holding may
 name is US dollars: crypto pairs quoted in USD (or USDT/USDC, counted as dollars) and
@@ -14,78 +14,10 @@ then say how many holdings they cover, and each price carries its quote's freshn
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from r2kmon.model import Freshness, Holding, HubSnapshot
-
-
-@dataclass(frozen=True, slots=True)
-class Position:
-    """A holding at the latest price (``None`` where the price or the cost is missing)."""
-
-    holding: Holding
-    price: float | None
-    value: float | None
-    cost_value: float | None
-    """Quantity times the average cost."""
-    pnl: float | None
-    pnl_pct: float | None
-    day: float | None
-    """The value's change over the quote's change window (24 h for crypto, the day for
-    markets): value - value / (1 + change)."""
-    source: str | None
-    ts: float | None
-    freshness: Freshness | None
-    """The quote's freshness as the state judged it (``None`` without a price)."""
-    weight: float | None = None
-    """Share of the priced total value, in percent."""
-
-    @property
-    def stale(self) -> bool:
-        """The price is stale (see :attr:`freshness`)."""
-        return self.freshness == "stale"
-
-
-@dataclass(frozen=True, slots=True)
-class Portfolio:
-    positions: tuple[Position, ...]
-    value: float | None
-    """Sum of the priced positions (``None`` when none is priced)."""
-    cost_value: float | None
-    """Sum of the cost of the positions that have a price and a cost."""
-    pnl: float | None
-    pnl_pct: float | None
-    day: float | None
-    priced: int
-    """How many positions the totals cover (of ``len(positions)``)."""
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "value": self.value,
-            "cost": self.cost_value,
-            "pnl": self.pnl,
-            "pnl_pct": self.pnl_pct,
-            "day": self.day,
-            "priced": self.priced,
-            "positions": [
-                {
-                    "symbol": p.holding.symbol,
-                    "quantity": p.holding.quantity,
-                    "cost_per_unit": p.holding.cost,
-                    "price": p.price,
-                    "value": p.value,
-                    "weight_pct": p.weight,
-                    "pnl": p.pnl,
-                    "pnl_pct": p.pnl_pct,
-                    "day": p.day,
-                    "source": p.source,
-                    "freshness": p.freshness,
-                    "stale": p.stale,
-                    "as_of": p.ts,
-                }
-                for p in self.positions
-            ],
-        }
+from r2kmon.model.portfolio import Portfolio, Position
 
 
 def value_portfolio(

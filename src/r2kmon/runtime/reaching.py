@@ -5,82 +5,35 @@ rolling 30/90-day correlation of ``^RUT`` and SPY with BTC; live 24 h breadth; t
 altcoin-season index; the BTC dominance trend — each with the time it describes, and a
 reason instead of a number when there is none.
 
-Built from an :class:`~r2kmon.runtime.state.AppState` (the hub's bars and quotes plus the
-analytics' results) in plain Python: the UI reads it, and the UI never loads pandas.
+Built from an :class:`~r2kmon.model.state.AppState` (the hub's bars and quotes plus the
+analytics' results) in plain Python, into the plain values of :mod:`r2kmon.model.reaching`:
+the dashboard calls :func:`reaching` once per new state and formats what it returns.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from r2kmon.model import Bar, HubSnapshot, is_crypto_pair
-
-if TYPE_CHECKING:
-    from r2kmon.runtime.state import AppState
+from r2kmon.model.reaching import (
+    CORRELATION_WINDOWS,
+    SPANS,
+    Correlation,
+    Move,
+    Reaching,
+    Reading,
+)
+from r2kmon.model.state import AppState
 
 DAY = 86_400.0
-SPANS = (("1w", 7), ("1m", 30))
-"""The spans the panel compares over (label, calendar days)."""
 EQUITIES = ("^RUT", "SPY")
 CRYPTO = ("BTC-USD", "ETH-USD")
 ALTS = "alts"
 """The row of the equal-weighted average of every other configured crypto pair."""
 CORRELATED = ("^RUT", "SPY")
-CORRELATION_WINDOWS = (30, 90)
 BREADTH_CONTEXT = "crypto_breadth_up_pct"
 """The breadth feed's own value (percent), used while the analytics have no breadth."""
-
-
-@dataclass(frozen=True, slots=True)
-class Move:
-    """How far one asset moved over each of :data:`SPANS` (percent), up to ``as_of``."""
-
-    name: str
-    changes: tuple[float | None, ...]
-    as_of: float | None
-    missing: str = ""
-    """Why there is no change at all (empty when there is one)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Correlation:
-    """The latest rolling correlation of ``equity`` with ``crypto`` per window."""
-
-    equity: str
-    crypto: str
-    values: tuple[float | None, ...]
-    """One per :data:`CORRELATION_WINDOWS`."""
-    as_of: float | None
-    missing: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """One context number: value, its words, when it was true, or why it is missing."""
-
-    name: str
-    value: float | None
-    words: str
-    as_of: float | None
-    source: str = ""
-    missing: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Reaching:
-    """Everything the "Reaching crypto?" panel shows."""
-
-    moves: tuple[Move, ...]
-    correlations: tuple[Correlation, ...]
-    breadth: Reading
-    season: Reading
-    dominance: Reading
-
-    def move(self, name: str) -> Move | None:
-        return next((m for m in self.moves if m.name == name), None)
 
 
 def _latest(snapshot: HubSnapshot, symbol: str) -> tuple[float, float] | None:

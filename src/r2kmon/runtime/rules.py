@@ -41,7 +41,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from r2kmon.model import (
     ALTSEASON,
@@ -58,10 +58,8 @@ from r2kmon.model import (
     is_ratio,
     price_text,
 )
+from r2kmon.model.analytics import AnalyticsResult
 from r2kmon.redact import redact
-
-if TYPE_CHECKING:
-    from r2kmon.analytics import AnalyticsResult
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from r2kmon.model import Freshness, Quote, SourceHealth
-from r2kmon.runtime.state import AppState
+from r2kmon.model.state import AppState
 
 SCHEMA_VERSION = 2
 """The document's version: 1 had no ``schema_version``, ``units`` or ``gauge.coverage_pct``

@@ -34,8 +34,8 @@ from typing import Any
 
 from r2kmon import paths
 from r2kmon.model import FRESHNESS, FRESHNESS_MARK, Freshness, age_text, stamp_text
+from r2kmon.model.state import AppState
 from r2kmon.redact import redact
-from r2kmon.runtime.state import AppState
 
 STATUS_EVERY_S = 5.0
 """How often the runtime rewrites the status file when the state changed."""

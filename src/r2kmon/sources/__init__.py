@@ -7,6 +7,6 @@ the hub through the :class:`~r2kmon.model.Sink` protocol. The poller is a ``sche
 ``catalogue`` (which series, from which providers, delivered where). Each provider module
 (``yahoo``, ``fred``, ``coingecko``, ``coinpaprika``, ``ishares``, ``alternative_me``, and
 ``exchange_candles`` for the exchanges' REST candles) only builds requests and parses
-answers into bars and values; ``base`` holds their shared error tree, ``market_hours`` the
-NYSE calendar.
+answers into bars and values; ``base`` holds their shared error tree. The NYSE calendar
+the poller schedules by is handed in (:data:`~r2kmon.model.CalendarLoader`).
 """

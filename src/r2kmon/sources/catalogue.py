@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from r2kmon.clock import Clock
-from r2kmon.model import Bar, Interval, MarketState, Sink, Tick
+from r2kmon.model import Bar, Interval, MarketCalendar, MarketState, Sink, Tick
 from r2kmon.sources import (
     alternative_me,
     coingecko,
@@ -45,7 +45,6 @@ from r2kmon.sources.base import Endpoint, Fetch, NoData
 from r2kmon.sources.crypto_common import Coin, CoinHistory, GlobalMarket, top_coins
 from r2kmon.sources.exchange_candles import EXCHANGES, Window, collect, shortfall
 from r2kmon.sources.jobs import Attempt, Delivered, Job
-from r2kmon.sources.market_hours import MarketHours
 from r2kmon.sources.scheduler import Scheduler
 
 NOTHING = Delivered()
@@ -58,7 +57,7 @@ class Catalogue:
         self,
         scheduler: Scheduler,
         clock: Clock,
-        hours: Callable[[], MarketHours | None],
+        hours: Callable[[], MarketCalendar | None],
     ) -> None:
         self._scheduler = scheduler
         self.settings = scheduler.settings

@@ -10,7 +10,9 @@ It is two halves: the :class:`~r2kmon.sources.scheduler.Scheduler` (how: one req
 time, rate budgets, backoff, fallback chains, health) and the
 :class:`~r2kmon.sources.catalogue.Catalogue` (what: which series, from which providers,
 delivered where). Here they are put together, with the market calendar they share and the
-one HTTP client (:func:`new_client`).
+one HTTP client (:func:`new_client`). The calendar comes from whoever builds the poller (a
+:data:`~r2kmon.model.CalendarLoader`: the runtime's loads the exchange calendar, which
+lives with the analytics); with market hours on, a poller without one is refused.
 """
 
 from __future__ import annotations
@@ -21,11 +23,10 @@ import random
 import httpx
 
 from r2kmon.clock import Clock, SystemClock
-from r2kmon.model import MarketState, Sink
+from r2kmon.model import CalendarLoader, MarketCalendar, MarketState, Sink
 from r2kmon.net import NetworkPolicy
 from r2kmon.net.http import http_client
 from r2kmon.sources.catalogue import Catalogue
-from r2kmon.sources.market_hours import MarketHours
 from r2kmon.sources.scheduler import Scheduler
 from r2kmon.sources.settings import HISTORY_RECORD as HISTORY_RECORD
 from r2kmon.sources.settings import PollerSettings as PollerSettings
@@ -52,13 +53,22 @@ class Poller:
         settings: PollerSettings | None = None,
         *,
         clock: Clock | None = None,
-        market_hours: MarketHours | None = None,
+        calendar: CalendarLoader | None = None,
         rng: random.Random | None = None,
         network: NetworkPolicy | None = None,
     ) -> None:
+        """``calendar`` loads the market calendar the poller schedules by; it is required
+        while ``settings.market_hours`` is on (a :class:`ValueError` otherwise: polling the
+        markets without knowing the session would poll blind, so say so at once)."""
         self.settings = settings or PollerSettings()
+        if self.settings.market_hours and calendar is None:
+            raise ValueError(
+                "the poller's market hours are on (PollerSettings.market_hours) but no "
+                "calendar loader was given: pass calendar=..., or turn market hours off"
+            )
         self._clock = clock or SystemClock()
-        self._hours = market_hours
+        self._load = calendar
+        self._hours: MarketCalendar | None = None
         # The policy the browser-grade transport follows (the shared client has its own).
         self._scheduler = Scheduler(
             client, self.settings, self._clock, rng or random.Random(), network
@@ -117,12 +127,12 @@ class Poller:
 
     async def _load_calendar(self) -> None:
         # Loading the exchange calendar takes most of a second: never on the event loop.
-        if self.settings.market_hours and self._hours is None:
-            self._hours = await asyncio.to_thread(MarketHours)
+        if self._load is not None and self.settings.market_hours and self._hours is None:
+            self._hours = await asyncio.to_thread(self._load)
 
-    def _market_hours(self) -> MarketHours | None:
-        if not self.settings.market_hours:
+    def _market_hours(self) -> MarketCalendar | None:
+        if self._load is None or not self.settings.market_hours:
             return None
         if self._hours is None:
-            self._hours = MarketHours()
+            self._hours = self._load()
         return self._hours

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from r2kmon.runtime.state import AppState
+from r2kmon.model.state import AppState
 
 
 class StateUpdated(Message):

@@ -27,8 +27,8 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from r2kmon import paths
 from r2kmon.model import clean_text
+from r2kmon.model.state import AppState
 from r2kmon.redact import redact
-from r2kmon.runtime.state import AppState
 from r2kmon.ui.messages import StateUpdated
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """What each quote row shows, computed from the app state. Pure: no Textual, so the table's
 content is tested without a terminal, and the widget only compares rows and draws.
 
-A quote's freshness is the state's (:attr:`~r2kmon.runtime.state.AppState.freshness`):
+A quote's freshness is the state's (:attr:`~r2kmon.model.state.AppState.freshness`):
 rows carry it and its words, they never judge it."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from r2kmon.model import FRESHNESS_MARK, Bar, Freshness, is_crypto_pair, stamp_text
-from r2kmon.runtime.state import AppState
+from r2kmon.model.state import AppState
 from r2kmon.ui import format as fmt
 
 DAY_S = 86_400.0

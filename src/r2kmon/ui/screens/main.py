@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Input
 
-from r2kmon.runtime.state import AppState
+from r2kmon.model.state import AppState
 from r2kmon.ui.views.base import DrawContext, View
 from r2kmon.ui.views.dashboard import DashboardView
 from r2kmon.ui.widgets.keybar import KeyBar

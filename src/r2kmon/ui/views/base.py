@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.containers import Vertical
 
 from r2kmon.model import AnalyticsStatus
-from r2kmon.runtime.state import AppState
+from r2kmon.model.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import BAD, DIM, WARN
 

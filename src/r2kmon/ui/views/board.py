@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from r2kmon.runtime.state import AppState
+from r2kmon.model.state import AppState
 from r2kmon.ui.views.base import DrawContext, View, loading_text
 from r2kmon.ui.views.board_rows import (
     EARLIER_MARK,

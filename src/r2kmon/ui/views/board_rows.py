@@ -1,26 +1,22 @@
 """Rows of the breakout board, shared by the dashboard (compact) and the board view.
 
 Pure functions from analytics results to :class:`~r2kmon.ui.widgets.table.TableRow`, so
-the content is tested without a terminal. Analytics types are imported for typing only:
-importing them at run time would load pandas with the UI.
+the content is tested without a terminal. The analytics' results are plain values of
+:mod:`r2kmon.model.analytics`: reading them loads no pandas.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
 
+from r2kmon.model.analytics import BoardLevel, BoardRow, EventStudy
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import BOLD, BREAKOUT_STYLE, DIM, breakout_word, direction_style
 from r2kmon.ui.views.base import DrawContext
 from r2kmon.ui.widgets.table import Column, TableRow
-
-if TYPE_CHECKING:
-    from r2kmon.analytics.breakout import BoardLevel, BoardRow
-    from r2kmon.analytics.event_study import EventStudy
 
 KIND_WORDS = {
     "all_time_high": "all-time",
@@ -181,7 +177,7 @@ def event_rows(studies: Sequence[EventStudy], ctx: DrawContext) -> list[TableRow
         horizons = sorted({r.horizon_days for o in study.outcomes for r in o.returns})[:3]
         for outcome in reversed(study.outcomes):
             event = outcome.event
-            day = fmt.when(event.day.timestamp())
+            day = fmt.when(event.at)
             assets = list(dict.fromkeys(r.asset for r in outcome.returns))
             returns = {
                 asset: {r.horizon_days: r.return_pct for r in outcome.returns if r.asset == asset}
@@ -192,7 +188,7 @@ def event_rows(studies: Sequence[EventStudy], ctx: DrawContext) -> list[TableRow
                 Text(study.symbol),
                 day,
             ]
-            prior = fmt.when(event.prior_high_on.timestamp())
+            prior = fmt.when(event.prior_high_at)
             if not shown:
                 out.append(
                     TableRow(

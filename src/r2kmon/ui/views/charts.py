@@ -3,7 +3,7 @@ indices' past breakouts marked), and the IWM/SPY ratio, over 1M/6M/1Y/5Y/max (``
 ``]`` change it).
 
 A formatter: the levels, the breakouts and the ratio series come from the analytics
-(the ratio is :attr:`r2kmon.analytics.compute.AnalyticsResult.ratio_series`, the one the
+(the ratio is :attr:`r2kmon.model.analytics.AnalyticsResult.ratio_series`, the one the
 relative strength is measured on). Cheap by construction: the view computes a small key
 (range, the number and date of the last daily bar of each charted symbol, the analytics
 version); only when the key changed does a thread worker cut the series to the range and
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,17 +22,12 @@ from textual.containers import Grid
 from textual.worker import Worker, WorkerState
 
 from r2kmon.model import Bar
-from r2kmon.runtime.state import AppState
+from r2kmon.model.analytics import BoardRow, EventStudy, RatioSeries
+from r2kmon.model.state import AppState
 from r2kmon.ui.views.base import DEFAULT_RANGE, RANGES, DrawContext, View, loading_text
 from r2kmon.ui.views.board_rows import KIND_WORDS
 from r2kmon.ui.widgets.chart import DAY, Chart, ChartData, Line, last_days, thin
 from r2kmon.ui.widgets.line import TextLine
-
-if TYPE_CHECKING:
-    # Types only: the analytics modules load pandas.
-    from r2kmon.analytics.breakout import BoardRow
-    from r2kmon.analytics.event_study import EventStudy
-    from r2kmon.analytics.relative_strength import RatioSeries
 
 MAX_POINTS = 400
 """Points per line after thinning: more than a 200-column braille chart can show."""
@@ -99,13 +93,13 @@ def price_chart(symbol: str, inputs: ChartInputs) -> ChartData:
         for s in inputs.studies
         if s.symbol == symbol
         for o in s.outcomes
-        if o.event.day.timestamp() >= first
+        if o.event.at >= first
     ]
     if past:
         marks.append(
             (
                 "breakouts (x)",
-                tuple(e.day.timestamp() for e in past),
+                tuple(e.at for e in past),
                 tuple(e.close for e in past),
             )
         )

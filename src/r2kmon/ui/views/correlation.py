@@ -3,7 +3,7 @@ SPY with BTC and ETH over time (two charts), and a table of every symbol against
 other over the last 90 joint daily returns.
 
 A formatter: the analytics compute the rolling series and the matrix with the rest of the
-daily state (:attr:`r2kmon.analytics.compute.AnalyticsResult.correlation_series` and
+daily state (:attr:`r2kmon.model.analytics.AnalyticsResult.correlation_series` and
 ``correlation_matrix``, aligned on the US trading-day grid); this view cuts the series to
 the chart range, thins them to what a chart can show and draws them, only when the range
 or the analytics changed.
@@ -12,27 +12,19 @@ or the analytics changed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 
-from r2kmon.runtime.state import AppState
+from r2kmon.model.analytics import CorrelationMatrix, CorrelationSeries, CorrelationValue
+from r2kmon.model.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM, TITLE, direction_style
 from r2kmon.ui.views.base import RANGES, DrawContext, View, loading_text
 from r2kmon.ui.widgets.chart import Chart, ChartData, Line, last_days, thin
 from r2kmon.ui.widgets.line import TextLine
 from r2kmon.ui.widgets.table import Column, ColumnTable, TableRow
-
-if TYPE_CHECKING:
-    # Types only: the analytics modules load pandas.
-    from r2kmon.analytics.correlation import (
-        CorrelationMatrix,
-        CorrelationSeries,
-        CorrelationValue,
-    )
 
 EQUITIES = ("^RUT", "SPY")
 CRYPTO = ("BTC-USD", "ETH-USD")

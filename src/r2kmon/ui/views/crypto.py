@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from r2kmon.model import HubSnapshot, Quote, SourceHealth, is_crypto_pair
-from r2kmon.runtime.state import AppState
+from r2kmon.model.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM, HEALTH_STYLE, TITLE, WARN, direction_style, health_word
 from r2kmon.ui.rows import age_cell

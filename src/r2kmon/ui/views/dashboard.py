@@ -18,7 +18,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 
-from r2kmon.runtime.state import AppState
+from r2kmon.model.state import AppState
+from r2kmon.runtime.reaching import reaching as reaching_of
 from r2kmon.ui.rows import SparkCache, quote_rows
 from r2kmon.ui.track_record import reading
 from r2kmon.ui.views.base import DrawContext, View, loading_text
@@ -85,7 +86,7 @@ class DashboardView(View):
             else loading_text(state.analytics_status, ascii_only=ctx.ascii_only, what="the gauge")
         )
         if self.has_class("-wide"):
-            reaching = state.reaching()
+            reaching = reaching_of(state)
             self.query_one("#headline", TextLine).set(headline(state, reaching, ctx, waiting))
             self.query_one("#reaching", TextLine).set(reaching_text(reaching, state, ctx))
             components = self.query_one("#components", ColumnTable)

@@ -8,22 +8,18 @@ without a terminal. The numbers come from the runtime (:mod:`r2kmon.runtime.reac
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 
+from r2kmon.model.analytics import Component, Gauge
+from r2kmon.model.reaching import CORRELATION_WINDOWS, SPANS, Reaching, Reading
+from r2kmon.model.state import AppState
 from r2kmon.runtime.explain import explain, full_name, is_partial
-from r2kmon.runtime.reaching import CORRELATION_WINDOWS, SPANS, Reaching, Reading
-from r2kmon.runtime.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM, GAUGE_STYLE, TITLE, WARN, breakout_word, direction_style
 from r2kmon.ui.track_record import reading
 from r2kmon.ui.views.base import DrawContext
 from r2kmon.ui.views.board_rows import KIND_WORDS
 from r2kmon.ui.widgets.table import Column, TableRow
-
-if TYPE_CHECKING:
-    from r2kmon.analytics.gauge import Component, Gauge
 
 COMPONENT_KEY = "gauge:"
 """Prefix of a component row's key (``enter`` opens ``gauge:<name>``)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from r2kmon.model import SourceHealth
-from r2kmon.runtime.state import AppState
+from r2kmon.model.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import (
     BREAKOUT_STYLE,

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from r2kmon.model import Alert, HubSnapshot, RuleStatus
-from r2kmon.runtime.state import AppState
+from r2kmon.model.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import ALERT_STYLE, DIM, HEALTH_STYLE, health_word
 from r2kmon.ui.views.base import DrawContext, View

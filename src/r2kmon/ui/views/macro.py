@@ -11,23 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
 from r2kmon.model import HubSnapshot, failure_headline
-from r2kmon.runtime.state import AppState
+from r2kmon.model.analytics import Component, ContextEntry
+from r2kmon.model.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM, direction_style
 from r2kmon.ui.views.base import DrawContext, View
 from r2kmon.ui.widgets.table import Column, ColumnTable, TableRow
-
-if TYPE_CHECKING:
-    # Types only: the analytics modules load pandas.
-    from r2kmon.analytics.compute import ContextEntry
-    from r2kmon.analytics.gauge import Component
 
 MACRO_COLUMNS = (
     Column("SIGNAL", 15),

@@ -9,8 +9,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 
-from r2kmon.runtime.portfolio import Portfolio, Position
-from r2kmon.runtime.state import AppState
+from r2kmon.model.portfolio import Portfolio, Position
+from r2kmon.model.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM, WARN, direction_style
 from r2kmon.ui.views.base import DrawContext, View

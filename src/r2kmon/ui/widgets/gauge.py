@@ -7,16 +7,12 @@ changed, which happens when the analytics change, not at the refresh rate.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.widget import Widget
 
+from r2kmon.model.analytics import Gauge
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import DIM, GAUGE_STYLE, TITLE, direction_style
-
-if TYPE_CHECKING:
-    from r2kmon.analytics.gauge import Gauge
 
 NAME_W, BAR_W = 12, 8
 CELL_W = NAME_W + 1 + BAR_W + 4 + 2

@@ -1,10 +1,13 @@
 """US equity market hours (NYSE): open, closed, weekend, holiday, half day, next open.
 
-Used by :mod:`r2kmon.sources.catalogue` to poll intraday bars during the session and slowly
-outside it, and by the runtime for the header's session state and each quote's freshness
-(the open of the session in progress, the closes of the last two completed ones).
-Sessions, holidays and early closes come from the maintained ``exchange_calendars``
-package (calendar ``XNYS``), never from a hand-written list.
+:class:`MarketHours` is the :class:`~r2kmon.model.session.MarketCalendar` the runtime loads
+(:func:`r2kmon.runtime.build.market_hours`) for the header's session state and each quote's
+freshness (the open of the session in progress, the closes of the last two completed ones),
+and hands to the poller as its calendar loader, which polls intraday bars during the
+session and slowly outside it (the sources never import this module). Here, under the
+analytics, because the calendar comes as a pandas frame. Sessions, holidays and early
+closes come from the maintained ``exchange_calendars`` package (calendar ``XNYS``), never
+from a hand-written list.
 
 The calendar is loaded once per process (it takes most of a second) and turned into plain
 sorted arrays of epoch seconds; every query after that is a bisection. This also keeps us
@@ -78,7 +81,8 @@ def _build_schedule(calendar: str, start: str) -> _Schedule:
 
 
 class MarketHours:
-    """NYSE session lookups. Construct once; :meth:`state` is cheap."""
+    """NYSE session lookups (a :class:`~r2kmon.model.session.MarketCalendar`). Construct
+    once; :meth:`state` is cheap."""
 
     def __init__(self, calendar: str = "XNYS", start: str = "2020-01-01") -> None:
         self._schedule = _schedule(calendar, start)
