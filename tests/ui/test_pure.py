@@ -57,6 +57,18 @@ def test_layout_fits_the_width_dropping_the_least_important_first(width: int) ->
     assert line.cell_len == sum(shown) + len(shown) - 1
 
 
+@given(st.integers(20, 400))
+def test_a_flexible_column_grows_only_to_its_limit_and_the_rest_takes_the_spare(
+    width: int,
+) -> None:
+    columns = [Column("RULE", 10, flex=True, most=30), Column("NOW", 8, "right")]
+    assert layout(columns, width)[0] == min(30, max(10, width - 9))
+    two = [*columns, Column("NOTE", 5, flex=True)]
+    rule, _, note = layout(two, width)
+    assert rule <= 30
+    assert rule + 8 + note + 2 == max(width, 10 + 8 + 5 + 2)
+
+
 def test_remote_text_in_a_cell_is_literal() -> None:
     line = join_cells([Column("X", 20)], [20], ["[bold red]evil"])
     assert line.plain.startswith("[bold red]evil")
@@ -294,3 +306,27 @@ def test_macro_signals_say_why_they_are_missing_while_loading_and_when_ready() -
     assert flows.value is not None
     assert rows["flows"].cells[:2] == ("IWM flow proxy", fmt.big(flows.value, ""))
     assert rows["flows"].cells[5] == Text("money-flow proxy — not fund flows")
+
+
+def test_no_stretching_column_pushes_numbers_away_from_their_labels() -> None:
+    """A flexible text column in the middle of a table (ASSET, RULE, STATE) took all the
+    spare width of a wide terminal and pushed the numbers after it 100 columns away from
+    the names they belong to. Flexible columns come last, after every number, or grow only
+    to a stated width."""
+    import importlib
+    import pkgutil
+
+    import r2kmon.ui.views as views
+
+    tables = {}
+    for info in pkgutil.iter_modules(views.__path__):
+        module = importlib.import_module(f"{views.__name__}.{info.name}")
+        for name, value in vars(module).items():
+            if isinstance(value, tuple) and value and all(isinstance(c, Column) for c in value):
+                tables[f"{info.name}.{name}"] = value
+    assert len(tables) >= 10
+    for name, columns in tables.items():
+        flex = [n for n, c in enumerate(columns) if c.flex and not c.most]
+        if flex:
+            after = [c.name for c in columns[flex[0] + 1 :] if c.align == "right"]
+            assert after == [], f"{name}: {after} after the flexible {columns[flex[0]].name}"

@@ -290,6 +290,57 @@ async def test_tables_emptied_by_the_filter_say_so_not_that_nothing_exists() -> 
 
 
 @pytest.mark.history
+async def test_the_board_shows_the_gauges_track_record_when_wide() -> None:
+    """What BTC did after each band of the replayed gauge, beside every day, per horizon;
+    before the replay it says what it waits for; at 80 columns it gives way (the
+    dashboard's gauge panel keeps its one reading)."""
+    from r2kmon.model.track_record import BandRecord, HitRate, Outcome, TrackRecord
+
+    every = tuple(Outcome("BTC-USD", h, 2000, m, 0.55, True) for h, m in ((30, 2.1), (90, 8.9)))
+    record = TrackRecord(
+        first_day="2018-01-02",
+        last_day="2026-02-20",
+        scored_days=2000,
+        mean_coverage=0.6,
+        min_cases=10,
+        horizons=(30, 90),
+        assets=("BTC-USD",),
+        baseline=every,
+        bands=(
+            BandRecord(
+                "risk-on",
+                22,
+                (("2020-11-13", "2021-02-26"),),
+                (Outcome("BTC-USD", 90, 22, 31.5, 14 / 22, True),),
+            ),
+            BandRecord("risk-off", 4, (), (Outcome("BTC-USD", 90, 4, None, None, False),)),
+        ),
+        changes=(),
+        hit_rates=(HitRate("risk-on", "BTC-USD", 90, 14, 22, 1100, 2000, True),),
+    )
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        state = ready_state()
+        app.post_message(StateUpdated(state))
+        await pilot.pause()
+        await pilot.press("2")
+        await pilot.pause()
+        assert "track record comes once the daily history" in screen_text(app)
+        app.post_message(StateUpdated(replace(state, track_record=record)))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "replayed 2018-01-02 to 2026-02-20, mean coverage 60%" in text
+        lines = {line.split()[0]: line for line in text.splitlines() if line.strip()}
+        assert "+2.1 % · 55 % up · n=2000" in lines["all"]
+        assert "+8.9 % · 55 % up · n=2000" in lines["all"]
+        assert "+31.5 % · 64 % up · n=22" in lines["risk-on"]
+        assert "n=4 too few" in lines["risk-off"]
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert "WHEN THE GAUGE WAS" not in screen_text(app)
+
+
+@pytest.mark.history
 async def test_pause_freezes_every_view_and_resume_draws_the_latest() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

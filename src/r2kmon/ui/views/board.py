@@ -19,10 +19,12 @@ from r2kmon.ui.views.board_rows import (
     LEVEL_COLUMNS,
     MATTERS_MARK,
     SUMMARY_COLUMNS,
+    TRACK_COLUMNS,
     began_before_level,
     event_rows,
     level_rows,
     summary_rows,
+    track_record_rows,
 )
 from r2kmon.ui.views.details import symbol_detail
 from r2kmon.ui.widgets.table import ColumnTable
@@ -30,6 +32,12 @@ from r2kmon.ui.widgets.table import ColumnTable
 EMPTY_EVENTS = (
     "no breakout after a quiet spell in the loaded history (an all-time closing high "
     "after 6 months without one)"
+)
+
+
+TRACK_WAITING = (
+    "the gauge's track record comes once the daily history is loaded and replayed "
+    "(a minute or so after start)"
 )
 
 
@@ -49,6 +57,12 @@ class BoardView(View):
         yield ColumnTable(EVENT_COLUMNS, id="events")
         yield Static("Versus every window of the same length", classes="pane-title")
         yield ColumnTable(SUMMARY_COLUMNS, id="event-summary")
+        yield Static(
+            "The gauge's track record: BTC after each band, replayed on the daily history",
+            id="track-title",
+            classes="pane-title",
+        )
+        yield ColumnTable(TRACK_COLUMNS, id="track-record")
 
     def show(self, state: AppState, ctx: DrawContext) -> None:
         tables = (
@@ -80,6 +94,26 @@ class BoardView(View):
         board.styles.height = max(len(board.rows), 1) + 1
         events.set_rows(event_rows(analytics.event_studies, ctx), ctx.empty(EMPTY_EVENTS))
         summary.set_rows(summary_rows(analytics.event_studies, ctx), ctx.empty(EMPTY_EVENTS))
+        self._show_track_record(state, ctx)
+
+    def _show_track_record(self, state: AppState, ctx: DrawContext) -> None:
+        table = self.query_one("#track-record", ColumnTable)
+        record = state.track_record
+        if record is None:
+            table.set_rows([], Text(TRACK_WAITING, "dim"))
+        else:
+            coverage = (
+                f", mean coverage {record.mean_coverage * 100:.0f}%"
+                if record.mean_coverage is not None
+                else ""
+            )
+            title = (
+                f"The gauge's track record, BTC after each band: replayed {record.first_day} "
+                f"to {record.last_day}{coverage}; n<{record.min_cases}: too few"
+            )
+            self.query_one("#track-title", Static).update(Text(title))
+            table.set_rows(track_record_rows(record, ctx))
+        table.styles.height = max(len(table.rows), 1) + 1
 
     def tick(self, state: AppState, ctx: DrawContext) -> None:
         """Nothing here ages by the second."""

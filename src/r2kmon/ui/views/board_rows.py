@@ -13,8 +13,10 @@ from rich.style import Style
 from rich.text import Text
 
 from r2kmon.model.analytics import BoardLevel, BoardRow, EventStudy
+from r2kmon.model.track_record import TrackRecord
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import BOLD, BREAKOUT_STYLE, DIM, breakout_word, direction_style
+from r2kmon.ui.track_record import table_rows
 from r2kmon.ui.views.base import DrawContext
 from r2kmon.ui.widgets.table import Column, TableRow
 
@@ -30,8 +32,8 @@ BOARD_COLUMNS = (
     Column("LEVEL", 11, "right"),
     Column("KIND", 8, drop=2),
     Column("DIST", 8, "right"),
-    Column("STATE", 12, flex=True),
-    Column("SINCE", 10, drop=1),
+    Column("STATE", 12),
+    Column("SINCE", 10, flex=True, drop=1),
 )
 
 # One line per level. At 80 columns the symbol's price and the time it was seen go (the
@@ -145,11 +147,11 @@ def level_rows(rows: Sequence[BoardRow], ctx: DrawContext) -> list[TableRow]:
 EVENT_COLUMNS = (
     Column("INDEX", 6),
     Column("BREAKOUT", 10),
-    Column("ASSET", 14, flex=True),
+    Column("ASSET", 20),
     Column("+30d", 9, "right"),
     Column("+90d", 9, "right"),
     Column("+180d", 9, "right"),
-    Column("PRIOR HIGH", 10, drop=1),
+    Column("PRIOR HIGH", 10, flex=True, drop=1),
 )
 
 ASSET_NAMES = {"alt_basket_mcap": "alt basket"}
@@ -209,7 +211,7 @@ def event_rows(studies: Sequence[EventStudy], ctx: DrawContext) -> list[TableRow
 
 SUMMARY_COLUMNS = (
     Column("INDEX", 6),
-    Column("ASSET", 12, flex=True),
+    Column("ASSET", 12),
     Column("DAYS", 5, "right"),
     Column("N", 3, "right"),
     Column("UP", 3, "right"),
@@ -249,4 +251,29 @@ def summary_rows(studies: Sequence[EventStudy], ctx: DrawContext) -> list[TableR
                     ),
                 )
             )
+    return out
+
+
+TRACK_ASSET = "BTC-USD"
+TRACK_HORIZONS = (30, 90, 180)
+TRACK_COLUMNS = (
+    Column("WHEN THE GAUGE WAS", 22),
+    Column("DAYS", 5, "right"),
+    *(Column(f"BTC +{h}d: MEDIAN, UP, N", 27, drop=0 if h == 90 else 1) for h in TRACK_HORIZONS),
+)
+"""The gauge's track record on the board: what BTC did after each band and each change of
+band, beside every replayed day (the first row); 90 days (the dashboard's reading) stays
+when the table is narrow."""
+
+
+def track_record_rows(record: TrackRecord, ctx: DrawContext) -> list[TableRow]:
+    """One row per line of :func:`r2kmon.ui.track_record.table_rows`, with a cell per
+    horizon of :data:`TRACK_HORIZONS` (``—`` for a horizon the record does not have)."""
+    per_horizon = [
+        table_rows(record, TRACK_ASSET, h, ascii_only=ctx.ascii_only) for h in TRACK_HORIZONS
+    ]
+    out = []
+    for n, (what, days, _) in enumerate(per_horizon[0]):
+        cells = tuple(rows[n][2] for rows in per_horizon)
+        out.append(TableRow(f"track:{what}", (what, days, *cells)))
     return out

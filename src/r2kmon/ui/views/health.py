@@ -42,7 +42,7 @@ ALERT_COLUMNS = (
 
 
 RULE_COLUMNS = (
-    Column("RULE", 24, flex=True),
+    Column("RULE", 24, flex=True, most=60),
     Column("NOW", 12, "right"),
     Column("STATE", 8),
     Column("RE-ARMS", 13, drop=2),

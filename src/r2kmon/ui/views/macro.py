@@ -27,9 +27,9 @@ from r2kmon.ui.widgets.table import Column, ColumnTable, TableRow
 MACRO_COLUMNS = (
     Column("SIGNAL", 15),
     Column("VALUE", 9, "right"),
-    Column("TREND", 15),
+    Column("TREND", 22),
     Column("AS OF", 10),
-    Column("SOURCE", 10, drop=1),
+    Column("SOURCE", 16, drop=1),
     Column("NOTE / WHY MISSING", 12, flex=True),
 )
 

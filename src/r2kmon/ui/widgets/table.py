@@ -249,6 +249,9 @@ class Column:
     align: Align = "left"
     flex: bool = False
     drop: int = 0
+    most: int = 0
+    """A flexible column grows to at most this width (0: no limit), so a text column in
+    front of numbers does not push them far from their labels on a wide terminal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,11 +278,14 @@ def layout(columns: Sequence[Column], width: int) -> list[int]:
             if column.drop == rank:
                 widths[i] = 0
     flex = [i for i, c in enumerate(columns) if c.flex and widths[i] > 0]
-    spare = width - used()
-    if flex and spare > 0:
+    while flex and (spare := width - used()) > 0:
         share, extra = divmod(spare, len(flex))
         for n, i in enumerate(flex):
             widths[i] += share + (1 if n < extra else 0)
+        capped = [i for i in flex if columns[i].most and widths[i] >= columns[i].most]
+        for i in capped:
+            widths[i] = columns[i].most
+        flex = [i for i in flex if i not in capped]
     return widths
 
 
