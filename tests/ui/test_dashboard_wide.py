@@ -17,7 +17,7 @@ from r2kmon.ui.views.base import DrawContext
 from r2kmon.ui.views.dashboard_rows import score_text
 from r2kmon.ui.widgets.table import ColumnTable
 from tests.paths import history
-from tests.ui.data import NOW, ready_state
+from tests.ui.data import NOW, loading_state, ready_state
 from tests.ui.test_views import make_app, screen_text
 
 pytestmark = pytest.mark.timeout(60)
@@ -114,6 +114,27 @@ def test_the_reaching_panel_moves_are_the_closes_a_week_and_a_month_back() -> No
     sol = reaching.move("alts (1)")
     assert sol is not None
     assert sol.missing
+
+
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        ("unavailable", "no daily history"),
+        ("waiting", "waiting for daily history"),
+        ("computing", "analytics loading"),
+    ],
+)
+def test_the_panel_says_loading_only_while_the_analytics_are_computed(
+    status: str, says: str
+) -> None:
+    """Offline, with no history to be had, the panel said "analytics loading" forever
+    beside a gauge saying it cannot be shown."""
+    from r2kmon.model import AnalyticsStatus
+
+    state = replace(loading_state(), analytics_status=AnalyticsStatus(status))
+    panel = reaching_of(state)
+    assert [c.missing for c in panel.correlations] == [says] * len(panel.correlations)
+    assert panel.season.missing == says
 
 
 @pytest.mark.history

@@ -86,12 +86,21 @@ def _alts(snapshot: HubSnapshot) -> Move:
     return Move(f"{ALTS} ({len(names)})", tuple(changes), min(stamps) if stamps else None, why)
 
 
+WAITING = {
+    "waiting": "waiting for daily history",
+    "unavailable": "no daily history",
+    "error": "analytics failed (see health)",
+}
+"""What a panel row without analytics says, by :attr:`AnalyticsStatus.state`: "loading"
+only while they are being computed, never when they cannot be."""
+
+
 def reaching(state: AppState) -> Reaching:
     """The panel's numbers at ``state`` (cheap: a handful of bisections and lookups)."""
     snapshot = state.hub
     moves = (*(_changes(snapshot, s) for s in (*CRYPTO, *EQUITIES)), _alts(snapshot))
     analytics = state.analytics
-    waiting = "analytics loading" if analytics is None else ""
+    waiting = "" if analytics else WAITING.get(state.analytics_status.state, "analytics loading")
     correlations = []
     for equity in CORRELATED:
         values: list[float | None] = []

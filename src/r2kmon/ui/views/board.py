@@ -73,7 +73,7 @@ class BoardView(View):
         analytics = state.analytics
         if analytics is None:
             wait = loading_text(state.analytics_status, ascii_only=ctx.ascii_only)
-            for table in tables:
+            for table in (*tables, self.query_one("#track-record", ColumnTable)):
                 table.set_rows([], wait)
             return
         board, events, summary = tables
