@@ -340,6 +340,33 @@ async def test_the_board_shows_the_gauges_track_record_when_wide() -> None:
         assert "WHEN THE GAUGE WAS" not in screen_text(app)
 
 
+async def test_a_chart_without_data_shows_its_whole_reason() -> None:
+    """plotext printed the reason on one line at the middle of the plot, cut at both edges
+    when it was longer than the chart (offline: "…resolve query2.finance.yahoo.com);
+    backfill unreachable (binance: cannot resol…")."""
+    from textual.app import App, ComposeResult
+
+    from r2kmon.ui.widgets.chart import ChartData
+
+    class OneChart(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Chart(id="one")
+
+    reason = (
+        "no daily history: yahoo unreachable (cannot resolve query2.finance.yahoo.com); "
+        "backfill unreachable (binance: cannot resolve api.binance.com)"
+    )
+    app = OneChart()
+    async with app.run_test(size=(40, 16)) as pilot:
+        app.query_one(Chart).draw(ChartData("^RUT vs BTC/ETH", empty=reason))
+        await pilot.pause()
+        shown = "".join(strip.text for strip in app.screen._compositor.render_strips()).replace(
+            " ", ""
+        )
+        assert "^RUTvsBTC/ETH" in shown
+        assert reason.replace(" ", "") in shown
+
+
 @pytest.mark.history
 async def test_pause_freezes_every_view_and_resume_draws_the_latest() -> None:
     app = make_app()

@@ -38,7 +38,7 @@ PAIR_COLUMNS = (
 )
 
 FEED_COLUMNS = (
-    Column("EXCHANGE", 14),
+    Column("EXCHANGE", 15),  # binance-breadth
     Column("STATE", 13),
     Column("MSG/S", 7, "right"),
     Column("BAD", 5, "right", drop=2),

@@ -22,7 +22,7 @@ from r2kmon.ui.views.details import source_detail
 from r2kmon.ui.widgets.table import Column, ColumnTable, TableRow
 
 SOURCE_COLUMNS = (
-    Column("SOURCE", 14),
+    Column("SOURCE", 15),  # binance-breadth, the longest source name
     Column("KIND", 6, drop=3),
     Column("STATE", 13),
     Column("AGE", 5, "right"),

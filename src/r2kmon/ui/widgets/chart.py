@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from rich.text import Text
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
@@ -142,12 +143,7 @@ class Chart(PlotextPlot):
         plt.clear_figure()
         plt.title(data.title)
         xs_all = [x for line in data.lines for x in line.xs]
-        if data.empty or not xs_all:
-            plt.text(data.empty or "no data", 0.5, 0.5, alignment="center")
-            plt.xlim(0, 1)
-            plt.ylim(0, 1)
-            plt.xticks([], [])
-            plt.yticks([], [])
+        if data.empty or not xs_all:  # render() shows the reason instead of a plot
             self._x_span = None
             self._y_span = None
             self.refresh()
@@ -181,6 +177,13 @@ class Chart(PlotextPlot):
         self.refresh()
 
     def render(self) -> RenderResult:
+        data = self.data
+        if data is not None and self._x_span is None:
+            # Nothing to plot: the title and the reason, wrapped to the width (plotext
+            # would print the reason on one line, cut at both edges).
+            return Text.assemble(
+                (data.title, "bold"), "\n\n", data.empty or "no data", justify="center"
+            )
         span = self._x_span
         size = (self.size.width, self.size.height)
         if span is not None and (size, span) != self._ticks_for:
