@@ -13,6 +13,9 @@ calls damaged (``SQLITE_CORRUPT``, ``SQLITE_NOTADB``: a torn write, a bad sector
 program's bytes) is never repaired or deleted here: :func:`replace_damaged` renames it,
 with its ``-wal``/``-shm``, to ``r2kmon.sqlite.damaged-<UTC time>`` beside a fresh store,
 so whoever wants what it held can still try ``sqlite3 .recover`` on it.
+
+Why over 400 lines: the schema, its reads and writes and the handling of a damaged or
+unwritable file share one connection and one error rule, so they are kept in one module.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -184,3 +185,18 @@ def test_a_planted_heavy_import_breaks_the_contract(tmp_path: Path) -> None:
     assert out.returncode == 1
     assert "Only the analytics import pandas, numpy and exchange_calendars" in out.stdout
     assert "r2kmon.store -> numpy" in out.stdout
+
+
+def test_a_module_over_400_lines_says_why_at_its_top() -> None:
+    """The house rule (issue 13): no module over about 400 lines without a sentence at its
+    top saying why."""
+    root = REPO / "src" / "r2kmon"
+    silent = []
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") <= 400:
+            continue
+        doc = ast.get_docstring(ast.parse(text)) or ""
+        if not re.search(r"Why (over 400 lines|one module)", doc):
+            silent.append(str(path.relative_to(root)))
+    assert silent == []

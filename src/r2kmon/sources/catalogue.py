@@ -20,6 +20,9 @@ nothing in health.
   candles from the exchanges' REST APIs in the configured order; once a series is served it
   is not asked for again (the live feeds carry it on), what could not be had is asked for
   again after a minute, doubling up to half an hour.
+
+Why over 400 lines: it is the table of every polled series, one short job builder each;
+splitting it would scatter the one list a reader comes here for.
 """
 
 from __future__ import annotations

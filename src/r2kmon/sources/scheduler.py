@@ -26,6 +26,9 @@ markets, FRED or coins. How it behaves, and why:
 * **Failures are logged once**: a provider's error when it changes and its recovery once;
   a series that no provider could serve once, when it starts failing. Retries in between
   are counted in health, not in the log.
+
+Why over 400 lines: the rules above (budgets, backoff, fallback chains, ``Retry-After``,
+health) act on the same job state, and kept together each is read beside the others.
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ screen looks is kept in reactives (the state, pause, the filter, the narrow layo
 chart range), each redrawing through its watcher, only on a change and only the visible
 view. Tests construct the app without a runtime and post ``StateUpdated`` with fixed data
 and a frozen clock, the same message production posts.
+
+Why over 400 lines: the app is where bindings, actions, palette commands and the
+runtime's start and stop meet; each of them is a few lines, and what they call lives in
+the views, screens, :mod:`~r2kmon.ui.polling` and :mod:`~r2kmon.ui.notices`.
 """
 
 from __future__ import annotations
