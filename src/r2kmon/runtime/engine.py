@@ -21,7 +21,7 @@ from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
 from r2kmon.hub import Hub
 from r2kmon.model import Alert, HubSnapshot, MarketCalendar, MarketState, Producer
-from r2kmon.model.state import AppState
+from r2kmon.model.state import AppState, StateVersion
 from r2kmon.runtime.build import build_producers, configured_symbols, market_hours
 from r2kmon.runtime.desktop import desktop_notifier, missing_alert
 from r2kmon.runtime.freshness import Judgement, judge
@@ -185,10 +185,10 @@ class Runtime:
                 await write_final_status(self._status_file, self.clock, self.state)
 
     @property
-    def version(self) -> tuple[int, int]:
+    def version(self) -> StateVersion:
         """What :attr:`AppState.version` of the next :meth:`state` will be (cheaper than
-        building it: the UI asks several times a second)."""
-        return (self.hub.version, self.analysis.version)
+        building it: the UI asks several times a second). No journal here: its part is 0."""
+        return (self.hub.version, self.analysis.version, 0)
 
     def state(self) -> AppState:
         """The hub's snapshot with the latest analytics, the session and each quote's
