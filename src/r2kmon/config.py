@@ -31,6 +31,7 @@ import difflib
 import math
 import os
 import re
+import shutil
 import unicodedata
 import urllib.request
 from collections.abc import Mapping
@@ -115,6 +116,13 @@ class GeneralConfig:
         metadata=_doc(
             'run when an [[alerts]] rule fires, "{message}" replaced by the alert, no shell; '
             'e.g. ["notify-send", "r2kmon", "{message}"]'
+        ),
+    )
+    desktop_notify: bool = field(
+        default=False,
+        metadata=_doc(
+            "also show each [[alerts]] rule that fires as a desktop notification through "
+            "notify-send, when it is on PATH (said once when it is not)"
         ),
     )
 
@@ -1216,4 +1224,8 @@ def describe(config: Config) -> list[str]:
         command = " ".join(config.general.alert_command) or "none"
         bell = "on" if config.general.bell else "off"
         lines.append(f"alerts ring the bell: {bell}; alert command: {command}")
+    if config.general.desktop_notify:
+        found = shutil.which("notify-send")
+        where = f"notify-send at {found}" if found else "notify-send is not on PATH: none shown"
+        lines.append(f"desktop notifications: on ({where})")
     return lines

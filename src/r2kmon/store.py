@@ -40,6 +40,9 @@ from r2kmon.model import (
     Interval,
     Sink,
 )
+
+# The journal's entry is a model type (the state carries entries to the UI); named here too.
+from r2kmon.model.journal import JournalEntry as JournalEntry
 from r2kmon.redact import redact
 
 log = logging.getLogger(__name__)
@@ -122,37 +125,6 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
             except sqlite3.Error as exc:  # the original error is the one worth raising
                 log.warning("rolling back a failed write: %s", exc)
         raise
-
-
-@dataclass(frozen=True, slots=True)
-class JournalEntry:
-    """One line of the signal journal (:mod:`r2kmon.runtime.journal` decides what one is):
-    a breakout state changing at one level of a symbol, the gauge changing band, a source
-    going down or coming back, an alert firing. Kept forever; written once however often
-    it is saved (the journal's unique index)."""
-
-    ts: float
-    kind: str
-    """``breakout``, ``gauge``, ``source`` or ``alert``."""
-    subject: str
-    """The symbol, ``gauge``, or the source's name."""
-    level: str
-    """The resistance level's kind (``breakout``); empty for the others."""
-    old: str | None
-    """The state before (``None``: first seen, or an alert)."""
-    new: str
-    """The state now (the band, ``up``/``down``, ``fired``)."""
-    value: float | None = None
-    """The price (breakout, alert) or the gauge's score at the change."""
-    reference: float | None = None
-    """The resistance level's price (breakout)."""
-    message: str = ""
-    """In words: the alert's text, why a source went down."""
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        """What changes state: one level of one symbol, the gauge, one source."""
-        return (self.kind, self.subject, self.level)
 
 
 MINUTE_BARS_LOADED_S = 24 * 3600
@@ -364,6 +336,19 @@ class Store:
             params.append(subject)
         with self._using("read") as db:
             rows = db.execute(query + " ORDER BY ts, rowid", params).fetchall()
+        return [JournalEntry(*row) for row in rows]
+
+    def journal_recent(self, per_subject: int) -> list[JournalEntry]:
+        """The newest ``per_subject`` entries of each subject, oldest first: what the
+        board's journal pane starts with, without reading a journal kept for years."""
+        with self._using("read") as db:
+            rows = db.execute(
+                "SELECT ts, kind, subject, level, old, new, value, reference, message FROM ("
+                "SELECT *, rowid AS id, ROW_NUMBER() OVER "
+                "(PARTITION BY subject ORDER BY ts DESC, rowid DESC) AS n FROM journal"
+                ") WHERE n <= ? ORDER BY ts, id",
+                (per_subject,),
+            ).fetchall()
         return [JournalEntry(*row) for row in rows]
 
     def journal_states(self) -> dict[tuple[str, str, str], str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from r2kmon.config import load_config
 from r2kmon.model import SourceHealth
-from r2kmon.runtime.recorder import JournalingRuntime
+from r2kmon.runtime.recorder import DEMO_KEEPS_NONE, NO_STORE, JournalingRuntime
 from r2kmon.store import JournalEntry, Store
 
 
@@ -101,3 +101,75 @@ async def test_the_last_look_is_kept_when_the_runtime_stops(tmp_path: Path) -> N
     await stop(task)  # at once: the periodic look is most likely asleep
     assert [e.subject for e in heard.entries] == ["yahoo", "fred"]
     assert kept(path) == [("yahoo", None, "down"), ("fred", None, "down")]
+
+
+# --- what the state carries for the board's journal pane --------------------------------
+
+
+def test_the_store_reads_the_newest_entries_of_each_subject(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        store.save_journal([
+            JournalEntry(float(n), "breakout", "^RUT" if n % 2 else "IWM", "52_week_high",
+                         None, f"state {n}")
+            for n in range(10)
+        ])  # fmt: skip
+        recent = store.journal_recent(per_subject=2)
+    finally:
+        store.close()
+    assert [(e.subject, e.new) for e in recent] == [
+        ("IWM", "state 6"),
+        ("^RUT", "state 7"),
+        ("IWM", "state 8"),
+        ("^RUT", "state 9"),
+    ]
+
+
+async def test_the_state_carries_the_kept_journal_and_each_entry_once_written(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "store.sqlite"
+    before = JournalEntry(1.0, "breakout", "^RUT", "52_week_high", "testing", "breakout",
+                          2_512.5, 2_500.0, "gauge 61 risk-on")  # fmt: skip
+    store = Store(path)
+    store.save_journal([before])
+    store.close()
+    runtime, _ = runtime_on(path, tmp_path)
+    recorder = runtime.journal
+    journal = runtime.state().journal
+    assert journal is not None
+    assert journal.status == "loading"
+    assert journal.of("^RUT") == ()
+
+    await recorder.start()
+    state = runtime.state()
+    assert state.journal is not None
+    assert state.journal.status == "kept"
+    assert state.journal.of("^RUT") == (before,)
+    assert state.version == runtime.version  # the poller compares the two
+    assert state.version != (state.hub.version, state.analytics_version, journal.version)
+
+    runtime.hub.push_health(down("yahoo"))
+    recorder.observe()
+    seen = runtime.state()
+    assert seen.journal is not None
+    assert seen.journal.of("yahoo") == ()  # made, not yet kept
+    await recorder.save()
+    written = runtime.state()
+    assert written.journal is not None
+    assert [(e.subject, e.new) for e in written.journal.of("yahoo")] == [("yahoo", "down")]
+    assert written.version != seen.version  # the UI redraws for it with no new data
+    assert written.version == runtime.version
+
+
+def test_without_a_store_the_state_says_why_there_is_no_journal(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[store]\nenabled = false\n")
+    demo = JournalingRuntime(load_config(config), demo=True, producers=())
+    journal = demo.state().journal
+    assert journal is not None
+    assert (journal.status, journal.detail) == ("unavailable", DEMO_KEEPS_NONE)
+    off = JournalingRuntime(load_config(config), demo=False, producers=())
+    journal = off.state().journal
+    assert journal is not None
+    assert (journal.status, journal.detail) == ("unavailable", NO_STORE)

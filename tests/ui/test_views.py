@@ -15,6 +15,7 @@ import pytest
 from r2kmon.clock import FrozenClock
 from r2kmon.config import DEFAULT_KEYS, Config, parse_config
 from r2kmon.model import Alert, SourceHealth
+from r2kmon.model.state import StateVersion
 from r2kmon.runtime.state import AppState
 from r2kmon.ui import format as fmt
 from r2kmon.ui import notices, polling
@@ -567,7 +568,7 @@ class FakeRuntime:
         await asyncio.Event().wait()
 
     @property
-    def version(self) -> tuple[int, int]:
+    def version(self) -> StateVersion:
         return self.current.version
 
     def state(self) -> AppState:

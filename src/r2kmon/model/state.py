@@ -17,10 +17,14 @@ from types import MappingProxyType
 from r2kmon.model.alerts import Alert, RuleStatus
 from r2kmon.model.analytics import AnalyticsResult
 from r2kmon.model.core import HubSnapshot
+from r2kmon.model.journal import RecentJournal
 from r2kmon.model.portfolio import Portfolio
 from r2kmon.model.session import MarketState
 from r2kmon.model.signals import AnalyticsStatus, Freshness
 from r2kmon.model.track_record import TrackRecord
+
+StateVersion = tuple[int, int, int]
+"""The hub's version, the analytics', the kept journal's (:attr:`AppState.version`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,9 @@ class AppState:
     track_record: TrackRecord | None = None
     """What followed each band of the replayed gauge (``None`` until the first replay,
     which runs in the background after the first screen)."""
+    journal: RecentJournal | None = None
+    """The signal journal's newest entries of each symbol, as kept in the store (``None``:
+    built by a runtime that keeps no journal, or before the runtime started)."""
 
     def freshness_of(self, symbol: str) -> Freshness:
         """The freshness of ``symbol``'s quote. A quote this state carries no judgement for
@@ -57,6 +64,7 @@ class AppState:
         return self.freshness.get(symbol, "stale")
 
     @property
-    def version(self) -> tuple[int, int]:
-        """Changes whenever the hub or the analytics changed."""
-        return (self.hub.version, self.analytics_version)
+    def version(self) -> StateVersion:
+        """Changes whenever the hub, the analytics or the kept journal changed."""
+        journal = self.journal.version if self.journal is not None else 0
+        return (self.hub.version, self.analytics_version, journal)

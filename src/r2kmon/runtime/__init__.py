@@ -11,6 +11,7 @@ Used by the UI, ``r2kmon snapshot``, ``status-line`` and ``doctor``; never impor
 * :mod:`~r2kmon.runtime.analysis`: the analytics against the hub;
 * :mod:`~r2kmon.runtime.alert_log`: the alert log, which decides what a change is;
 * :mod:`~r2kmon.runtime.rules`: the user's ``[[alerts]]`` rules and the alert command;
+* :mod:`~r2kmon.runtime.desktop`: those rules as desktop notifications (``notify-send``);
 * :mod:`~r2kmon.runtime.portfolio`: ``[[holdings]]`` valued at the hub's prices;
 * :mod:`~r2kmon.runtime.reaching`: the numbers of the "Reaching crypto?" panel, from a state
   (the state itself, :class:`~r2kmon.model.state.AppState`, is a model type);

@@ -20,9 +20,10 @@ from pathlib import Path
 from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
 from r2kmon.hub import Hub
-from r2kmon.model import HubSnapshot, MarketCalendar, MarketState, Producer
-from r2kmon.model.state import AppState
+from r2kmon.model import Alert, HubSnapshot, MarketCalendar, MarketState, Producer
+from r2kmon.model.state import AppState, StateVersion
 from r2kmon.runtime.build import build_producers, configured_symbols, market_hours
+from r2kmon.runtime.desktop import desktop_notifier, missing_alert
 from r2kmon.runtime.freshness import Judgement, judge
 from r2kmon.runtime.history import default_store, store_path
 from r2kmon.runtime.persist import (
@@ -111,13 +112,19 @@ class Runtime:
             else None
         )
         """Runs ``general.alert_command`` for each ``[[alerts]]`` rule that fires."""
+        self.desktop_notifier = desktop_notifier(
+            config.general.desktop_notify, lambda alert: self.analysis.note(alert)
+        )
+        """Shows each ``[[alerts]]`` rule that fires on the desktop (``general.desktop_notify``
+        on and ``notify-send`` on PATH)."""
+        on_rule = [hear for hear in (self.alert_command, self.desktop_notifier) if hear is not None]
         self.analysis = Analysis(
             self.hub,
             analytics_settings(configured_symbols(config), config.gauge, config.breakout),
             self.clock,
             history=history,
             rules=config.alerts,
-            on_rule=self.alert_command,
+            on_rule=functools.partial(_tell_each, on_rule) if on_rule else None,
             judge=lambda snapshot, now: self.judge_freshness(snapshot, now).freshness,
         )
         self._market: MarketCalendar | None = None
@@ -150,6 +157,10 @@ class Runtime:
         startup = startup_store_event(self.hub)
         if startup is not None:
             self.analysis.note(store_alert(startup, self.clock.now()))
+        if self.config.general.desktop_notify and self.desktop_notifier is None:
+            missing = missing_alert(self.clock.now())
+            log.warning("%s", missing.message)
+            self.analysis.note(missing)  # once per run, not per alert
         tasks = [
             asyncio.create_task(
                 run_supervised(name, job, self.hub, self.clock, simulated=self.demo),
@@ -174,10 +185,10 @@ class Runtime:
                 await write_final_status(self._status_file, self.clock, self.state)
 
     @property
-    def version(self) -> tuple[int, int]:
+    def version(self) -> StateVersion:
         """What :attr:`AppState.version` of the next :meth:`state` will be (cheaper than
-        building it: the UI asks several times a second)."""
-        return (self.hub.version, self.analysis.version)
+        building it: the UI asks several times a second). No journal here: its part is 0."""
+        return (self.hub.version, self.analysis.version, 0)
 
     def state(self) -> AppState:
         """The hub's snapshot with the latest analytics, the session and each quote's
@@ -238,3 +249,9 @@ class Runtime:
                 return False
             await asyncio.sleep(poll_s)
         return True
+
+
+def _tell_each(hearers: Sequence[Callable[[Alert], None]], alert: Alert) -> None:
+    """A rule that fired, told to the alert command and the desktop notifier."""
+    for hear in hearers:
+        hear(alert)

@@ -14,7 +14,7 @@ from pathlib import Path
 from r2kmon.clock import Clock
 from r2kmon.hub import Hub
 from r2kmon.model import Alert, AlertLevel, DatedSeries, SourceHealth
-from r2kmon.model.state import AppState
+from r2kmon.model.state import AppState, StateVersion
 from r2kmon.runtime.history import load_history, report_store
 from r2kmon.store import (
     STORE_SOURCE,
@@ -193,7 +193,7 @@ class Persistence:
 async def write_status_loop(
     path: Path,
     clock: Clock,
-    version: Callable[[], tuple[int, int]],
+    version: Callable[[], StateVersion],
     state: Callable[[], AppState],
 ) -> None:
     """Rewrite the status-line file every few seconds while the state moves (``version``
@@ -207,7 +207,7 @@ async def write_status_loop(
         write_status,
     )
 
-    written: tuple[int, int] | None = None
+    written: StateVersion | None = None
     written_at = float("-inf")
     changes_at: float | None = None
     while True:

@@ -27,7 +27,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from r2kmon import paths
 from r2kmon.model import clean_text
-from r2kmon.model.state import AppState
+from r2kmon.model.state import AppState, StateVersion
 from r2kmon.redact import redact
 from r2kmon.ui.messages import StateUpdated
 
@@ -84,7 +84,7 @@ class StatePoller:
         self._worker: Worker[None] | None = None
         """The worker running the runtime, once started."""
         self._quiet_polls = 0
-        self._posted: tuple[int, int] | None = None
+        self._posted: StateVersion | None = None
         self.resting = False
         """The refresh timer rests after a quiet spell."""
 
@@ -112,7 +112,7 @@ class StatePoller:
         if self.runtime is not None:
             version = self.runtime.version
         elif self.history is not None:
-            version = (self.history.version, 0)
+            version = (self.history.version, 0, 0)
         else:
             return False
         if version == self._posted:

@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from rich.style import Style
 from rich.text import Text
 
+from r2kmon.model import clean_text
 from r2kmon.model.analytics import BoardLevel, BoardRow, EventStudy
+from r2kmon.model.journal import JournalEntry, RecentJournal
 from r2kmon.model.track_record import TrackRecord
 from r2kmon.ui import format as fmt
 from r2kmon.ui.palette import BOLD, BREAKOUT_STYLE, DIM, breakout_word, direction_style
@@ -277,3 +279,71 @@ def track_record_rows(record: TrackRecord, ctx: DrawContext) -> list[TableRow]:
         cells = tuple(rows[n][2] for rows in per_horizon)
         out.append(TableRow(f"track:{what}", (what, days, *cells)))
     return out
+
+
+JOURNAL_COLUMNS = (
+    Column("WHEN", 16),
+    Column("LEVEL", 8),
+    Column("CHANGE", 22),
+    Column("PRICE", 10, "right"),
+    Column("AT LEVEL", 10, "right", drop=1),
+    Column("NOTE", 12, flex=True),
+)
+"""The journal of the symbol under the level table's cursor: each change of one of its
+levels' states (the price, the level then, what the gauge said) and each of its alerts."""
+
+
+def _change(entry: JournalEntry, ctx: DrawContext) -> Text:
+    if entry.kind == "alert":
+        return Text("alert fired", BOLD)
+    new = _state(entry.new, ctx)
+    if entry.old is None:
+        return new
+    text = Text(f"{entry.old} {'->' if ctx.ascii_only else '→'} ")
+    text.append_text(new)
+    return text
+
+
+def journal_rows(entries: Sequence[JournalEntry], ctx: DrawContext) -> list[TableRow]:
+    """One row per entry, newest first (the journal's other kinds, the gauge's and the
+    sources', have no symbol: they are not a symbol's)."""
+    out = []
+    for entry in reversed(entries):
+        if entry.kind not in ("breakout", "alert"):
+            continue
+        cells: tuple[str | Text, ...] = (
+            fmt.when(entry.ts, with_time=True),
+            KIND_WORDS.get(entry.level, entry.level) if entry.kind == "breakout" else "",
+            _change(entry, ctx),
+            _price(entry.value) if entry.kind == "breakout" else "",
+            _price(entry.reference) if entry.kind == "breakout" else "",
+            Text(clean_text(entry.message)),  # remote and config text: plain, cleaned
+        )
+        key = f"journal:{entry.ts}:{entry.kind}:{entry.level}:{entry.new}"
+        out.append(TableRow(key, cells))
+    return out
+
+
+def journal_title(symbol: str | None) -> str:
+    """The journal pane's title: whose journal it is."""
+    if symbol is None:
+        return "Journal of the symbol under the cursor"
+    return f"Journal of {symbol}: each change of its levels' states, and its alerts; newest first"
+
+
+def journal_placeholder(journal: RecentJournal | None, symbol: str | None) -> Text:
+    """Why the journal pane has no row: no symbol, no journal kept (and why), not read
+    yet, or nothing recorded for this symbol yet."""
+    if symbol is None:
+        return Text("no symbol under the cursor", DIM)
+    if journal is None:
+        return Text("the journal is read once the engine has started", DIM)
+    if journal.status != "kept":
+        return Text(journal.detail, DIM)
+    if journal.detail:  # kept, but the older entries could not be read
+        return Text(journal.detail, DIM)
+    return Text(
+        f"no change recorded yet for {symbol}: a line appears when one of its levels "
+        "changes state or one of its alerts fires",
+        DIM,
+    )

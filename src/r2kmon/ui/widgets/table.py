@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -21,6 +21,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.events import Resize
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -55,6 +56,17 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         Binding("home", "cursor_home", "First", show=False),
         Binding("end", "cursor_end", "Last", show=False),
     ]
+
+    class Highlighted(Message):
+        """The cursor moved to another row (a pane that shows the row's detail follows)."""
+
+        def __init__(self, table: LineTable[Any]) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> LineTable[Any]:
+            return self.table
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -204,6 +216,7 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         elif to >= top + visible:
             self.scroll_to(y=to - visible + 1, animate=False)
         self.refresh_line(self.cursor + 1 - self.scroll_offset.y)
+        self.post_message(self.Highlighted(self))
 
     def action_cursor_down(self) -> None:
         self._move(self.cursor + 1)
