@@ -36,7 +36,7 @@ from tests.fakes.providers import script_providers
 from tests.fakes.tls import PrivateCA, derived_endpoints, toml_tables
 
 # Start, a minute offline, then up to the websocket backoff's cap (60 s) plus a poll.
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.timeout(420)  # the sum of the waits below, at their longest
 
 OFFLINE_WINDOW_S = 60.0
 """How long the fakes stay down while notifications are counted (the issue's minute)."""
