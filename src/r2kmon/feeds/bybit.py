@@ -49,7 +49,7 @@ from r2kmon.feeds.base import (
     quantity,
     text,
 )
-from r2kmon.feeds.symbols import split_concatenated
+from r2kmon.feeds.symbols import join_concatenated, split_concatenated
 from r2kmon.model import Tick
 from r2kmon.model.endpoints import EXCHANGE_ADDRESSES
 
@@ -73,13 +73,8 @@ class BybitAdapter(Adapter):
         # req_id → the canonical symbols of that request, to recover from a refusal.
         self._requests: dict[str, tuple[str, ...]] = {}
 
-    @staticmethod
-    def exchange_name(base: str, quote: str) -> str:
-        return f"{base}{quote}"
-
-    @staticmethod
-    def split_exchange_name(name: str) -> tuple[str, str] | None:
-        return split_concatenated(name)
+    exchange_name = staticmethod(join_concatenated)
+    split_exchange_name = staticmethod(split_concatenated)
 
     def topic(self, symbol: str) -> str:
         prefix = "tickers." if self.channel == "ticker" else "publicTrade."

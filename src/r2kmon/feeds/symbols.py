@@ -45,6 +45,12 @@ KNOWN_QUOTES: tuple[str, ...] = tuple(
 )
 
 
+def join_concatenated(base: str, quote: str) -> str:
+    """``("BTC", "USDT")`` → ``"BTCUSDT"``: the names of Binance and Bybit, read back by
+    :func:`split_concatenated`."""
+    return f"{base}{quote}"
+
+
 def split_concatenated(name: str) -> tuple[str, str] | None:
     """``"BTCUSDT"`` → ``("BTC", "USDT")`` by a known quote suffix, else ``None``."""
     upper = name.upper()
