@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from r2kmon.model import clean_text
 from r2kmon.sources.base import (
     BROWSER_HEADERS,
     BadBody,
@@ -49,7 +48,7 @@ from r2kmon.sources.crypto_common import (
     CoinHistory,
     GlobalMarket,
     PricePoint,
-    coin_symbol,
+    coin_row,
 )
 
 PROVIDER = "coingecko"
@@ -162,21 +161,17 @@ def parse_markets(payload: object) -> list[Coin]:
     coins: list[Coin] = []
     for position, item in enumerate(require_list(payload, PROVIDER, "coins/markets"), start=1):
         coin = require_dict(item, PROVIDER, "a coins/markets item")
-        names = coin_symbol(coin.get("symbol"), coin.get("id"), PROVIDER)
-        if names is None:
-            continue  # refused (and said once): it never becomes a symbol
         rank = as_float(coin.get("market_cap_rank"))
-        coins.append(
-            Coin(
-                id=names[0],
-                symbol=names[1],
-                name=clean_text(str(coin.get("name", "")), 80),
-                rank=int(rank) if rank is not None and abs(rank) < 1e15 else position,
-                price=as_float(coin.get("current_price")),
-                market_cap=as_float(coin.get("market_cap")),
-                change_30d_pct=as_float(coin.get("price_change_percentage_30d_in_currency")),
-            )
+        parsed = coin_row(
+            coin,
+            PROVIDER,
+            rank=int(rank) if rank is not None and abs(rank) < 1e15 else position,
+            price=as_float(coin.get("current_price")),
+            market_cap=as_float(coin.get("market_cap")),
+            change_30d_pct=as_float(coin.get("price_change_percentage_30d_in_currency")),
         )
+        if parsed is not None:  # None: refused (and said once), it never becomes a symbol
+            coins.append(parsed)
     return coins
 
 
