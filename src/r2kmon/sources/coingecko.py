@@ -27,6 +27,7 @@ Errors: HTTP 429 with ``Retry-After`` and ``{"status": {"error_code": 429, ...}}
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import httpx
 
@@ -91,9 +92,7 @@ class GlobalEndpoint:
     base_url: str
     api_key: str | None = field(default=None, repr=False)
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
+    provider: ClassVar[str] = PROVIDER
 
     def request(self) -> httpx.Request:
         return httpx.Request(
@@ -129,9 +128,7 @@ class MarketsEndpoint:
     per_page: int = 100
     api_key: str | None = field(default=None, repr=False)
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
+    provider: ClassVar[str] = PROVIDER
 
     def request(self) -> httpx.Request:
         params = {
@@ -185,9 +182,7 @@ class MarketChartEndpoint:
     days: int = 90
     api_key: str | None = field(default=None, repr=False)
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
+    provider: ClassVar[str] = PROVIDER
 
     def request(self) -> httpx.Request:
         # interval=daily: without it, 2-90 days come back hourly (CoinGecko auto-granularity).

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from typing import ClassVar
 
 import httpx
 
@@ -70,9 +71,7 @@ class GlobalEndpoint:
 
     base_url: str
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
+    provider: ClassVar[str] = PROVIDER
 
     def request(self) -> httpx.Request:
         return httpx.Request("GET", join_url(self.base_url, "global"), headers=BROWSER_HEADERS)
@@ -98,9 +97,7 @@ class TickersEndpoint:
 
     base_url: str
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
+    provider: ClassVar[str] = PROVIDER
 
     def request(self) -> httpx.Request:
         url = join_url(self.base_url, "tickers")
@@ -147,9 +144,7 @@ class HistoricalEndpoint:
     base_url: str
     start: date
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
+    provider: ClassVar[str] = PROVIDER
 
     def request(self) -> httpx.Request:
         params = {"start": self.start.isoformat(), "interval": "1d", "quote": "usd"}

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from decimal import Decimal
+from typing import ClassVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -83,9 +84,7 @@ class ChartEndpoint:
     range: str = "1d"
     interval: str = "1m"
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
+    provider: ClassVar[str] = PROVIDER
 
     def request(self) -> httpx.Request:
         # "^RUT" must travel as "%5ERUT"; quote() with safe="" also encodes "/" and "=".
