@@ -23,7 +23,7 @@ own module.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Final
 
@@ -299,6 +299,12 @@ def _last_price(series: Averager | None) -> _Price | None:
     return value, day, epoch(day)
 
 
+def _close_row(machines: SymbolBreakouts) -> BoardRow:
+    """The board row as of the machines' last daily close, stamped with that day."""
+    day = machines.last_day
+    return board_row(machines, epoch(day) if day is not None else None)
+
+
 def _price_before(series: Averager | None, day: pd.Timestamp | None) -> _Price | None:
     """The last close dated before ``day`` (yesterday's view)."""
     if series is None:
@@ -487,27 +493,12 @@ def prepare_daily(inputs: AnalyticsInputs, settings: AnalyticsSettings) -> Daily
         partial, yesterday, y_board, y_prices, _ratios_at(partial, y_prices), y_now, None
     )
     c_prices = {s: p for s in averagers if (p := _last_price(averagers[s]))}
-    c_board = [board_row(m, epoch(m.last_day) if m.last_day else None) for m in machines.values()]
+    c_board = [_close_row(m) for m in machines.values()]
     c_now = epoch(ref_day) if ref_day is not None else None
     c_gauge = _gauge(
         partial, today, c_board, c_prices, _ratios_at(partial, c_prices), c_now, y_gauge.score
     )
-    return DailyState(
-        settings=settings,
-        ref_day=ref_day,
-        closes=partial.closes,
-        ratios=partial.ratios,
-        machines=partial.machines,
-        correlation=correlation,
-        event_studies=studies,
-        correlation_series=rolling,
-        correlation_matrix=matrix,
-        ratio_series=plain_ratios,
-        today=today,
-        close_score=c_gauge.score,
-        yesterday_score=y_gauge.score,
-        sources=inputs.sources,
-    )
+    return replace(partial, close_score=c_gauge.score, yesterday_score=y_gauge.score)
 
 
 def close_gauge_on(
@@ -527,7 +518,7 @@ def close_gauge_on(
     closes = {s: a.series for s, a in state.closes.items()}
     static = _static(closes, inputs.daily, inputs.context, state.settings, cut)
     prices = {s: p for s in state.closes if (p := _price_before(state.closes[s], cut))}
-    board = [board_row(m, epoch(m.last_day) if m.last_day else None) for m in machines.values()]
+    board = [_close_row(m) for m in machines.values()]
     return _gauge(state, static, board, prices, _ratios_at(state, prices), epoch(day), None)
 
 
@@ -568,8 +559,7 @@ def compute_live(
         if symbol in live and p is not None and p[2] == live[symbol].ts:
             board.append(board_row(with_live_price(machines, p[0], p[1]), p[2]))
         else:
-            last = epoch(machines.last_day) if machines.last_day is not None else None
-            board.append(board_row(machines, last))
+            board.append(_close_row(machines))
     newest = max((p[2] for p in prices.values()), default=None)
     has_new_day = any(
         state.ref_day is not None and p[1] > state.ref_day and p[2] == live[s].ts

@@ -50,7 +50,7 @@ from r2kmon.feeds.base import (
     quantity,
     text,
 )
-from r2kmon.feeds.symbols import split_concatenated
+from r2kmon.feeds.symbols import join_concatenated, split_concatenated
 from r2kmon.model import Tick
 from r2kmon.model.endpoints import EXCHANGE_ADDRESSES
 
@@ -115,13 +115,8 @@ class BinanceAdapter(Adapter):
     send_rate: ClassVar[float] = 4.0
     max_symbols_per_connection: ClassVar[int] = 1024
 
-    @staticmethod
-    def exchange_name(base: str, quote: str) -> str:
-        return f"{base}{quote}"
-
-    @staticmethod
-    def split_exchange_name(name: str) -> tuple[str, str] | None:
-        return split_concatenated(name)
+    exchange_name = staticmethod(join_concatenated)
+    split_exchange_name = staticmethod(split_concatenated)
 
     def connect_url(self) -> str:
         base = self.url.rstrip("/")

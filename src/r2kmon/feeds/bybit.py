@@ -49,8 +49,8 @@ from r2kmon.feeds.base import (
     quantity,
     text,
 )
-from r2kmon.feeds.symbols import split_concatenated
-from r2kmon.model import SymbolError, Tick
+from r2kmon.feeds.symbols import join_concatenated, split_concatenated
+from r2kmon.model import Tick
 from r2kmon.model.endpoints import EXCHANGE_ADDRESSES
 
 ARGS_PER_REQUEST = 10
@@ -73,13 +73,8 @@ class BybitAdapter(Adapter):
         # req_id → the canonical symbols of that request, to recover from a refusal.
         self._requests: dict[str, tuple[str, ...]] = {}
 
-    @staticmethod
-    def exchange_name(base: str, quote: str) -> str:
-        return f"{base}{quote}"
-
-    @staticmethod
-    def split_exchange_name(name: str) -> tuple[str, str] | None:
-        return split_concatenated(name)
+    exchange_name = staticmethod(join_concatenated)
+    split_exchange_name = staticmethod(split_concatenated)
 
     def topic(self, symbol: str) -> str:
         prefix = "tickers." if self.channel == "ticker" else "publicTrade."
@@ -153,14 +148,9 @@ class BybitAdapter(Adapter):
 
     def _refusal(self, message: dict[str, Any]) -> Parsed:
         reason = text(message.get("ret_msg"))
-        refused: list[str] = []
         match = _INVALID.search(reason)
-        if match is not None:
-            for topic in match.group(1).split(","):
-                try:
-                    refused.append(self.map.canonical(topic.strip().rpartition(".")[2]))
-                except SymbolError:
-                    continue
+        topics = match.group(1).split(",") if match is not None else []
+        refused = self.map.readable(topic.strip().rpartition(".")[2] for topic in topics)
         request = self._requests.pop(text(message.get("req_id")), ())
         # The rest of a refused request is innocent; ask for it again (only when we
         # know which symbol was at fault, or the same request would fail again).
@@ -168,6 +158,6 @@ class BybitAdapter(Adapter):
         return Parsed(
             "error",
             message=f"Bybit refused a subscription: {reason}",
-            symbols=tuple(refused),
+            symbols=refused,
             resubscribe=retry,
         )

@@ -46,7 +46,7 @@ from r2kmon.feeds.base import (
     quantity,
     text,
 )
-from r2kmon.model import SymbolError, Tick
+from r2kmon.model import Tick
 from r2kmon.model.endpoints import EXCHANGE_ADDRESSES
 
 # "XXX is not a valid product", "ERN-USDT is delisted": the refused product comes first.
@@ -115,13 +115,8 @@ class CoinbaseAdapter(Adapter):
             return ACK
         if kind == "error":
             reason = text(message.get("reason"))
-            refused: tuple[str, ...] = ()
             match = _REFUSED_PRODUCT.match(reason)
-            if match is not None:
-                try:
-                    refused = (self.map.canonical(match.group(1)),)
-                except SymbolError:
-                    refused = ()
+            refused = self.map.readable((match.group(1),)) if match is not None else ()
             detail = f"{text(message.get('message'))}: {reason}" if reason else ""
             return Parsed(
                 "error",

@@ -49,7 +49,7 @@ from r2kmon.feeds.base import (
     quantity,
     text,
 )
-from r2kmon.model import SymbolError, Tick
+from r2kmon.model import Tick
 from r2kmon.model.endpoints import EXCHANGE_ADDRESSES
 
 # Symbols per subscribe request: Kraken documents no cap; 100 keeps frames small.
@@ -138,13 +138,8 @@ class KrakenAdapter(Adapter):
                 return ACK
             if success is not False:
                 return OTHER
-            refused: tuple[str, ...] = ()
             symbol = message.get("symbol")
-            if isinstance(symbol, str):
-                try:
-                    refused = (self.map.canonical(symbol),)
-                except SymbolError:
-                    refused = ()
+            refused = self.map.readable((symbol,)) if isinstance(symbol, str) else ()
             return Parsed(
                 "error", message=f"Kraken error: {text(message.get('error'))}", symbols=refused
             )

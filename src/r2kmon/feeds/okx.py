@@ -43,7 +43,7 @@ from r2kmon.feeds.base import (
     quantity,
     text,
 )
-from r2kmon.model import SymbolError, Tick
+from r2kmon.model import Tick
 from r2kmon.model.endpoints import EXCHANGE_ADDRESSES
 
 # A subscribe request must stay under 64 kB; 100 args is about 5 kB.
@@ -92,14 +92,9 @@ class OkxAdapter(Adapter):
         if event == "subscribe" or event == "unsubscribe":
             return ACK
         if event == "error":
-            refused: tuple[str, ...] = ()
             msg = text(message.get("msg"))
             match = _MISSING_INST.search(msg)
-            if match is not None:
-                try:
-                    refused = (self.map.canonical(match.group(1)),)
-                except SymbolError:
-                    refused = ()
+            refused = self.map.readable((match.group(1),)) if match is not None else ()
             return Parsed(
                 "error", message=f"OKX error {text(message.get('code'))}: {msg}", symbols=refused
             )

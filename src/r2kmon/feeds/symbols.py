@@ -11,7 +11,7 @@ exchange and shown in the UI by whoever reads the config; here it only changes n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from r2kmon.model import SymbolError, canonical_crypto, split_pair
 
@@ -43,6 +43,12 @@ KNOWN_QUOTES: tuple[str, ...] = tuple(
         reverse=True,
     )
 )
+
+
+def join_concatenated(base: str, quote: str) -> str:
+    """``("BTC", "USDT")`` → ``"BTCUSDT"``: the names of Binance and Bybit, read back by
+    :func:`split_concatenated`."""
+    return f"{base}{quote}"
 
 
 def split_concatenated(name: str) -> tuple[str, str] | None:
@@ -112,3 +118,14 @@ class SymbolMap:
         base, quote = parts
         symbol = canonical_crypto(f"{base}-{canonical_quote(quote, self.usdt_as_usd)}")
         return symbol
+
+    def readable(self, names: Iterable[str]) -> tuple[str, ...]:
+        """Canonical symbols of those ``names`` that read as one, in order; a name that
+        does not is left out (an exchange's error text naming the symbols it refused)."""
+        out: list[str] = []
+        for name in names:
+            try:
+                out.append(self.canonical(name))
+            except SymbolError:
+                continue
+        return tuple(out)

@@ -18,7 +18,7 @@ A failure is reported in ``metadata.error``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import httpx
 
@@ -69,9 +69,7 @@ class FearGreedEndpoint:
     base_url: str
     limit: int = 30
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
+    provider: ClassVar[str] = PROVIDER
 
     def request(self) -> httpx.Request:
         params = {"limit": str(self.limit), "format": "json"}

@@ -1,4 +1,4 @@
-"""What every HTTP provider module shares: the endpoint protocol and the error tree.
+"""What every HTTP provider module shares: the endpoint protocol, errors and parse helpers.
 
 Used by the provider modules (``yahoo``, ``fred``, ``coingecko``, ``exchange_candles``, ...)
 to build requests and check responses, and by :mod:`r2kmon.sources.scheduler`, which sends
@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import email.utils
 import math
+from datetime import datetime, timezone
 from typing import ClassVar, Protocol, TypeVar
 
 import httpx
 import orjson
 
-from r2kmon.model import clean_text
+from r2kmon.model import Bar, clean_text
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -284,3 +285,29 @@ def as_float(value: object) -> float | None:
     # "inf", "9e999" and "NaN" (as text, or a JSON number past float's range) are no value:
     # an infinite price or market cap would reach the screen and the analytics.
     return result if math.isfinite(result) else None
+
+
+def filled_bar(
+    start: float,
+    open_: float | None,
+    high: float | None,
+    low: float | None,
+    close: float,
+    volume: float | None,
+) -> Bar:
+    """A bar from a provider's row where only the close is sure: a missing open, high or
+    low is the close, a missing volume none (Yahoo's and Twelve Data's illiquid bars)."""
+    return Bar(
+        start,
+        close if open_ is None else open_,
+        close if high is None else high,
+        close if low is None else low,
+        close,
+        0.0 if volume is None else volume,
+    )
+
+
+def session_day_start(local: datetime) -> float:
+    """Midnight UTC of ``local``'s calendar date: where a ``1d`` bar of that exchange-local
+    session starts (the hub's daily convention)."""
+    return datetime(local.year, local.month, local.day, tzinfo=timezone.utc).timestamp()

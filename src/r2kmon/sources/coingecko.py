@@ -27,10 +27,10 @@ Errors: HTTP 429 with ``Retry-After`` and ``{"status": {"error_code": 429, ...}}
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import httpx
 
-from r2kmon.model import clean_text
 from r2kmon.sources.base import (
     BROWSER_HEADERS,
     BadBody,
@@ -49,7 +49,7 @@ from r2kmon.sources.crypto_common import (
     CoinHistory,
     GlobalMarket,
     PricePoint,
-    coin_symbol,
+    coin_row,
 )
 
 PROVIDER = "coingecko"
@@ -92,9 +92,7 @@ class GlobalEndpoint:
     base_url: str
     api_key: str | None = field(default=None, repr=False)
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
+    provider: ClassVar[str] = PROVIDER
 
     def request(self) -> httpx.Request:
         return httpx.Request(
@@ -130,9 +128,7 @@ class MarketsEndpoint:
     per_page: int = 100
     api_key: str | None = field(default=None, repr=False)
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
+    provider: ClassVar[str] = PROVIDER
 
     def request(self) -> httpx.Request:
         params = {
@@ -162,21 +158,17 @@ def parse_markets(payload: object) -> list[Coin]:
     coins: list[Coin] = []
     for position, item in enumerate(require_list(payload, PROVIDER, "coins/markets"), start=1):
         coin = require_dict(item, PROVIDER, "a coins/markets item")
-        names = coin_symbol(coin.get("symbol"), coin.get("id"), PROVIDER)
-        if names is None:
-            continue  # refused (and said once): it never becomes a symbol
         rank = as_float(coin.get("market_cap_rank"))
-        coins.append(
-            Coin(
-                id=names[0],
-                symbol=names[1],
-                name=clean_text(str(coin.get("name", "")), 80),
-                rank=int(rank) if rank is not None and abs(rank) < 1e15 else position,
-                price=as_float(coin.get("current_price")),
-                market_cap=as_float(coin.get("market_cap")),
-                change_30d_pct=as_float(coin.get("price_change_percentage_30d_in_currency")),
-            )
+        parsed = coin_row(
+            coin,
+            PROVIDER,
+            rank=int(rank) if rank is not None and abs(rank) < 1e15 else position,
+            price=as_float(coin.get("current_price")),
+            market_cap=as_float(coin.get("market_cap")),
+            change_30d_pct=as_float(coin.get("price_change_percentage_30d_in_currency")),
         )
+        if parsed is not None:  # None: refused (and said once), it never becomes a symbol
+            coins.append(parsed)
     return coins
 
 
@@ -190,9 +182,7 @@ class MarketChartEndpoint:
     days: int = 90
     api_key: str | None = field(default=None, repr=False)
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
+    provider: ClassVar[str] = PROVIDER
 
     def request(self) -> httpx.Request:
         # interval=daily: without it, 2-90 days come back hourly (CoinGecko auto-granularity).

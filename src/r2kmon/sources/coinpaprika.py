@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from typing import ClassVar
 
 import httpx
 
-from r2kmon.model import clean_text
 from r2kmon.sources.base import (
     BROWSER_HEADERS,
     BadBody,
@@ -46,7 +46,7 @@ from r2kmon.sources.crypto_common import (
     CoinHistory,
     GlobalMarket,
     PricePoint,
-    coin_symbol,
+    coin_row,
 )
 
 PROVIDER = "coinpaprika"
@@ -71,9 +71,7 @@ class GlobalEndpoint:
 
     base_url: str
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
+    provider: ClassVar[str] = PROVIDER
 
     def request(self) -> httpx.Request:
         return httpx.Request("GET", join_url(self.base_url, "global"), headers=BROWSER_HEADERS)
@@ -99,9 +97,7 @@ class TickersEndpoint:
 
     base_url: str
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
+    provider: ClassVar[str] = PROVIDER
 
     def request(self) -> httpx.Request:
         url = join_url(self.base_url, "tickers")
@@ -124,22 +120,18 @@ def parse_tickers(payload: object) -> list[Coin]:
         coin = require_dict(item, PROVIDER, "a ticker")
         quotes = require_dict(coin.get("quotes", {}), PROVIDER, "ticker quotes")
         usd = require_dict(quotes.get("USD", {}), PROVIDER, "ticker USD quote")
-        names = coin_symbol(coin.get("symbol"), coin.get("id"), PROVIDER)
-        if names is None:
-            continue  # refused (and said once): it never becomes a symbol
         rank = as_float(coin.get("rank"))
-        coins.append(
-            Coin(
-                id=names[0],
-                symbol=names[1],
-                name=clean_text(str(coin.get("name", "")), 80),
-                # CoinPaprika gives inactive coins rank 0; put them after the ranked ones.
-                rank=int(rank) if rank and abs(rank) < 1e15 else 1_000_000 + position,
-                price=as_float(usd.get("price")),
-                market_cap=as_float(usd.get("market_cap")),
-                change_30d_pct=as_float(usd.get("percent_change_30d")),
-            )
+        parsed = coin_row(
+            coin,
+            PROVIDER,
+            # CoinPaprika gives inactive coins rank 0; put them after the ranked ones.
+            rank=int(rank) if rank and abs(rank) < 1e15 else 1_000_000 + position,
+            price=as_float(usd.get("price")),
+            market_cap=as_float(usd.get("market_cap")),
+            change_30d_pct=as_float(usd.get("percent_change_30d")),
         )
+        if parsed is not None:  # None: refused (and said once), it never becomes a symbol
+            coins.append(parsed)
     return coins
 
 
@@ -152,9 +144,7 @@ class HistoricalEndpoint:
     base_url: str
     start: date
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
+    provider: ClassVar[str] = PROVIDER
 
     def request(self) -> httpx.Request:
         params = {"start": self.start.isoformat(), "interval": "1d", "quote": "usd"}

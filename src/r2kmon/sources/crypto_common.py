@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from r2kmon.model import Bar, ContextValue
+from r2kmon.model import Bar, ContextValue, clean_text
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,32 @@ class Coin:
     price: float | None
     market_cap: float | None
     change_30d_pct: float | None
+
+
+def coin_row(
+    row: Mapping[str, object],
+    provider: str,
+    *,
+    rank: int,
+    price: float | None,
+    market_cap: float | None,
+    change_30d_pct: float | None,
+) -> Coin | None:
+    """A provider's coin row (``id``, ``symbol``, ``name``) with its numbers as a
+    :class:`Coin`: id and symbol checked by :func:`coin_symbol` (``None`` when refused,
+    said once in the log), the name cleaned and capped, as both providers need."""
+    names = coin_symbol(row.get("symbol"), row.get("id"), provider)
+    if names is None:
+        return None
+    return Coin(
+        id=names[0],
+        symbol=names[1],
+        name=clean_text(str(row.get("name", "")), 80),
+        rank=rank,
+        price=price,
+        market_cap=market_cap,
+        change_30d_pct=change_30d_pct,
+    )
 
 
 def is_excluded(symbol: str) -> bool:

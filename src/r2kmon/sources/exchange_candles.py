@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
+from typing import ClassVar
 
 import httpx
 
@@ -153,9 +154,7 @@ class BinanceKlines:
     """Ask for the USDT pair where the canonical pair is quoted in USD (Binance has no USD)."""
     cursor: int | None = None
 
-    @property
-    def provider(self) -> str:
-        return "binance"
+    provider: ClassVar[str] = "binance"
 
     def request(self) -> httpx.Request:
         base, quote = split_pair(self.window.symbol)
@@ -201,9 +200,7 @@ class CoinbaseCandles:
     base_url: str
     cursor: float | None = None
 
-    @property
-    def provider(self) -> str:
-        return "coinbase"
+    provider: ClassVar[str] = "coinbase"
 
     def _span(self) -> tuple[float, float]:
         step = self.window.step
@@ -239,9 +236,7 @@ class KrakenOHLC:
     window: Window
     base_url: str
 
-    @property
-    def provider(self) -> str:
-        return "kraken"
+    provider: ClassVar[str] = "kraken"
 
     def request(self) -> httpx.Request:
         base, quote = split_pair(self.window.symbol)

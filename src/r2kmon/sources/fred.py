@@ -27,7 +27,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import httpx
 
@@ -118,9 +118,7 @@ class FredGraphEndpoint:
     base_url: str
     start: date | None = None
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
+    provider: ClassVar[str] = PROVIDER
 
     def request(self) -> httpx.Request:
         params = {"id": self.series_id}

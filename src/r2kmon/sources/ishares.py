@@ -31,6 +31,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import ClassVar
 
 import httpx
 
@@ -86,9 +87,7 @@ class HoldingsEndpoint:
     base_url: str
     path: str = IWM_PATH
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
+    provider: ClassVar[str] = PROVIDER
 
     def request(self) -> httpx.Request:
         params = {"fileType": "csv", "fileName": "IWM_holdings", "dataType": "fund"}

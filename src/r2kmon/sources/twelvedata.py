@@ -32,8 +32,9 @@ query string, so no URL this module builds (which may end up in an error or a lo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
+from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
@@ -47,10 +48,12 @@ from r2kmon.sources.base import (
     UnknownSymbol,
     as_float,
     check_status,
+    filled_bar,
     join_url,
     json_body,
     require_dict,
     require_list,
+    session_day_start,
 )
 
 PROVIDER = "twelvedata"
@@ -94,9 +97,7 @@ class TimeSeriesEndpoint:
     interval: str = "1d"
     outputsize: int = 30
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
+    provider: ClassVar[str] = PROVIDER
 
     def request(self) -> httpx.Request:
         params = {
@@ -134,16 +135,7 @@ def parse_time_series(response: httpx.Response, symbol: str, interval: str) -> S
             continue
         o, h, lo = (as_float(row.get(k)) for k in ("open", "high", "low"))
         volume = as_float(row.get("volume"))
-        bars.append(
-            Bar(
-                _start(row.get("datetime"), zone, daily),
-                close if o is None else o,
-                close if h is None else h,
-                close if lo is None else lo,
-                close,
-                0.0 if volume is None else volume,
-            )
-        )
+        bars.append(filled_bar(_start(row.get("datetime"), zone, daily), o, h, lo, close, volume))
     bars.sort(key=lambda bar: bar.start)  # newest first on the wire
     return Series(symbol, interval, bars, _tick(symbol, bars, daily))
 
@@ -174,7 +166,7 @@ def _start(value: object, zone: ZoneInfo, daily: bool) -> float:
     except ValueError as exc:
         raise BadBody(PROVIDER, f"datetime {value!r} is not a date") from exc
     if daily:
-        return datetime(local.year, local.month, local.day, tzinfo=timezone.utc).timestamp()
+        return session_day_start(local)
     return local.replace(tzinfo=zone).timestamp()
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from decimal import Decimal
+from typing import ClassVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -39,10 +40,12 @@ from r2kmon.sources.base import (
     UnknownSymbol,
     as_float,
     check_status,
+    filled_bar,
     join_url,
     json_body,
     require_dict,
     require_list,
+    session_day_start,
 )
 
 PROVIDER = "yahoo"
@@ -81,9 +84,7 @@ class ChartEndpoint:
     range: str = "1d"
     interval: str = "1m"
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
+    provider: ClassVar[str] = PROVIDER
 
     def request(self) -> httpx.Request:
         # "^RUT" must travel as "%5ERUT"; quote() with safe="" also encodes "/" and "=".
@@ -165,8 +166,7 @@ def _epoch(value: object) -> int:
 
 def _session_day_start(ts: float, zone: tzinfo) -> float:
     """Midnight UTC of the exchange-local calendar date of ``ts`` (the 1d bar convention)."""
-    local = datetime.fromtimestamp(ts, zone)
-    return datetime(local.year, local.month, local.day, tzinfo=timezone.utc).timestamp()
+    return session_day_start(datetime.fromtimestamp(ts, zone))
 
 
 def _bars(result: dict[str, object], session_zone: tzinfo | None) -> list[Bar]:
@@ -190,17 +190,7 @@ def _bars(result: dict[str, object], session_zone: tzinfo | None) -> list[Bar]:
             # minute); a null open, high or low is the close, a null volume none.
             continue
         start = float(ts) if session_zone is None else _session_day_start(ts, session_zone)
-        o, h, lo, v = opens[i], highs[i], lows[i], volumes[i]
-        bars.append(
-            Bar(
-                start,
-                close if o is None else o,
-                close if h is None else h,
-                close if lo is None else lo,
-                close,
-                0.0 if v is None else v,
-            )
-        )
+        bars.append(filled_bar(start, opens[i], highs[i], lows[i], close, volumes[i]))
     return bars
 
 
