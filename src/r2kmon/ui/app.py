@@ -33,6 +33,7 @@ from r2kmon.redact import redact
 from r2kmon.runtime.state import AppState
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.notices import Notices
+from r2kmon.ui.palette import ANSI_DARK, ANSI_NO_COLOR_DARK, ANSI_NO_COLOR_LIGHT
 from r2kmon.ui.polling import Starter, StatePoller
 from r2kmon.ui.screens.detail import DetailScreen
 from r2kmon.ui.screens.help import HelpScreen, help_rows
@@ -164,6 +165,16 @@ class R2kApp(App[int]):
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.config.keys))
+        # How the palette's ANSI colours are drawn: readable on the dark themes, and plain
+        # text under NO_COLOR (see r2kmon.ui.palette).
+        if self.no_color:
+            self.ansi_theme_dark = ANSI_NO_COLOR_DARK
+            self.ansi_theme_light = ANSI_NO_COLOR_LIGHT
+        else:
+            self.ansi_theme_dark = ANSI_DARK
+        # A 16-colour terminal gets the nearest of its colours: the theme's grey bars become
+        # ANSI bright black, on which red and orange text fall under 4.5:1 (app.tcss).
+        self.set_class(self.console.color_system in ("standard", "windows"), "-16-colors")
         if self.config.general.theme in self.available_themes:
             self.theme = self.config.general.theme
         self.push_screen(self.main)
