@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -22,6 +22,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import ScrollableContainer
 from textual.events import Resize
+from textual.filter import LineFilter
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Input
@@ -31,6 +32,7 @@ from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
 from r2kmon.redact import redact
 from r2kmon.runtime.state import AppState
+from r2kmon.ui.ascii import AsciiFilter
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.notices import Notices
 from r2kmon.ui.palette import ANSI_DARK, ANSI_NO_COLOR_DARK, ANSI_NO_COLOR_LIGHT
@@ -133,6 +135,7 @@ class R2kApp(App[int]):
         (see :class:`~r2kmon.ui.polling.StatePoller`)."""
         super().__init__()
         self.config = config
+        self._ascii_filter = AsciiFilter()
         self.poller = StatePoller(self, config.general.refresh_hz, runtime, starter)
         self._clock = clock or (runtime.clock if runtime else SystemClock())
         self._notices = Notices(since=self.clock.now())
@@ -144,6 +147,12 @@ class R2kApp(App[int]):
             keys=[(key, text) for key, _, text in help_rows(shown, keymap, KEY_DISPLAY)],
             palette_key=KEY_DISPLAY.get(self.COMMAND_PALETTE_BINDING, "^p"),
         )
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then with ``[general] ascii`` the one that leaves no glyph
+        outside ASCII (:mod:`r2kmon.ui.ascii`)."""
+        filters = super().get_line_filters()
+        return [*filters, self._ascii_filter] if self.config.general.ascii else filters
 
     @property
     def runtime(self) -> Runtime | None:
