@@ -78,6 +78,32 @@ from r2kmon.redact import register_secret
 ENV_VAR = "R2KMON_CONFIG"
 
 EXCHANGES = ("binance", "coinbase", "kraken", "okx", "bybit")
+THEMES = (
+    "textual-dark",
+    "textual-light",
+    "nord",
+    "gruvbox",
+    "catppuccin-mocha",
+    "dracula",
+    "tokyo-night",
+    "monokai",
+    "flexoki",
+    "catppuccin-latte",
+    "catppuccin-frappe",
+    "catppuccin-macchiato",
+    "solarized-light",
+    "solarized-dark",
+    "rose-pine",
+    "rose-pine-moon",
+    "rose-pine-dawn",
+    "atom-one-dark",
+    "atom-one-light",
+    "ansi-dark",
+    "ansi-light",
+)
+"""Textual's built-in themes, the values of ``[general] theme``. Written out because the
+config never imports Textual; ``tests/ui/test_theme_names.py`` holds it equal to
+``textual.theme.BUILTIN_THEMES``."""
 PROVIDERS = (
     "yahoo", "fred", "coingecko", "coinpaprika", "ishares", "alternative_me", "twelvedata",
 )  # fmt: skip
@@ -95,7 +121,10 @@ class GeneralConfig:
     refresh_hz: float = field(
         default=4.0, metadata=_doc("screen refreshes per second at most (0.2-20)")
     )
-    theme: str = field(default="textual-dark", metadata=_doc("Textual theme name"))
+    theme: str = field(
+        default="textual-dark",
+        metadata=_doc("Textual theme name: textual-dark, textual-light, nord, gruvbox, ..."),
+    )
     ascii: bool = field(default=False, metadata=_doc("draw with ASCII only (no block glyphs)"))
     log_level: str = field(default="INFO", metadata=_doc("DEBUG, INFO, WARNING or ERROR"))
     stale_after_s: float = field(
@@ -1113,6 +1142,13 @@ def _check_semantics(config: Config, problems: _Problems) -> None:
         )
     if not 0.2 <= config.general.refresh_hz <= 20:
         problems.add("general.refresh_hz", "must be between 0.2 and 20")
+    if config.general.theme not in THEMES:
+        theme = config.general.theme
+        near = difflib.get_close_matches(theme, THEMES, n=1, cutoff=0.5)
+        guess = f" (did you mean {near[0]!r}?)" if near else ""
+        problems.add(
+            "general.theme", f"unknown theme {theme!r}{guess}; the themes are {', '.join(THEMES)}"
+        )
     if config.general.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         problems.add("general.log_level", "must be DEBUG, INFO, WARNING or ERROR")
     if config.general.stale_after_s <= 0:

@@ -209,3 +209,14 @@ def test_logging_goes_to_the_log_file_not_the_terminal(tmp_path: Path) -> None:
     assert "WARNING" not in out.stderr
     log = (state / "r2kmon" / "log" / "r2kmon.log").read_text()
     assert "Connect call failed" in log or "connection refused" in log.lower()
+
+
+def test_config_check_rejects_an_unknown_theme_naming_the_themes(tmp_path: Path) -> None:
+    config = tmp_path / "theme.toml"
+    config.write_text('[general]\ntheme = "solarized"\n')
+    out = r2kmon("config", "check", "--config", str(config))
+    assert out.returncode == 2
+    assert out.stderr.startswith(
+        f"r2kmon: Bad config: {config}:2: key 'general.theme': unknown theme 'solarized' "
+        "(did you mean 'solarized-dark'?); the themes are textual-dark, textual-light, nord,"
+    )

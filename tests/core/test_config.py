@@ -9,7 +9,7 @@ import pytest
 
 from r2kmon import config as cfg
 from r2kmon import paths
-from r2kmon.config import Config, load_config, parse_config
+from r2kmon.config import THEMES, Config, load_config, parse_config
 from r2kmon.errors import ConfigError
 from tests.paths import REPO
 
@@ -243,3 +243,12 @@ def test_bad_gauge_and_breakout_settings_are_named(tmp_path: Path) -> None:
 def test_a_clock_skew_that_would_refuse_every_tick_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"crypto.max_clock_skew_s.*between 1 and 86400"):
         parse_config("[crypto]\nmax_clock_skew_s = 0\n", tmp_path / "c.toml")
+
+
+def test_an_unknown_theme_is_named_with_the_nearest_and_every_theme(tmp_path: Path) -> None:
+    message = problem(tmp_path, '[general]\nrefresh_hz = 4\ntheme = "dracla"\n')
+    assert f"{tmp_path / 'r2kmon.toml'}:3: key 'general.theme': unknown theme 'dracla' " in message
+    assert "(did you mean 'dracula'?); the themes are textual-dark, textual-light, nord" in message
+    assert message.rstrip(".").endswith(", ".join(THEMES))
+    far = problem(tmp_path, '[general]\ntheme = "zzz"\n')
+    assert "unknown theme 'zzz'; the themes are textual-dark," in far

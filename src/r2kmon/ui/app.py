@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -26,6 +26,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import ScrollableContainer
 from textual.events import Resize
+from textual.filter import LineFilter
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Input
@@ -35,8 +36,10 @@ from r2kmon.clock import Clock, SystemClock
 from r2kmon.config import Config
 from r2kmon.redact import redact
 from r2kmon.runtime.state import AppState
+from r2kmon.ui.ascii import AsciiFilter
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.notices import Notices
+from r2kmon.ui.palette import ANSI_DARK, ANSI_NO_COLOR_DARK, ANSI_NO_COLOR_LIGHT
 from r2kmon.ui.polling import Starter, StatePoller
 from r2kmon.ui.screens.detail import DetailScreen
 from r2kmon.ui.screens.help import HelpScreen, help_rows
@@ -136,6 +139,7 @@ class R2kApp(App[int]):
         (see :class:`~r2kmon.ui.polling.StatePoller`)."""
         super().__init__()
         self.config = config
+        self._ascii_filter = AsciiFilter()
         self.poller = StatePoller(self, config.general.refresh_hz, runtime, starter)
         self._clock = clock or (runtime.clock if runtime else SystemClock())
         self._notices = Notices(since=self.clock.now())
@@ -147,6 +151,12 @@ class R2kApp(App[int]):
             keys=[(key, text) for key, _, text in help_rows(shown, keymap, KEY_DISPLAY)],
             palette_key=KEY_DISPLAY.get(self.COMMAND_PALETTE_BINDING, "^p"),
         )
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then with ``[general] ascii`` the one that leaves no glyph
+        outside ASCII (:mod:`r2kmon.ui.ascii`)."""
+        filters = super().get_line_filters()
+        return [*filters, self._ascii_filter] if self.config.general.ascii else filters
 
     @property
     def runtime(self) -> Runtime | None:
@@ -168,6 +178,16 @@ class R2kApp(App[int]):
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.config.keys))
+        # How the palette's ANSI colours are drawn: readable on the dark themes, and plain
+        # text under NO_COLOR (see r2kmon.ui.palette).
+        if self.no_color:
+            self.ansi_theme_dark = ANSI_NO_COLOR_DARK
+            self.ansi_theme_light = ANSI_NO_COLOR_LIGHT
+        else:
+            self.ansi_theme_dark = ANSI_DARK
+        # A 16-colour terminal gets the nearest of its colours: the theme's grey bars become
+        # ANSI bright black, on which red and orange text fall under 4.5:1 (app.tcss).
+        self.set_class(self.console.color_system in ("standard", "windows"), "-16-colors")
         if self.config.general.theme in self.available_themes:
             self.theme = self.config.general.theme
         self.push_screen(self.main)

@@ -4,6 +4,17 @@ Used by the views and widgets of the UI. Colour is never the only signal: every 
 a word and a mark (with ASCII twins for ``[general] ascii``), so a 16-colour terminal, a
 ``NO_COLOR`` terminal and a colour-blind reader all see the same thing. Colours are the 16
 ANSI names, which every terminal has.
+
+What an ANSI name looks like is the app's to say: Textual draws ANSI colours in truecolour
+through a terminal theme (:attr:`textual.app.App.ansi_theme_dark`), then a 16-colour
+terminal gets the nearest of its 16. Textual's own (Monokai) fails both ways: its red is
+4.47:1 on the dark background and 3.3:1 on the header, and in 16 colours its red becomes
+magenta and its yellow (an orange) red. :data:`ANSI_DARK` holds every colour at 4.5:1 or
+more on the dark theme's backgrounds and bars, and each one downgrades to its own bright
+ANSI colour. Under ``NO_COLOR``, Textual turns colours into greys of the same luminance,
+which put red at 1.7:1; :data:`ANSI_NO_COLOR_DARK` and :data:`ANSI_NO_COLOR_LIGHT` draw every
+ANSI colour as plain text instead, so the state is told by sign, mark and word and the
+emphasis by bold and reverse (``tests/ui/test_contrast.py`` measures all three).
 """
 
 from __future__ import annotations
@@ -12,6 +23,27 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from rich.style import Style
+from rich.terminal_theme import TerminalTheme
+
+_DARK_COLORS = [
+    (26, 26, 26),  # black: as Monokai (text drawn on a yellow badge)
+    (255, 110, 110),  # red: 4.9:1 on the header's $panel, 7.2:1 on the background
+    (110, 220, 110),
+    (240, 210, 80),
+    (130, 160, 255),
+    (240, 130, 240),
+    (90, 210, 230),
+    (196, 197, 181),  # white: as Monokai
+]
+ANSI_DARK = TerminalTheme((12, 12, 12), (217, 217, 217), _DARK_COLORS, _DARK_COLORS)
+"""ANSI colours for dark themes (see the module docstring)."""
+_PLAIN_ON_DARK = [(26, 26, 26), *[(224, 224, 224)] * 7]
+_PLAIN_ON_LIGHT = [(224, 224, 224), *[(26, 26, 26)] * 7]
+ANSI_NO_COLOR_DARK = TerminalTheme((12, 12, 12), (224, 224, 224), _PLAIN_ON_DARK, _PLAIN_ON_DARK)
+"""Under ``NO_COLOR`` on a dark theme every ANSI colour but black is the text colour."""
+ANSI_NO_COLOR_LIGHT = TerminalTheme((240, 240, 240), (26, 26, 26), _PLAIN_ON_LIGHT, _PLAIN_ON_LIGHT)
+"""Under ``NO_COLOR`` on a light theme every ANSI colour but black is the text colour (and
+black, drawn on a coloured badge, the light one)."""
 
 UP = Style(color="green")
 DOWN = Style(color="red")

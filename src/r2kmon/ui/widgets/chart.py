@@ -25,6 +25,10 @@ COLORS = ("cyan", "magenta", "yellow", "green", "blue", "red")
 """16-colour names; each line also has its own marker and a legend label, so the lines
 are told apart without colour too."""
 MARKERS = ("braille", "dot", "hd", "sd")
+CANVAS = "default"
+"""The background of a label: plotext takes the canvas colour at the time of the call, and
+``clear_figure()`` has just reset it to white (the "clear" theme comes back at render
+time): a red label on ANSI white is 1.6:1, and the same grey on grey under ``NO_COLOR``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +162,7 @@ class Chart(PlotextPlot):
             )
         for label, y in data.levels:
             plt.hline(y, color="red")
-            plt.text(label, min(xs_all) / DAY, y, color="red", alignment="left")
+            plt.text(label, min(xs_all) / DAY, y, color="red", background=CANVAS, alignment="left")
         for label, xs, ys in data.marks:
             if xs:
                 plt.scatter([x / DAY for x in xs], list(ys), marker="x", color="green", label=label)
