@@ -61,7 +61,15 @@ def build_producers(
         from r2kmon.sim.market import SimMarkets, SimMarketSettings
 
         return [
-            SimFeed(SimFeedSettings(crypto, config.demo.seed, config.demo.ticks_per_s), clock),
+            SimFeed(
+                SimFeedSettings(
+                    crypto,
+                    config.demo.seed,
+                    config.demo.ticks_per_s,
+                    exchanges=config.crypto.exchanges,
+                ),
+                clock,
+            ),
             SimMarkets(
                 SimMarketSettings(markets, config.demo.seed, market_hours=config.demo.market_hours),
                 clock,
