@@ -1,6 +1,6 @@
 """The demo worth showing (issue 14): a simulated history in the range of the real assets,
-several exchanges with failover, and the scripted ``^RUT`` breakout, each driven through
-the pipeline on a frozen clock."""
+several exchanges with failover, sample holdings and rules marked as examples, and the
+scripted ``^RUT`` breakout, each driven through the pipeline on a frozen clock."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import itertools
 import math
 import statistics
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
 from r2kmon.clock import FrozenClock
-from r2kmon.config import Config
+from r2kmon.config import Config, parse_config
 from r2kmon.model import Bar
 from r2kmon.model.state import AppState
 from r2kmon.runtime import Runtime
@@ -182,6 +183,38 @@ async def test_several_exchanges_stream_and_the_first_fails_over_and_back() -> N
     assert any(s == "demo-binance" and m.startswith("down: simulated outage") for s, m in lines)
 
 
+# --- sample holdings and rules ------------------------------------------------------
+
+
+def test_the_demo_brings_example_holdings_and_rules_and_keeps_no_store(tmp_path: Path) -> None:
+    config_file = tmp_path / "config.toml"
+    config_file.write_text("[general]\nprivate = false\n")
+    runtime = Runtime(parse_config(config_file.read_text(), config_file), demo=True,
+                      clock=FrozenClock(OPEN_TS))  # fmt: skip
+    holdings = runtime.config.holdings
+    assert [h.symbol for h in holdings] == ["BTC-USD", "ETH-USD", "SOL-USD", "IWM", "SPY"]
+    assert all(h.example for h in holdings)
+    rules = runtime.config.alerts
+    assert {r.describe() for r in rules} >= {"^RUT → breakout", "demo-binance down for 0.5 min"}
+    assert all(r.note.startswith("demo example") for r in rules)
+    assert [s.rule for s in runtime.state().rules] == list(rules)
+    # never written: not to the config, and the demo has no store
+    assert config_file.read_text() == "[general]\nprivate = false\n"
+    assert runtime.store is None
+
+    # a config with holdings and rules of its own keeps them, in the demo too
+    own = parse_config(
+        '[[holdings]]\nsymbol = "BTC-USD"\nquantity = 1\n'
+        '[[alerts]]\nsymbol = "BTC-USD"\nabove = 200000\n',
+        config_file,
+    )
+    runtime = Runtime(own, demo=True, clock=FrozenClock(OPEN_TS))
+    assert [(h.symbol, h.example) for h in runtime.config.holdings] == [("BTC-USD", False)]
+    assert [r.describe() for r in runtime.config.alerts] == ["BTC-USD above 200,000.00"]
+    # and without --demo nothing is added
+    assert Runtime(Config(), demo=False, producers=[]).config.holdings == ()
+
+
 # --- the scripted moment ------------------------------------------------------------
 
 
@@ -225,4 +258,8 @@ async def test_the_demo_walks_rut_through_a_breakout_within_two_minutes(start: f
     assert "^RUT breakout" in breakout_note(after)
     messages = [(a.source, a.message) for a in after.alerts]
     assert any(s == "^RUT" and m.startswith("testing → breakout") for s, m in messages)
+    assert any(
+        s == "^RUT" and m.startswith("SIMULATED: ^RUT → breakout") and "demo example" in m
+        for s, m in messages
+    )
     assert all(q.simulated for q in after.hub.quotes.values())

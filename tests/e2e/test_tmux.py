@@ -156,7 +156,7 @@ VIEWS = [
     ("5", "5 Correlation", "SYMBOL"),
     ("6", "6 Macro", "Altcoin season"),
     ("7", "7 Health", "demo-crypto"),
-    ("8", "8 Portfolio", "no holdings"),
+    ("8", "8 Portfolio", "EXAMPLE holdings"),
 ]
 
 
