@@ -218,6 +218,31 @@ def test_the_demo_brings_example_holdings_and_rules_and_keeps_no_store(tmp_path:
 # --- the scripted moment ------------------------------------------------------------
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_rut_starts_testing_its_all_time_high_whatever_the_seed_and_day(seed: int) -> None:
+    """The board's ^RUT row at the start reads testing against the all-time high, not an
+    old episode of another level (a run on 2026-12-06 started on 'failed')."""
+    import pandas as pd
+
+    from r2kmon.analytics.breakout import BoardSettings, board_row, run
+    from r2kmon.hub import Hub
+    from r2kmon.sim.market import SimMarketSettings
+    from tests.core.sample import weekdays_open
+
+    for day in range(0, 40, 7):
+        now = OPEN_TS + day * 86_400 + seed * 3_600
+        clock = FrozenClock(now)
+        hub = Hub(clock, simulated=True)
+        SimMarkets(SimMarketSettings(("^RUT",), seed), clock, weekdays_open).backfill(hub)
+        bars = hub.snapshot().bars_1d["^RUT"]
+        series = pd.Series(
+            [b.close for b in bars], index=pd.to_datetime([b.start for b in bars], unit="s")
+        )
+        row = board_row(run("^RUT", series, BoardSettings()), None)
+        assert (row.state, row.resistance_kind) == ("testing", "all_time_high"), (seed, day)
+        assert row.distance_pct == pytest.approx(-1.8, abs=0.01)
+
+
 @pytest.mark.parametrize("start", [OPEN_TS, WEEKEND_TS], ids=["market open", "market closed"])
 async def test_the_demo_walks_rut_through_a_breakout_within_two_minutes(start: float) -> None:
     """The app's own demo producers and rules on a frozen clock advanced by hand: the

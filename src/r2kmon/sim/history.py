@@ -92,8 +92,11 @@ RUT_UNDER_HIGH = 0.982
 """Where the demo's ``^RUT`` history ends against its all-time high: inside the 3 %
 ``testing`` band, as the real one stood (2.0 % under it on 2026-02-20), so the scripted
 moment of :mod:`r2kmon.sim.market` can walk it through a breakout."""
-HIGH_AGE_SESSIONS = 20
-"""That high was set at least this many sessions before the end (the real one: 20)."""
+HIGH_AGE_SESSIONS = 60
+"""That high was set at least this many sessions before the end (the real one: 20), so
+every breakout machine's episode around it is over (the multi-year level leaves out the
+last 20 sessions, a failure stays 5, an episode re-arms after 20): the board's ``^RUT``
+row reads ``testing`` against the all-time high at the start, never an old ``failed``."""
 
 _TRACKING = 0.001
 """Daily tracking noise of an ETF against its index (log; IWM~^RUT: 0.99 correlation)."""
@@ -153,20 +156,33 @@ def paths(
 
 
 def end_under_high(closes: list[float], under: float, age: int) -> None:
-    """Shape ``closes`` in place so the last is ``under`` times the highest close, set at
-    least ``age`` rows before the end, and the last unchanged.
+    """Shape ``closes`` in place so the last is ``under`` times the highest close, set in
+    the last year but at least ``age`` rows before the end, and the last unchanged.
 
-    From that high on, the path keeps its own moves (so it still moves with the others)
-    bent onto a straight line to the end, and is reflected under the high wherever it
-    would cross it: the years after a peak spent under it, as ``^RUT`` spent 2021-2024.
+    The high is the path's own highest close of that stretch. Before it, the path is
+    tilted down (a little more drift over the years) so no older close tops it, and folded
+    under it where the tilt is not enough; after it, the path keeps its own moves (so it
+    still moves with the others) bent onto a straight line to the end and folded under
+    the high: months spent under a peak, as ``^RUT`` spent 2021-2024.
     """
     n = len(closes)
+    year = 252
     if n <= age + 1:
         return
     logs = [math.log(c) for c in closes]
-    peak = max(range(n - age), key=logs.__getitem__)
+    first = max(0, n - year)
+    peak = max(range(first, n - age), key=logs.__getitem__)
     top, end = logs[peak], logs[-1]
     ceiling = top + math.log(0.997)
+    if peak > 0:
+        tilt = max(
+            ((x - math.log(0.99) - top) / (1 - t / peak) for t, x in enumerate(logs[:first])),
+            default=0.0,
+        )
+        tilt = min(max(tilt, 0.0), 0.5)  # at most a 40 % lower start; fold the rest
+        for t in range(peak):
+            x = logs[t] + tilt * (t / peak - 1)
+            logs[t] = min(x, 2 * ceiling - x)
     target = top + math.log(under)
     span = n - 1 - peak
     for k in range(1, span + 1):
