@@ -45,10 +45,9 @@ def seeded_hub(now: float = OPEN_TS, seed: int = 7, polls: int = 3) -> Hub:
     feed.backfill(hub)
     markets.backfill(hub)
     for _ in range(polls):
-        hub.push_ticks(feed.ticks(clock.now(), 0.25))
+        feed.emit(hub, clock.now(), 0.25)  # ticks, standby prices and the exchanges' health
         hub.push_ticks(markets.poll(clock.now()))
-    # what the producers' run loops report after each round
-    hub.push_health(SourceHealth(feed.name, "feed", "ok", last_ok=now, simulated=True))
+    # what the market source's run loop reports after each round
     hub.push_health(SourceHealth(markets.name, "source", "ok", last_ok=now, simulated=True))
     return hub
 

@@ -54,7 +54,7 @@ def test_demo_snapshot_json_is_the_documented_document() -> None:
     assert list(doc["quotes"]) == ["BTC-USD", "ETH-USD", "SOL-USD", "^RUT", "IWM", "SPY", "^VIX"]
     btc = doc["quotes"]["BTC-USD"]
     assert set(btc) == {"price", "change_pct", "source", "ts", "age_s", "freshness", "stale"}
-    assert btc["source"] == "demo-crypto"
+    assert btc["source"] == "demo-binance"  # the first of the simulated exchanges
     assert btc["price"] > 0
     assert btc["stale"] is False
     assert btc["freshness"] == "live"

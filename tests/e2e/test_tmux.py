@@ -117,12 +117,10 @@ def test_demo_in_tmux_shows_live_quotes_and_quits_cleanly(
     tmux: Tmux, tmp_path: Path, size: tuple[int, int]
 ) -> None:
     tmux.start([sys.executable, "-m", "r2kmon", "--demo"], size, demo_env(tmp_path))
-    first = tmux.wait_for(lambda s: "BTC-USD" in s and "demo-crypto" in s)
+    first = tmux.wait_for(lambda s: "BTC-USD" in s and "demo-" in s)
     assert "SIMULATED" in first
     # the quote row (the breakout board lists BTC-USD too, without a source)
-    btc_row = next(
-        line for line in first.splitlines() if "BTC-USD" in line and "demo-crypto" in line
-    )
+    btc_row = next(line for line in first.splitlines() if "BTC-USD" in line and "demo-" in line)
     assert any(glyph in btc_row for glyph in "▁▂▃▄▅▆▇█"), btc_row
     assert "Traceback" not in first
     # live: the BTC row changes on its own within a few seconds
@@ -158,14 +156,14 @@ VIEWS = [
     ("5", "5 Correlation", "SYMBOL"),
     ("6", "6 Macro", "Altcoin season"),
     ("7", "7 Health", "demo-crypto"),
-    ("8", "8 Portfolio", "no holdings"),
+    ("8", "8 Portfolio", "EXAMPLE holdings"),
 ]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 def test_every_view_by_key_in_tmux(tmux: Tmux, tmp_path: Path, size: tuple[int, int]) -> None:
     tmux.start([sys.executable, "-m", "r2kmon", "--demo"], size, demo_env(tmp_path))
-    tmux.wait_for(lambda s: "BTC-USD" in s and "demo-crypto" in s)
+    tmux.wait_for(lambda s: "BTC-USD" in s and "demo-" in s)
     for key, title, marker in [*VIEWS[1:], VIEWS[0]]:
         tmux.tmux("send-keys", "-t", "r2k", key)
         screen = tmux.wait_for(view_shown(title, marker), seconds=15)
@@ -185,7 +183,7 @@ def test_no_color_run_still_reads_right(tmux: Tmux, tmp_path: Path) -> None:
     tmux.start(
         [sys.executable, "-m", "r2kmon", "--demo"], (80, 24), demo_env(tmp_path, NO_COLOR="1")
     )
-    screen = tmux.wait_for(lambda s: "BTC-USD" in s and "demo-crypto" in s)
+    screen = tmux.wait_for(lambda s: "BTC-USD" in s and "demo-" in s)
     assert "SIMULATED" in screen
     # direction is in the text, not only in colour
     assert any(arrow in screen for arrow in "▲▼")
@@ -210,7 +208,7 @@ def test_a_16_colour_terminal_gets_only_its_16_colours_in_every_view(
 ) -> None:
     env = demo_env(tmp_path, TERM="xterm", COLORTERM="")
     tmux.start([sys.executable, "-m", "r2kmon", "--demo"], (80, 24), env)
-    tmux.wait_for(lambda s: "BTC-USD" in s and "demo-crypto" in s)
+    tmux.wait_for(lambda s: "BTC-USD" in s and "demo-" in s)
     for key, title, _ in VIEWS:
         tmux.tmux("send-keys", "-t", "r2k", key)
         tmux.wait_for(view_shown(title), seconds=15)

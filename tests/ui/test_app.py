@@ -41,9 +41,9 @@ async def test_dashboard_draws_every_symbol_from_a_posted_snapshot() -> None:
         btc = next(line for line in text.splitlines() if "BTC-USD" in line)
         price = f"{float(snapshot.quotes['BTC-USD'].price):,.2f}"
         assert price in btc
-        assert "demo-crypto" in btc
+        assert "demo-binance" in btc
         assert any(glyph in btc for glyph in "▁▂▃▄▅▆▇█")
-        assert "demo-crypto ok" in text
+        assert "demo-binance ok" in text
 
 
 async def test_only_changed_rows_are_redrawn() -> None:
@@ -179,7 +179,8 @@ async def test_remote_text_is_shown_literally_never_as_markup() -> None:
     evil = SourceHealth("[bold red]x\x1b[2J", "feed", "down", simulated=True)
     health = {**snapshot.health, evil.name: evil}
     app = make_app()
-    async with app.run_test(size=(120, 24)) as pilot:
+    # Wide enough for the header to reach it after the demo's three exchanges.
+    async with app.run_test(size=(200, 24)) as pilot:
         app.post_message(StateUpdated(AppState(replace(snapshot, health=health))))
         await pilot.pause()
         assert "[bold red]x" in screen_text(app)

@@ -62,3 +62,16 @@ async def test_without_holdings_the_view_says_how_to_add_them() -> None:
     state = dataclasses.replace(ready_state(), portfolio=None)
     text = await portfolio_screen(state, width=100)
     assert "no holdings: add [[holdings]] tables to the config" in text
+
+
+async def test_the_demo_s_sample_holdings_say_they_are_examples() -> None:
+    state = ready_state()
+    assert state.portfolio is not None
+    positions = tuple(
+        dataclasses.replace(p, holding=dataclasses.replace(p.holding, example=True))
+        for p in state.portfolio.positions
+    )
+    portfolio = dataclasses.replace(state.portfolio, positions=positions)
+    text = await portfolio_screen(dataclasses.replace(state, portfolio=portfolio))
+    assert "EXAMPLE holdings (demo, not in your config) · Value 35,330.47" in text
+    assert "EXAMPLE" not in await portfolio_screen(ready_state())

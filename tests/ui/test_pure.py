@@ -272,6 +272,7 @@ def test_other_exchanges_show_their_price_and_spread_in_basis_points() -> None:
         SourceHealth("kraken", "feed", "ok"),
         SourceHealth("coinbase", "feed", "down"),
         SourceHealth("binance-breadth", "feed", "ok"),
+        SourceHealth("crypto-feeds", "feed", "ok", summary=True),  # no exchange of its own
     ]
     assert others_text(live, standby, feeds).plain == "kraken 100,050.00 (+5.0bp), coinbase down"
     assert others_text(live, {}, feeds[:1]).plain == "single feed"

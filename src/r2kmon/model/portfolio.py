@@ -33,6 +33,8 @@ class Holding:
     quantity: float
     cost: float | None = None
     """Average cost per unit, in dollars; ``None``: not given (no profit and loss)."""
+    example: bool = False
+    """One of ``--demo``'s sample holdings, shown as an example (never from a config)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,23 @@ def nyse_is_open(ts: float) -> bool:
     return market_hours().state(ts).is_open
 
 
+def with_examples(config: Config) -> Config:
+    """The demo's config: the sample holdings and alert rules of :mod:`r2kmon.sim.examples`
+    where the config has none of its own. Kept in memory, never written anywhere."""
+    from dataclasses import replace
+
+    from r2kmon.sim import examples
+    from r2kmon.sim.feed import PREFIX
+
+    symbols = configured_symbols(config)
+    return replace(
+        config,
+        holdings=config.holdings or examples.holdings(symbols),
+        alerts=config.alerts
+        or examples.rules(symbols, [PREFIX + e for e in config.crypto.exchanges]),
+    )
+
+
 def build_producers(
     config: Config,
     *,
@@ -61,7 +78,15 @@ def build_producers(
         from r2kmon.sim.market import SimMarkets, SimMarketSettings
 
         return [
-            SimFeed(SimFeedSettings(crypto, config.demo.seed, config.demo.ticks_per_s), clock),
+            SimFeed(
+                SimFeedSettings(
+                    crypto,
+                    config.demo.seed,
+                    config.demo.ticks_per_s,
+                    exchanges=config.crypto.exchanges,
+                ),
+                clock,
+            ),
             SimMarkets(
                 SimMarketSettings(markets, config.demo.seed, market_hours=config.demo.market_hours),
                 clock,

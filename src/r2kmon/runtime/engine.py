@@ -22,7 +22,12 @@ from r2kmon.config import Config
 from r2kmon.hub import Hub
 from r2kmon.model import Alert, HubSnapshot, MarketCalendar, MarketState, Producer
 from r2kmon.model.state import AppState, StateVersion
-from r2kmon.runtime.build import build_producers, configured_symbols, market_hours
+from r2kmon.runtime.build import (
+    build_producers,
+    configured_symbols,
+    market_hours,
+    with_examples,
+)
 from r2kmon.runtime.desktop import desktop_notifier, missing_alert
 from r2kmon.runtime.freshness import Judgement, judge
 from r2kmon.runtime.history import default_store, store_path
@@ -64,6 +69,10 @@ class Runtime:
         from r2kmon.runtime.rules import AlertCommand
         from r2kmon.sources.poller import new_client
 
+        if demo and producers is None:
+            # The demo's sample holdings and rules, where the config has none; a caller
+            # bringing its own producers (a test rig) keeps its config as it is.
+            config = with_examples(config)
         self.config = config
         self.demo = demo
         self.clock = clock or SystemClock()

@@ -102,8 +102,8 @@ def others_text(quote: Quote, standby: Mapping[str, Quote], feeds: list[SourceHe
     ``kraken 87,370.10 (+1.2bp)``; an exchange without a price says its state instead."""
     text = Text()
     for record in feeds:
-        if record.name == quote.source or record.name.endswith("-breadth"):
-            continue
+        if record.summary or record.name == quote.source or record.name.endswith("-breadth"):
+            continue  # a summary (crypto-feeds) is no exchange with a price of its own
         if text:
             text.append(", ", DIM)
         other = standby.get(record.name)

@@ -143,6 +143,10 @@ class PortfolioView(View):
             totals.set(Text("Portfolio", "bold"))
             table.set_rows([], Text(NO_HOLDINGS, DIM))
             return
-        totals.set(totals_text(portfolio, ctx))
+        line = totals_text(portfolio, ctx)
+        if any(p.holding.example for p in portfolio.positions):
+            # The demo's sample holdings: say so first, so nobody takes them for theirs.
+            line = Text.assemble(("EXAMPLE holdings (demo, not in your config)", WARN), " · ", line)
+        totals.set(line)
         rows = [position_row(p, ctx) for p in portfolio.positions if ctx.matches(p.holding.symbol)]
         table.set_rows(rows, ctx.empty("no holding"))
