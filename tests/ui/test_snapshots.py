@@ -1,4 +1,5 @@
-"""SVG snapshots of every view at 80x24 and 160x48, of the help screen, and of the panes
+"""SVG snapshots of every view at 80x24, 120x40, 160x48 and 200x60, and at 80x24 and
+160x48 under ``NO_COLOR`` and with ``ascii = true``; of the help screen, and of the panes
 while history is loading.
 
 Frozen clock, data posted as the runtime posts it (``StateUpdated(AppState(...))``): the
@@ -11,6 +12,7 @@ with ``pytest tests/ui --snapshot-update`` and look at the report before committ
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 import pytest
 from textual.pilot import Pilot
@@ -25,11 +27,12 @@ from tests.paths import history_missing
 from tests.ui.data import NOW, WEEKEND, freshness_state, loading_state, ready_state
 
 SIZES = [(80, 24), (160, 48)]
+VIEW_SIZES = [(80, 24), (120, 40), (160, 48), (200, 60)]
 SnapCompare = Callable[..., bool]
 
 
-def app(at: float = NOW) -> R2kApp:
-    return R2kApp(None, Config(), clock=FrozenClock(at))
+def app(at: float = NOW, config: Config | None = None) -> R2kApp:
+    return R2kApp(None, config or Config(), clock=FrozenClock(at))
 
 
 def showing(state: AppState, *keys: str) -> Callable[[Pilot[int]], Awaitable[None]]:
@@ -61,11 +64,35 @@ def _states() -> None:
 
 
 @pytest.mark.history
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", VIEW_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("view", VIEW_NAMES)
 def test_view(snap_compare: SnapCompare, view: str, size: tuple[int, int]) -> None:
     digit = str(VIEW_NAMES.index(view) + 1)
     assert snap_compare(app(), terminal_size=size, run_before=showing(ready_state(), digit))
+
+
+@pytest.mark.history
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("view", VIEW_NAMES)
+@pytest.mark.parametrize("mode", ["no_color", "ascii"])
+def test_view_plain(
+    snap_compare: SnapCompare,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
+    view: str,
+    size: tuple[int, int],
+) -> None:
+    """What a user with ``NO_COLOR`` or a terminal without Unicode sees."""
+    config = Config()
+    if mode == "no_color":
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+        config = replace(config, general=replace(config.general, ascii=True))
+    digit = str(VIEW_NAMES.index(view) + 1)
+    assert snap_compare(
+        app(config=config), terminal_size=size, run_before=showing(ready_state(), digit)
+    )
 
 
 @pytest.mark.history
