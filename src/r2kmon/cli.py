@@ -27,7 +27,6 @@ from r2kmon import __version__, paths
 from r2kmon.config import Config, describe, example_text, find_config_file, load_config
 from r2kmon.errors import R2kError, StartupError
 from r2kmon.logsetup import configure_logging
-from r2kmon.model import FRESHNESS_MARK
 from r2kmon.redact import redact
 
 if TYPE_CHECKING:
@@ -316,18 +315,9 @@ async def _snapshot(
         else:
             sys.stdout.write(text)
     else:
-        for symbol, quote in document["quotes"].items():
-            if quote is None:
-                print(f"{symbol:<10} {'—':>14}  (no data)")
-            else:
-                change = quote["change_pct"]
-                shown = f"{change:+.2f}%" if change is not None else "—"
-                mark = FRESHNESS_MARK[quote["freshness"]]  # STALE, closed, delayed; none live
-                fresh = f"  {mark}" if mark else ""
-                line = f"{symbol:<10} {quote['price']:>14,.2f} {shown:>8}  {quote['source']}{fresh}"
-                print(redact(line))
-        if document["simulated"]:
-            print("SIMULATED data (--demo)")
+        from r2kmon.runtime.snapshot_text import snapshot_text
+
+        sys.stdout.write(redact(snapshot_text(document)))
     # What failed, one line per source, on stderr (stdout stays the document).
     for name, record in sorted(document["health"].items()):
         if record["status"] == "down":
