@@ -170,6 +170,18 @@ async def test_the_palettes_screenshot_saves_where_the_key_does() -> None:
     assert "BTC-USD" in saved[0].read_text()
 
 
+async def test_the_palette_lists_the_chart_ranges_shortest_first() -> None:
+    """Textual's palette sorts system commands by title: the ranges read 1M 1Y 5Y 6M max."""
+    from r2kmon.ui.views.base import RANGES
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)):
+        titles = sorted(
+            c.title for c in app.get_system_commands(app.screen) if "Chart range" in c.title
+        )
+    assert [t.rsplit(" ", 1)[-1] for t in titles] == [label for label, _ in RANGES]
+
+
 async def test_remote_text_is_shown_literally_never_as_markup() -> None:
     from dataclasses import replace
 

@@ -339,9 +339,10 @@ class R2kApp(App[int]):
                 f"Switch to the {name} view (key {n})",
                 lambda name=name: self.action_show_view(name),
             )
-        for label, _ in RANGES:
+        for n, (label, _) in enumerate(RANGES, start=1):
+            # Numbered: the palette sorts by title, and "1M 1Y 5Y 6M max" is no order.
             yield SystemCommand(
-                f"Chart range {label}",
+                f"Chart range {n}: {label}",
                 "Show the charts and correlations over this range",
                 lambda label=label: self._set_range_label(label),
             )
