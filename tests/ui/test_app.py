@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -168,6 +169,20 @@ async def test_the_palettes_screenshot_saves_where_the_key_does() -> None:
     saved = list(paths.screenshot_dir().glob("*.svg"))
     assert len(saved) == 1
     assert "BTC-USD" in saved[0].read_text()
+
+
+async def test_the_help_lines_up_its_columns_whatever_the_keys() -> None:
+    """``shift+tab`` (9 cells) pushed its line one cell right of the others."""
+    app = make_app()
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+    boxed = [line.split("│")[1] for line in lines if line.count("│") >= 2]
+    entries = [line for line in boxed if re.search(r" \[[a-z_]+\]\s*$", line)]
+    assert any("shift+tab" in line for line in entries)
+    assert len(entries) > 10
+    assert len({line.rindex(" [") for line in entries}) == 1, entries
 
 
 async def test_the_palette_lists_the_chart_ranges_shortest_first() -> None:

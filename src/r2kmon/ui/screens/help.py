@@ -43,9 +43,12 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         text = Text()
         text.append("r2kmon — keys\n\n", style="bold")
+        # Columns as wide as their longest entry (remapped keys can be long: shift+tab).
+        key_w = max((len(key) for key, _, _ in self.rows), default=0)
+        what_w = max((len(what) for _, _, what in self.rows), default=0)
         for key, binding_id, description in self.rows:
-            text.append(f"{key:>8}  ", style="bold")
-            text.append(f"{description:<28}")
+            text.append(f"{key:>{key_w}}  ", style="bold")
+            text.append(f"{description:<{what_w}}")
             text.append(f" [{binding_id}]\n", style="dim")
         text.append('\nRemap any key in the config: [keys] <id> = "<key>".\n', style="dim")
         text.append("escape, ? or q closes this help; j/k or the arrows scroll it.", style="dim")
