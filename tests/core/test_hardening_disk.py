@@ -516,8 +516,8 @@ def test_the_shape_check_counts_only_structure(tmp_path: Path) -> None:
     config.write_text(
         "# [[[[[[[[[[[[[[[[[[[[ a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r\n"
         "[general]\n"
-        f'alert_command = ["echo", "{"[" * 40}", "{"a." * 40}"]\n'
-        f"theme = '{'{' * 40}'\n"
+        # (braces in a literal string: the theme, where they once were, is now checked)
+        f'alert_command = ["echo", "{"[" * 40}", "{"a." * 40}", \'{"{" * 40}\']\n'
         '[exchanges.binance]\nurl = "wss://a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t:9443"\n'
         '[breakout.symbols."BTC-USD"]\nconfirm_closes = 3\n'
         "[gauge]\n"
