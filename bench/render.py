@@ -406,6 +406,15 @@ def stored_history_setup(folder: Path) -> Path:
                     continue  # a blank row in the source file
                 bars.append(Bar(day, *values, float(row.get("volume") or 0.0)))
         hub.push_bars(symbol, "1d", bars, "bench")
+        if "-" in symbol:
+            # A crypto row's sparkline spans 24 h of 1-minute bars, which a previous
+            # session leaves in the store: its last 1,440 daily closes stand in for them
+            # (the first screen needs their number and their variety, not their values).
+            now = time.time() // 60 * 60
+            minutes = [
+                bar._replace(start=now - (1440 - n) * 60.0) for n, bar in enumerate(bars[-1440:])
+            ]
+            hub.push_bars(symbol, "1m", minutes, "bench")
     store = Store(path)
     store.save(hub.snapshot())
     store.close()
