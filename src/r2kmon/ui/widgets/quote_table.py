@@ -12,7 +12,7 @@ from rich.style import Style
 from rich.text import Text
 
 from r2kmon.ui import format as fmt
-from r2kmon.ui.rows import SPAN_WORDS, QuoteRow
+from r2kmon.ui.rows import SPAN_WORDS, QuoteRow, Spark
 from r2kmon.ui.widgets.table import LineTable
 
 SYMBOL_W, PRICE_W, CHANGE_W, SOURCE_W, AGE_W = 10, 13, 10, 14, 6
@@ -34,6 +34,11 @@ class QuoteTable(LineTable[QuoteRow]):
     def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ascii_only = ascii_only
+        self._drawn: dict[str, tuple[Spark, int, str]] = {}
+        """Each row's sparkline as last drawn: a row redrawn for its age (every second)
+        reuses it while its bars and the width are the same."""
+        self.sparks_drawn = 0
+        """How many sparklines were resampled (tests check an age tick resamples none)."""
 
     def render_header(self, width: int) -> Text:
         return self._header()
@@ -48,7 +53,13 @@ class QuoteTable(LineTable[QuoteRow]):
         return max(MIN_SPARK_W, self.size.width - FIXED_W - 1)
 
     def _spark(self, row: QuoteRow, width: int) -> str:
-        return fmt.sparkline(row.spark.cells(width), width, ascii_only=self.ascii_only)
+        kept = self._drawn.get(row.symbol)
+        if kept is not None and kept[0] is row.spark and kept[1] == width:
+            return kept[2]
+        self.sparks_drawn += 1
+        line = fmt.sparkline(row.spark.cells(width), width, ascii_only=self.ascii_only)
+        self._drawn[row.symbol] = (row.spark, width, line)
+        return line
 
     def cursor_exempt(self, width: int) -> tuple[int, int] | None:
         """The trend cells keep their look under the cursor (a reversed sparkline reads
