@@ -175,7 +175,7 @@ def run_r2k(hz: float, seconds: float, warm: float, stats: str, refresh_hz: floa
     from r2kmon.config import Config, CryptoConfig, GeneralConfig, MarketsConfig
     from r2kmon.hub import Hub
     from r2kmon.model import Bar, SourceHealth, Tick
-    from r2kmon.runtime.state import AppState
+    from r2kmon.model.state import AppState, StateVersion
     from r2kmon.ui.app import R2kApp
     from r2kmon.ui.messages import StateUpdated
 
@@ -230,8 +230,10 @@ def run_r2k(hz: float, seconds: float, warm: float, stats: str, refresh_hz: floa
                 await asyncio.sleep(1 / hz)
 
         @property
-        def version(self) -> tuple[int, int]:
-            return (hub.version, 0)
+        def version(self) -> StateVersion:
+            # What AppState(hub.snapshot()).version will be: the UI posts a state only
+            # when this differs from the posted one's (a mismatch redraws every poll).
+            return (hub.version, 0, 0)
 
         def state(self) -> AppState:
             return AppState(hub.snapshot())
@@ -401,10 +403,10 @@ def stored_history_setup(folder: Path) -> Path:
             for row in csv.DictReader(handle):
                 day = time.mktime(time.strptime(row["date"], "%Y-%m-%d")) - time.timezone
                 try:
-                    values = [float(row[k]) for k in ("open", "high", "low", "close")]
+                    o, h, low, c = (float(row[k]) for k in ("open", "high", "low", "close"))
                 except ValueError:
                     continue  # a blank row in the source file
-                bars.append(Bar(day, *values, float(row.get("volume") or 0.0)))
+                bars.append(Bar(day, o, h, low, c, float(row.get("volume") or 0.0)))
         hub.push_bars(symbol, "1d", bars, "bench")
         if "-" in symbol:
             # A crypto row's sparkline spans 24 h of 1-minute bars, which a previous
