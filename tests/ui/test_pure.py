@@ -245,6 +245,27 @@ def test_a_crypto_sparkline_spans_24_hours_whatever_the_width(width: int) -> Non
     assert day[0] == pytest.approx(1440 / width - 1, abs=1)
 
 
+@given(
+    st.lists(st.integers(1, 5), min_size=1, max_size=300),
+    st.integers(1, 120),
+    st.floats(1, 1e6, allow_nan=False),
+)
+def test_a_tick_inside_the_newest_bar_moves_only_the_last_cell(
+    gaps: list[int], width: int, close: float
+) -> None:
+    """The shortcut the quote table takes on a tick equals a full resample; a new bar
+    (another start) or another span is refused, so the table resamples."""
+    starts = [float(sum(gaps[: n + 1]) * 60) for n in range(len(gaps))]
+    bars = tuple(Bar(t, 1, 1, 1, t / 60) for t in starts)
+    before = Spark(bars, CRYPTO_SPAN_S)
+    cells = before.cells(width)
+    moved = Spark((*bars[:-1], bars[-1]._replace(close=close)), CRYPTO_SPAN_S)
+    assert moved.cells_after(before, cells) == moved.cells(width)
+    newer = Spark((*bars, Bar(starts[-1] + 60, 1, 1, 1, close)), CRYPTO_SPAN_S)
+    assert newer.cells_after(before, cells) is None
+    assert Spark(moved.bars, MARKET_SPAN_S).cells_after(before, cells) is None
+
+
 def test_a_market_sparkline_spans_six_months_of_daily_closes() -> None:
     """Two years of daily closes (weekdays only): the first cell is about six months back
     and weekends carry Friday's close, so no cell is blank."""

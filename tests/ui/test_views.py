@@ -9,6 +9,7 @@ import asyncio
 import re
 from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
@@ -298,7 +299,8 @@ async def test_a_row_redrawn_for_its_age_does_not_resample_its_sparkline() -> No
     clock = app.clock
     assert isinstance(clock, FrozenClock)
     async with app.run_test(size=(160, 48)) as pilot:
-        app.post_message(StateUpdated(ready_state()))
+        state = ready_state()
+        app.post_message(StateUpdated(state))
         await pilot.pause()
         quotes = app.main.query_one(QuoteTable)
         drawn = quotes.sparks_drawn
@@ -316,6 +318,15 @@ async def test_a_row_redrawn_for_its_age_does_not_resample_its_sparkline() -> No
         async with asyncio.timeout(10):
             while btc_quote() == before:
                 await pilot.pause(0.1)
+        assert quotes.sparks_drawn == drawn
+        # A tick inside the newest bar: only the last cell moves, nothing is resampled.
+        hub = state.hub
+        minutes = {**hub.bars_1m}
+        last = minutes["BTC-USD"][-1]
+        minutes["BTC-USD"] = (*minutes["BTC-USD"][:-1], last._replace(close=last.close * 1.01))
+        moved = replace(state, hub=replace(hub, bars_1m=MappingProxyType(minutes), version=999))
+        app.post_message(StateUpdated(moved))
+        await pilot.pause()
         assert quotes.sparks_drawn == drawn
 
 

@@ -51,6 +51,24 @@ class Spark:
             out.append(bars[at].close if at >= 0 else None)
         return tuple(out)
 
+    def cells_after(
+        self, before: Spark, cells: tuple[float | None, ...]
+    ) -> tuple[float | None, ...] | None:
+        """:meth:`cells` of this spark from ``cells``, those of ``before`` at the same width,
+        when only the newest bar's close moved (a tick inside the current minute or day):
+        only the last cell ends at the newest bar, so only it changes. ``None`` otherwise."""
+        new, old = self.bars, before.bars
+        if (
+            not cells
+            or self.span_s != before.span_s
+            or len(new) != len(old)
+            or not new
+            or new[-1].start != old[-1].start
+            or new[:-1] != old[:-1]  # the closed bars: the same objects, compared by identity
+        ):
+            return None
+        return (*cells[:-1], new[-1].close)
+
 
 @dataclass(frozen=True, slots=True)
 class QuoteRow:

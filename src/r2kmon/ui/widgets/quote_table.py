@@ -34,11 +34,13 @@ class QuoteTable(LineTable[QuoteRow]):
     def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ascii_only = ascii_only
-        self._drawn: dict[str, tuple[Spark, int, str]] = {}
-        """Each row's sparkline as last drawn: a row redrawn for its age (every second)
-        reuses it while its bars and the width are the same."""
+        self._drawn: dict[str, tuple[Spark, int, tuple[float | None, ...], str]] = {}
+        """Each row's sparkline as last drawn (spark, width, cells, line): a row redrawn for
+        its age (every second) reuses the line while its bars and the width are the same,
+        and a tick inside the newest bar moves only the last cell."""
         self.sparks_drawn = 0
-        """How many sparklines were resampled (tests check an age tick resamples none)."""
+        """How many sparklines were resampled whole (tests check an age tick or a tick
+        inside the newest bar resamples none)."""
 
     def render_header(self, width: int) -> Text:
         return self._header()
@@ -53,12 +55,18 @@ class QuoteTable(LineTable[QuoteRow]):
         return max(MIN_SPARK_W, self.size.width - FIXED_W - 1)
 
     def _spark(self, row: QuoteRow, width: int) -> str:
+        spark = row.spark
         kept = self._drawn.get(row.symbol)
-        if kept is not None and kept[0] is row.spark and kept[1] == width:
-            return kept[2]
-        self.sparks_drawn += 1
-        line = fmt.sparkline(row.spark.cells(width), width, ascii_only=self.ascii_only)
-        self._drawn[row.symbol] = (row.spark, width, line)
+        cells = None
+        if kept is not None and kept[1] == width:
+            if kept[0] is spark:
+                return kept[3]
+            cells = spark.cells_after(kept[0], kept[2])
+        if cells is None:
+            self.sparks_drawn += 1
+            cells = spark.cells(width)
+        line = fmt.sparkline(cells, width, ascii_only=self.ascii_only)
+        self._drawn[row.symbol] = (spark, width, cells, line)
         return line
 
     def cursor_exempt(self, width: int) -> tuple[int, int] | None:
