@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import threading
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -37,6 +38,7 @@ from r2kmon.config import Config
 from r2kmon.redact import redact
 from r2kmon.runtime.state import AppState
 from r2kmon.ui.ascii import AsciiFilter
+from r2kmon.ui.lifeline import EXIT_GRACE_S, end_within
 from r2kmon.ui.messages import StateUpdated
 from r2kmon.ui.notices import Notices
 from r2kmon.ui.palette import ANSI_DARK, ANSI_NO_COLOR_DARK, ANSI_NO_COLOR_LIGHT
@@ -143,6 +145,8 @@ class R2kApp(App[int]):
         self.poller = StatePoller(self, config.general.refresh_hz, runtime, starter)
         self._clock = clock or (runtime.clock if runtime else SystemClock())
         self._notices = Notices(since=self.clock.now())
+        self._lifeline: threading.Thread | None = None
+        """Ends the process if a quit asked by a signal hangs (:mod:`r2kmon.ui.lifeline`)."""
         """Which lines of the alert log become notifications (merged, rate-limited)."""
         keymap = dict(config.keys)
         shown = [b for b in self.BINDINGS if isinstance(b, Binding) and b.show]
@@ -220,7 +224,10 @@ class R2kApp(App[int]):
                 return  # no Unix signals here (Windows), or not the main thread
 
     def _quit_on_signal(self, signum: int) -> None:
-        log.info("%s received: quitting", signal.Signals(signum).name)
+        name = signal.Signals(signum).name
+        log.info("%s received: quitting", name)
+        if self._lifeline is None:  # Textual's shutdown can hang on a vanished terminal
+            self._lifeline = end_within(EXIT_GRACE_S, name)
         self.exit(return_code=0)
 
     def poll_hub(self) -> bool:
