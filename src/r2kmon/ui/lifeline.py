@@ -17,7 +17,6 @@ import contextlib
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
@@ -29,12 +28,11 @@ own shutdown steps are bounded well under it."""
 
 def end_within(
     seconds: float, why: str, *, end: Callable[[int], object] = os._exit
-) -> threading.Thread:
-    """Start the daemon thread that calls ``end(0)`` after ``seconds`` (the process's normal
-    exit ends the thread with it)."""
+) -> threading.Timer:
+    """Start the daemon timer that calls ``end(0)`` after ``seconds`` (the process's normal
+    exit ends the timer's thread with it)."""
 
     def run() -> None:
-        time.sleep(seconds)
         log.warning(
             "still running %.0f s after %s: ending the process (the terminal went away "
             "during the shutdown?)",
@@ -46,6 +44,8 @@ def end_within(
                 handler.flush()
         end(0)
 
-    thread = threading.Thread(target=run, name="r2kmon-lifeline", daemon=True)
-    thread.start()
-    return thread
+    timer = threading.Timer(seconds, run)
+    timer.name = "r2kmon-lifeline"
+    timer.daemon = True
+    timer.start()
+    return timer
